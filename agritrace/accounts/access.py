@@ -1,0 +1,236 @@
+"""Who may see and do what. Every query for scoped records goes through `visible()`, and
+every action through `require()`: the one place where access is decided.
+
+Scope follows the organisation: the ministry sees everything, a province (department or
+plant-protection office) its province, a commune its commune's land, a representative its own
+areas and households, a household itself, a packing house its own houses and the areas that
+supply it, an exporter the areas authorised to it. The public sees published codes only.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .models import AUTHORITY_KINDS, Membership, Organisation, OrgKind, Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: object | None
+    organisation: Organisation | None
+    role: str | None
+
+    @classmethod
+    def of(cls, user) -> "Actor":
+        if user is None or not getattr(user, "is_authenticated", False):
+            return PUBLIC
+        membership = (
+            Membership.objects.select_related("organisation__unit__parent")
+            .filter(user=user)
+            .first()
+        )
+        if membership is None:
+            return cls(user=user, organisation=None, role=None)
+        return cls(user=user, organisation=membership.organisation, role=membership.role)
+
+    @property
+    def kind(self) -> str | None:
+        return self.organisation.kind if self.organisation else None
+
+    @property
+    def is_public(self) -> bool:
+        return self.organisation is None
+
+    @property
+    def is_authority(self) -> bool:
+        return self.kind in AUTHORITY_KINDS
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else ""
+
+    @property
+    def province_id(self) -> int | None:
+        """The province an authority or commune works in (None for the ministry)."""
+        if self.organisation is None or self.kind == OrgKind.MINISTRY:
+            return None
+        return self.organisation.unit.province.pk
+
+    @property
+    def user_id(self):
+        return getattr(self.user, "pk", None)
+
+
+PUBLIC = Actor(user=None, organisation=None, role=None)
+
+
+# ------------------------------------------------------------------ what one may see
+
+
+def _place_filter(actor: Actor, commune_path: str) -> Q | None:
+    """Territorial scope for authorities and communes; None means 'not territorial'."""
+    kind = actor.kind
+    if kind == OrgKind.MINISTRY:
+        return Q()
+    if kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        return Q(**{f"{commune_path}__parent_id": actor.province_id}) | Q(
+            **{f"{commune_path}_id": actor.province_id}
+        )
+    if kind == OrgKind.COMMUNE:
+        return Q(**{f"{commune_path}_id": actor.organisation.unit_id})
+    return None
+
+
+def _area_filter(actor: Actor) -> Q:
+    from agritrace.registry.models import CodeStatus
+
+    place = _place_filter(actor, "commune")
+    if place is not None:
+        return place
+    org_id = actor.organisation.pk if actor.organisation else None
+    kind = actor.kind
+    if kind == OrgKind.REPRESENTATIVE:
+        return Q(representative_id=org_id)
+    if kind == OrgKind.HOUSEHOLD:
+        return Q(households__organisation_id=org_id)
+    if kind == OrgKind.PACKING_HOUSE:
+        return Q(supply_contracts__packing_house__operator_id=org_id) | Q(
+            authorisations__grantee_id=org_id
+        )
+    if kind == OrgKind.EXPORTER:
+        return Q(authorisations__grantee_id=org_id, authorisations__withdrawn_at__isnull=True)
+    # Laboratories and the public: published codes only.
+    return Q(code_status__in=[CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED])
+
+
+def _packing_house_filter(actor: Actor) -> Q:
+    from agritrace.registry.models import CodeStatus
+
+    place = _place_filter(actor, "commune")
+    if place is not None:
+        return place
+    org_id = actor.organisation.pk if actor.organisation else None
+    if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        return Q(operator_id=org_id)
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        return Q(supply_contracts__area__representative_id=org_id)
+    return Q(code_status__in=[CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED])
+
+
+def _household_filter(actor: Actor) -> Q | None:
+    place = _place_filter(actor, "commune")
+    if place is not None:
+        return place
+    org_id = actor.organisation.pk if actor.organisation else None
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        return Q(representative_id=org_id)
+    if actor.kind == OrgKind.HOUSEHOLD:
+        return Q(organisation_id=org_id)
+    return None  # nobody else sees households
+
+
+def _application_filter(actor: Actor) -> Q | None:
+    if actor.is_public or actor.kind in (OrgKind.LABORATORY, OrgKind.HOUSEHOLD):
+        return None
+    area_q = _area_filter(actor)
+    ph_q = _packing_house_filter(actor)
+    if actor.kind in (OrgKind.REPRESENTATIVE, OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        return Q(applicant_id=actor.organisation.pk)
+    return Q(area__in=_subquery("PlantingArea", area_q)) | Q(
+        packing_house__in=_subquery("PackingHouse", ph_q)
+    )
+
+
+def _subquery(model_name: str, q: Q) -> QuerySet:
+    from django.apps import apps
+
+    return apps.get_model("registry", model_name).objects.filter(q).values("pk")
+
+
+def _organisation_filter(actor: Actor) -> Q | None:
+    if actor.is_public:
+        return None
+    place = _place_filter(actor, "unit")
+    if place is not None:
+        return place
+    return Q(pk=actor.organisation.pk)
+
+
+def visible(actor: Actor, queryset: QuerySet) -> QuerySet:
+    """The part of `queryset` that `actor` may see. Unknown models are refused outright, so
+    that a new model cannot leak by being forgotten here."""
+    model = queryset.model
+    name = model._meta.label
+    if name == "registry.PlantingArea":
+        q: Q | None = _area_filter(actor)
+    elif name == "registry.PackingHouse":
+        q = _packing_house_filter(actor)
+    elif name == "registry.Household":
+        q = _household_filter(actor)
+    elif name == "registry.Plot":
+        hq = _household_filter(actor)
+        q = None if hq is None else Q(household__in=_subquery("Household", hq))
+        if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+            q = None
+    elif name == "registry.Application":
+        q = _application_filter(actor)
+    elif name == "accounts.Organisation":
+        q = _organisation_filter(actor)
+    elif name == "notifications.Notification":
+        q = None if actor.is_public else Q(organisation_id=actor.organisation.pk)
+    else:
+        raise PermissionDenied(f"no access rule for {name}")
+    if q is None:
+        return queryset.none()
+    if q == Q():
+        return queryset
+    # Filters across to-many relations can repeat rows; select by id instead of DISTINCT so
+    # the caller can still order and annotate freely.
+    return queryset.filter(pk__in=model.objects.filter(q).values("pk"))
+
+
+def get_visible(actor: Actor, queryset: QuerySet, **lookup) -> Model:
+    """One visible object or Http404: an object outside one's scope does not exist for them."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(visible(actor, queryset), **lookup)
+
+
+# ------------------------------------------------------------------ what one may do
+
+#: action → organisation kinds allowed (roles below are checked too). The state's actions
+#: (appraise, inspect, issue, suspend, revoke) belong to the province's officers.
+PERMISSIONS: dict[str, set[str]] = {
+    "apply": {OrgKind.REPRESENTATIVE, OrgKind.PACKING_HOUSE, OrgKind.EXPORTER},
+    "edit_registry": {OrgKind.REPRESENTATIVE, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "appraise": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "inspect": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "decide": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "market_approval": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.MINISTRY},
+    "authorise_exporter": {OrgKind.REPRESENTATIVE},
+    "manage_catalogue": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "see_personal_data": {
+        OrgKind.MINISTRY,
+        OrgKind.PROVINCE,
+        OrgKind.PLANT_PROTECTION,
+        OrgKind.COMMUNE,
+        OrgKind.REPRESENTATIVE,
+        OrgKind.HOUSEHOLD,
+    },
+}
+
+#: Roles that may only read.
+READ_ONLY_ROLES = {Role.VIEWER}
+
+
+def can(actor: Actor, action: str) -> bool:
+    if actor.is_public or actor.role in READ_ONLY_ROLES and action != "see_personal_data":
+        return False
+    return actor.kind in PERMISSIONS[action]
+
+
+def require(actor: Actor, action: str) -> None:
+    if not can(actor, action):
+        raise PermissionDenied(_("Your role may not do this: %(action)s") % {"action": action})

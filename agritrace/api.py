@@ -1,0 +1,83 @@
+"""The JSON API (django-ninja). Schema and docs at /api/docs. Machines authenticate with
+`Authorization: Bearer <token>`; the web UI's session works too (with its CSRF token)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from agritrace.accounts.access import Actor
+from agritrace.accounts.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        found = ApiToken.find_active(token)
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+AUTH = [TokenAuth(), django_auth]
+
+api = NinjaAPI(
+    title="AgriTrace API",
+    version="1",
+    description="Planting-area and packing-house codes, households, plots and the public code "
+    "list. Errors come as JSON: {detail, errors: {field: [messages]}}.",
+    docs_url="/docs",
+    urls_namespace="api",
+    auth=AUTH,
+)
+
+
+def actor(request) -> Actor:
+    """The actor behind a request (token or session)."""
+    cached = getattr(request, "_actor", None)
+    if cached is None:
+        cached = Actor.of(request.user)
+        request._actor = cached
+    return cached
+
+
+def error_dict(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = error_dict(exc)
+    first = next(iter(errors.items()))
+    detail = f"{first[0]}: {first[1][0]}" if first[0] != "__all__" else first[1][0]
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "You may not do this."}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+def _register_routers() -> None:
+    from agritrace.accounts.api import router as accounts_router
+    from agritrace.registry.api import public_router
+    from agritrace.registry.api import router as registry_router
+
+    api.add_router("/", registry_router)
+    api.add_router("/public", public_router)
+    api.add_router("/accounts", accounts_router)
+
+
+_register_routers()

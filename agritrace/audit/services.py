@@ -1,0 +1,99 @@
+"""Writing and verifying the audit chain."""
+
+import json
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from .models import AuditEntry, ChainHead
+
+GENESIS = "0" * 64
+
+
+def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
+    """A JSON-safe picture of a model instance's own fields (many-to-many as id lists)."""
+
+    data = model_to_dict(obj, exclude=list(exclude))
+    for field in obj._meta.many_to_many:
+        if field.name in data and field.name not in exclude:
+            data[field.name] = sorted(getattr(v, "pk", v) for v in (data[field.name] or []))
+    for name in ("created_at", "updated_at"):
+        if hasattr(obj, name) and name not in exclude:
+            data.pop(name, None)
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
+
+
+def record(
+    actor,
+    action: str,
+    obj: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Append one entry. Call inside the transaction that makes the change."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AuditEntry(
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=_actor_label(actor),
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_label=str(obj)[:200],
+            before=before,
+            after=after,
+            reason=reason,
+            prev_hash=head.last_hash,
+        )
+        entry.hash = entry.compute_hash()
+        entry.save()
+        head.last_seq = entry.seq
+        head.last_hash = entry.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+def _actor_label(actor) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return "system"
+    org = getattr(getattr(actor, "membership", None), "organisation", None)
+    return f"{actor.get_username()}" + (f" ({org.name})" if org else "")
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    problems: list[str]
+
+
+def verify() -> VerifyResult:
+    """Walk the chain: every entry's hash must match its content and link to the one before;
+    sequence numbers must have no gaps and the head must point at the last entry."""
+    problems: list[str] = []
+    prev_hash = GENESIS
+    expected_seq = 1
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        checked += 1
+        if entry.seq != expected_seq:
+            problems.append(f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
+        if entry.prev_hash != prev_hash:
+            problems.append(f"entry {entry.seq}: does not link to the entry before it")
+        if entry.compute_hash() != entry.hash:
+            problems.append(f"entry {entry.seq}: content does not match its hash (edited)")
+        prev_hash = entry.hash
+        expected_seq = entry.seq + 1
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+        problems.append(
+            f"the chain head says {head.last_seq} entries but {expected_seq - 1} were found "
+            "(the last entries were deleted or the head was edited)"
+        )
+    return VerifyResult(ok=not problems, checked=checked, problems=problems)

@@ -1,0 +1,787 @@
+"""Writes to the registry and the rules behind them. The API, the web pages and the CLI all
+call these; each is one transaction, checks access, and leaves an audit entry."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agritrace.accounts.access import Actor, get_visible, require, visible
+from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.audit.services import record, snapshot
+from agritrace.notifications.services import notify
+from agritrace.places.models import AdminUnit, Level, Tree
+
+from . import geometry as geo
+from .lifecycle import reopen_review
+from .models import (
+    Application,
+    ApprovalStatus,
+    AppStatus,
+    CodeAuthorisation,
+    CodeHolder,
+    CodeStatus,
+    Crop,
+    Household,
+    Market,
+    MarketApproval,
+    PackingHouse,
+    PlantingArea,
+    Plot,
+    PlotOverlap,
+    Variety,
+)
+
+#: Declared and measured area may differ by this much before the area is flagged.
+AREA_TOLERANCE = 0.10
+
+NATIONAL_ID_RE = re.compile(r"^(\d{9}|\d{12})$")
+PHONE_RE = re.compile(r"^(\+84|0)\d{9,10}$")
+
+
+def _commune(unit_id) -> AdminUnit:
+    unit = AdminUnit.objects.select_related("parent").filter(pk=unit_id).first()
+    if unit is None or unit.level != Level.COMMUNE or unit.tree != Tree.CURRENT:
+        raise ValidationError({"commune": _("Choose a commune or ward of the current map.")})
+    return unit
+
+
+def _check_commune_in_scope(actor: Actor, commune: AdminUnit) -> None:
+    """Authorities and communes may only place records on their own land."""
+    if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION) and (
+        commune.parent_id != actor.province_id
+    ):
+        raise ValidationError({"commune": _("This commune is outside your province.")})
+    if actor.kind == OrgKind.COMMUNE and commune.pk != actor.organisation.unit_id:
+        raise ValidationError({"commune": _("This commune is not yours.")})
+
+
+def _representative_for(actor: Actor, org_id) -> Organisation:
+    """Representatives act for themselves; officers may name a representative."""
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        if org_id not in (None, "", actor.organisation.pk):
+            raise ValidationError(
+                {"representative": _("A representative can only act for itself.")}
+            )
+        return actor.organisation
+    org = Organisation.objects.filter(pk=org_id, kind=OrgKind.REPRESENTATIVE).first()
+    if org is None:
+        raise ValidationError({"representative": _("Choose an area representative.")})
+    return org
+
+
+# ------------------------------------------------------------------ households
+
+
+def _clean_household(data: dict, instance: Household | None) -> dict:
+    errors = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = _("The name of the head of household is required.")
+    national_id = (data.get("national_id") or "").strip() or None
+    if national_id and not NATIONAL_ID_RE.match(national_id):
+        errors["national_id"] = _("A national ID number has 12 digits (or 9 on old cards).")
+    elif national_id:
+        clash = Household.objects.filter(national_id=national_id)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            errors["national_id"] = _("Another household is registered with this ID number.")
+    phone = re.sub(r"[\s.-]", "", data.get("phone") or "")
+    if phone and not PHONE_RE.match(phone):
+        errors["phone"] = _("A phone number looks like 0912345678 or +84912345678.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "name": name,
+        "national_id": national_id,
+        "phone": phone,
+        "address": (data.get("address") or "").strip(),
+    }
+
+
+PERSONAL_FIELDS = ("national_id",)
+
+
+@transaction.atomic
+def create_household(actor: Actor, data: dict) -> Household:
+    require(actor, "edit_registry")
+    clean = _clean_household(data, None)
+    commune = _commune(data.get("commune"))
+    _check_commune_in_scope(actor, commune)
+    representative = _representative_for(actor, data.get("representative"))
+    household = Household.objects.create(representative=representative, commune=commune, **clean)
+    record(
+        actor.user,
+        "household.create",
+        household,
+        None,
+        snapshot(household, exclude=PERSONAL_FIELDS),
+        data.get("reason", ""),
+    )
+    return household
+
+
+@transaction.atomic
+def update_household(actor: Actor, household: Household, data: dict) -> Household:
+    require(actor, "edit_registry")
+    household = get_visible(actor, Household.objects.select_for_update(), pk=household.pk)
+    merged = {
+        "name": household.name,
+        "national_id": household.national_id,
+        "phone": household.phone,
+        "address": household.address,
+        **data,
+    }
+    clean = _clean_household(merged, household)
+    before = snapshot(household, exclude=PERSONAL_FIELDS)
+    for key, value in clean.items():
+        setattr(household, key, value)
+    household.save()
+    record(
+        actor.user,
+        "household.update",
+        household,
+        before,
+        snapshot(household, exclude=PERSONAL_FIELDS),
+        data.get("reason", ""),
+    )
+    return household
+
+
+# ------------------------------------------------------------------ planting areas
+
+
+def _clean_area(data: dict) -> dict:
+    errors = {}
+    out: dict = {}
+    out["name"] = (data.get("name") or "").strip()
+    if not out["name"]:
+        errors["name"] = _("Give the area a name.")
+    crop = Crop.objects.filter(pk=data.get("crop")).first()
+    if crop is None:
+        errors["crop"] = _("Choose a crop from the catalogue.")
+    out["crop"] = crop
+    variety = None
+    if data.get("variety"):
+        variety = Variety.objects.filter(pk=data.get("variety")).first()
+        if variety is None or (crop and variety.crop_id != crop.pk):
+            errors["variety"] = _("Choose a variety of the chosen crop.")
+    out["variety"] = variety
+    for field, label, maximum in (
+        ("declared_area_ha", _("Declared area"), Decimal("100000")),
+        ("expected_yield_t", _("Expected yield"), Decimal("10000000")),
+    ):
+        raw = data.get(field, 0 if field == "expected_yield_t" else None)
+        try:
+            value = Decimal(str(raw))
+            if not value.is_finite():
+                raise ValueError
+        except (ValueError, ArithmeticError, TypeError):
+            errors[field] = _("%(label)s must be a number.") % {"label": label}
+            continue
+        if value < 0 or (field == "declared_area_ha" and value == 0):
+            errors[field] = _("%(label)s must be more than zero.") % {"label": label}
+        elif value > maximum:
+            errors[field] = _("%(label)s of %(v)s is not plausible.") % {"label": label, "v": value}
+        out[field] = value
+    try:
+        out["harvests_per_year"] = int(data.get("harvests_per_year") or 1)
+        if not 1 <= out["harvests_per_year"] <= 12:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["harvests_per_year"] = _("Harvests per year is a whole number from 1 to 12.")
+    out["village"] = (data.get("village") or "").strip()
+    market_ids = data.get("markets") or []
+    markets = list(Market.objects.filter(pk__in=market_ids))
+    if len(markets) != len(set(market_ids)):
+        errors["markets"] = _("Unknown market.")
+    out["markets"] = markets
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+@transaction.atomic
+def create_area(actor: Actor, data: dict) -> tuple[PlantingArea, Application]:
+    """A new planting area with its draft application."""
+    require(actor, "edit_registry")
+    clean = _clean_area(data)
+    commune = _commune(data.get("commune"))
+    _check_commune_in_scope(actor, commune)
+    representative = _representative_for(actor, data.get("representative"))
+    markets = clean.pop("markets")
+    area = PlantingArea.objects.create(representative=representative, commune=commune, **clean)
+    area.markets.set(markets)
+    app = Application.objects.create(area=area, applicant=representative)
+    record(actor.user, "area.create", area, None, snapshot(area))
+    record(actor.user, "application.create", app, None, snapshot(app))
+    return area, app
+
+
+#: Changes to these fields reopen the review of a submitted file or an issued code.
+REVIEWED_AREA_FIELDS = {"representative", "declared_area_ha", "commune"}
+
+
+@transaction.atomic
+def update_area(actor: Actor, area: PlantingArea, data: dict) -> PlantingArea:
+    require(actor, "edit_registry")
+    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area.pk)
+    if area.code_status == CodeStatus.REVOKED:
+        raise ValidationError({"code": _("A revoked area cannot be changed.")})
+    merged = {
+        "name": area.name,
+        "crop": area.crop_id,
+        "variety": area.variety_id,
+        "declared_area_ha": area.declared_area_ha,
+        "expected_yield_t": area.expected_yield_t,
+        "harvests_per_year": area.harvests_per_year,
+        "village": area.village,
+        "markets": list(area.markets.values_list("pk", flat=True)),
+        **data,
+    }
+    clean = _clean_area(merged)
+    before = snapshot(area)
+    markets = clean.pop("markets")
+    if "representative" in data and actor.kind != OrgKind.REPRESENTATIVE:
+        area.representative = _representative_for(actor, data["representative"])
+    for key, value in clean.items():
+        setattr(area, key, value)
+    area.save()
+    area.markets.set(markets)
+    after = snapshot(area)
+    record(actor.user, "area.update", area, before, after, data.get("reason", ""))
+    changed = {k for k in REVIEWED_AREA_FIELDS if before.get(k) != after.get(k)}
+    if changed:
+        reopen_review(area, actor, ", ".join(sorted(changed)))
+    return area
+
+
+@transaction.atomic
+def set_area_households(actor: Actor, area: PlantingArea, household_ids: list[int]) -> None:
+    require(actor, "edit_registry")
+    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area.pk)
+    households = list(visible(actor, Household.objects.all()).filter(pk__in=household_ids))
+    if len(households) != len(set(household_ids)):
+        raise ValidationError({"households": _("Unknown household, or not yours.")})
+    wrong = [h for h in households if h.representative_id != area.representative_id]
+    if wrong:
+        raise ValidationError(
+            {
+                "households": _("%(name)s is not a member of this area's representative.")
+                % {"name": wrong[0].name}
+            }
+        )
+    before = sorted(area.households.values_list("pk", flat=True))
+    after = sorted(h.pk for h in households)
+    if before == after:
+        return
+    area.households.set(households)
+    record(actor.user, "area.households", area, {"households": before}, {"households": after})
+    reopen_review(area, actor, _("member households"))
+
+
+# ------------------------------------------------------------------ plots
+
+
+def _refresh_overlaps(plot: Plot) -> list[PlotOverlap]:
+    """Flag ground shared with plots of another household or another planting area."""
+    PlotOverlap.objects.filter(Q(plot=plot) | Q(other=plot)).delete()
+    candidates = Plot.objects.filter(
+        min_lon__lte=plot.max_lon,
+        max_lon__gte=plot.min_lon,
+        min_lat__lte=plot.max_lat,
+        max_lat__gte=plot.min_lat,
+    ).exclude(pk=plot.pk)
+    others = []
+    for other in candidates:
+        same_owner = other.household_id == plot.household_id
+        same_area = other.area_id == plot.area_id
+        if same_owner and same_area:
+            continue
+        others.append((other, geo.parse_geojson(other.geometry)))
+    found = geo.find_overlaps(geo.parse_geojson(plot.geometry), others)
+    flags = []
+    for other, overlap_m2 in found:
+        flags.append(PlotOverlap(plot=plot, other=other, overlap_m2=overlap_m2))
+        flags.append(PlotOverlap(plot=other, other=plot, overlap_m2=overlap_m2))
+    PlotOverlap.objects.bulk_create(flags)
+    return flags[::2]
+
+
+def _measure_area(area: PlantingArea | None) -> None:
+    if area is None:
+        return
+    total = sum(p.area_m2 for p in area.plots.all())
+    area.measured_area_ha = Decimal(str(round(total / 10_000, 4)))
+    area.save(update_fields=["measured_area_ha", "updated_at"])
+
+
+def _geometry_error(exc: "geo.GeometryError") -> ValidationError:
+    return ValidationError({"geometry": str(exc.message)})
+
+
+@transaction.atomic
+def save_plot(actor: Actor, data: dict, plot: Plot | None = None) -> Plot:
+    """Create or change a plot from its GeoJSON polygon; measure it; flag overlaps."""
+    require(actor, "edit_registry")
+    errors = {}
+    if plot is not None:
+        plot = get_visible(actor, Plot.objects.select_for_update(), pk=plot.pk)
+    household = (
+        visible(actor, Household.objects.all())
+        .filter(pk=data.get("household", plot.household_id if plot else None))
+        .first()
+    )
+    if household is None:
+        errors["household"] = _("Choose one of your households.")
+    area = None
+    area_id = data.get("area", plot.area_id if plot else None)
+    if area_id:
+        area = visible(actor, PlantingArea.objects.all()).filter(pk=area_id).first()
+        if area is None:
+            errors["area"] = _("Unknown planting area, or not yours.")
+        elif area.code_status == CodeStatus.REVOKED:
+            errors["area"] = _("The planting area's code is revoked.")
+    label = (data.get("label", plot.label if plot else "") or "").strip()
+    if not label:
+        errors["label"] = _("Give the plot a label (its number on the map).")
+    crop = Crop.objects.filter(pk=data.get("crop", plot.crop_id if plot else None)).first()
+    if crop is None and area is not None:
+        crop = area.crop
+    if crop is None:
+        errors["crop"] = _("Choose a crop from the catalogue.")
+    year = data.get("planting_year", plot.planting_year if plot else None)
+    if year not in (None, ""):
+        try:
+            year = int(year)
+            if not 1900 <= year <= timezone.localdate().year:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["planting_year"] = _("The planting year is a year between 1900 and this year.")
+    else:
+        year = None
+    raw_geometry = data.get("geometry", plot.geometry if plot else None)
+    shape = None
+    try:
+        shape = geo.parse_geojson(raw_geometry)
+    except geo.GeometryError as exc:
+        errors["geometry"] = str(exc.message)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(plot) if plot else None
+    old_area = plot.area if plot else None
+    box = geo.bbox(shape)
+    lon, lat = geo.centroid(shape)
+    values = dict(
+        household=household,
+        area=area,
+        label=label,
+        crop=crop,
+        planting_year=year,
+        geometry=geo.to_geojson(shape),
+        area_m2=geo.geodesic_area_m2(shape),
+        min_lon=box[0],
+        min_lat=box[1],
+        max_lon=box[2],
+        max_lat=box[3],
+        centroid_lon=lon,
+        centroid_lat=lat,
+    )
+    if plot is None:
+        plot = Plot.objects.create(**values)
+    else:
+        for key, value in values.items():
+            setattr(plot, key, value)
+        plot.save()
+    _refresh_overlaps(plot)
+    _measure_area(area)
+    if old_area is not None and old_area != area:
+        _measure_area(old_area)
+    after = snapshot(plot)
+    record(actor.user, "plot.save", plot, before, after, data.get("reason", ""))
+    for changed_area in {a for a in (area, old_area) if a is not None}:
+        if before is None or before.get("geometry") != after.get("geometry") or old_area != area:
+            reopen_review(changed_area, actor, _("plots"))
+    return plot
+
+
+# ------------------------------------------------------------------ packing houses
+
+
+@transaction.atomic
+def create_packing_house(actor: Actor, data: dict) -> tuple[PackingHouse, Application]:
+    require(actor, "apply") if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER) else require(
+        actor, "edit_registry"
+    )
+    errors = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = _("Give the packing house a name.")
+    address = (data.get("address") or "").strip()
+    if not address:
+        errors["address"] = _("The address is required.")
+    try:
+        capacity = Decimal(str(data.get("capacity_t_per_day")))
+        if not capacity.is_finite() or capacity <= 0 or capacity > 10000:
+            errors["capacity_t_per_day"] = _("Capacity is a number of tonnes a day above zero.")
+    except (ArithmeticError, ValueError, TypeError):
+        errors["capacity_t_per_day"] = _("Capacity must be a number.")
+        capacity = None
+    lon, lat = data.get("lon"), data.get("lat")
+    if (lon is None) != (lat is None):
+        errors["lat"] = _("Give both longitude and latitude, or neither.")
+    elif lon is not None:
+        try:
+            geo.parse_geojson(
+                {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[lon, lat], [lon + 1e-4, lat], [lon + 1e-4, lat + 1e-4], [lon, lat]]
+                    ],
+                }
+            )
+        except (geo.GeometryError, TypeError):
+            errors["lon"] = _("The location must be in Vietnam (longitude, latitude).")
+    if errors:
+        raise ValidationError(errors)
+    commune = _commune(data.get("commune"))
+    _check_commune_in_scope(actor, commune)
+    if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        operator = actor.organisation
+    else:
+        operator = Organisation.objects.filter(
+            pk=data.get("operator"), kind__in=[OrgKind.PACKING_HOUSE, OrgKind.EXPORTER]
+        ).first()
+        if operator is None:
+            raise ValidationError({"operator": _("Choose the operating organisation.")})
+    ph = PackingHouse.objects.create(
+        name=name,
+        operator=operator,
+        address=address,
+        commune=commune,
+        lon=lon,
+        lat=lat,
+        capacity_t_per_day=capacity,
+    )
+    ph.crops.set(Crop.objects.filter(pk__in=data.get("crops") or []))
+    ph.markets.set(Market.objects.filter(pk__in=data.get("markets") or []))
+    app = Application.objects.create(packing_house=ph, applicant=operator)
+    record(actor.user, "packing_house.create", ph, None, snapshot(ph))
+    record(actor.user, "application.create", app, None, snapshot(app))
+    return ph, app
+
+
+# ------------------------------------------------------------------ markets
+
+
+def market_rule_problems(area: PlantingArea, market: Market, day: date | None = None) -> list[str]:
+    """What keeps this area from being filed for this market (empty: nothing)."""
+    day = day or timezone.localdate()
+    problems = []
+    rules = market.rules.filter(Q(crop=area.crop) | Q(crop__isnull=True))
+    for rule in rules:
+        if rule.min_area_ha is not None and area.declared_area_ha < rule.min_area_ha:
+            problems.append(
+                _("%(market)s asks for at least %(min)s ha of %(crop)s; this area has %(has)s ha.")
+                % {
+                    "market": market,
+                    "min": rule.min_area_ha,
+                    "crop": area.crop,
+                    "has": area.declared_area_ha,
+                }
+            )
+        permitted = list(rule.permitted_varieties.all())
+        if permitted and area.variety not in permitted:
+            problems.append(
+                _("%(market)s accepts only these varieties: %(v)s.")
+                % {"market": market, "v": ", ".join(v.name for v in permitted)}
+            )
+        if rule.single_variety and area.variety is None:
+            problems.append(
+                _("%(market)s asks for one variety per area; name it.") % {"market": market}
+            )
+        if rule.required_certificates:
+            valid = area.certificates.filter(
+                kind__in=rule.required_certificates, valid_from__lte=day, valid_to__gte=day
+            )
+            if not valid.exists():
+                problems.append(
+                    _("%(market)s asks for a valid certificate: %(kinds)s.")
+                    % {"market": market, "kinds": ", ".join(rule.required_certificates)}
+                )
+    return problems
+
+
+def code_usable_for(holder: CodeHolder, market: Market) -> bool:
+    """Both approvals hold: Vietnam's issuance and, where needed, the importing country's."""
+    if holder.code_status != CodeStatus.ISSUED:
+        return False
+    if not market.needs_importer_approval:
+        return True
+    return holder.approvals.filter(market=market, status=ApprovalStatus.APPROVED).exists()
+
+
+APPROVAL_MOVES = {
+    "submit": (
+        {ApprovalStatus.PREPARING, ApprovalStatus.REFUSED, ApprovalStatus.WITHDRAWN},
+        ApprovalStatus.SUBMITTED,
+    ),
+    "send": ({ApprovalStatus.SUBMITTED}, ApprovalStatus.SENT),
+    "approve": ({ApprovalStatus.SENT}, ApprovalStatus.APPROVED),
+    "refuse": ({ApprovalStatus.SENT}, ApprovalStatus.REFUSED),
+    "withdraw": (
+        {ApprovalStatus.APPROVED, ApprovalStatus.SENT, ApprovalStatus.SUBMITTED},
+        ApprovalStatus.WITHDRAWN,
+    ),
+}
+
+
+@transaction.atomic
+def move_market_approval(
+    actor: Actor,
+    holder: CodeHolder,
+    market: Market,
+    move: str,
+    on: date | None = None,
+    importer_list_ref: str = "",
+    note: str = "",
+) -> MarketApproval:
+    """The importing country's approval of an issued code, step by step: the province
+    submits to the Plant Protection Department, which sends to the importing country, which
+    approves (with its list reference) or refuses."""
+    require(actor, "market_approval")
+    holder = get_visible(actor, type(holder).objects.all(), pk=holder.pk)
+    if move not in APPROVAL_MOVES:
+        raise ValidationError({"move": _("Unknown step '%(m)s'.") % {"m": move}})
+    if move == "submit":
+        if holder.code_status != CodeStatus.ISSUED:
+            raise ValidationError({"market": _("Only an issued code can be filed for a market.")})
+        if isinstance(holder, PlantingArea):
+            problems = market_rule_problems(holder, market)
+            if problems:
+                raise ValidationError({"market": problems})
+    if move in ("send", "approve", "refuse") and actor.kind != OrgKind.MINISTRY:
+        raise ValidationError({"move": _("Only the Plant Protection Department records this.")})
+    if move == "approve" and not importer_list_ref.strip():
+        raise ValidationError(
+            {"importer_list_ref": _("Give the importing country's list reference.")}
+        )
+    kwargs = {"area": holder} if isinstance(holder, PlantingArea) else {"packing_house": holder}
+    approval, _created = MarketApproval.objects.select_for_update().get_or_create(
+        market=market, **kwargs
+    )
+    sources, target = APPROVAL_MOVES[move]
+    if approval.status not in sources:
+        raise ValidationError(
+            {
+                "move": _("Cannot %(m)s an approval that is %(s)s.")
+                % {"m": move, "s": approval.get_status_display().lower()}
+            }
+        )
+    before = snapshot(approval)
+    on = on or timezone.localdate()
+    approval.status = target
+    if move == "submit":
+        approval.submitted_at = on
+    elif move == "send":
+        approval.sent_at = on
+    elif move in ("approve", "refuse"):
+        approval.decided_at = on
+    if importer_list_ref:
+        approval.importer_list_ref = importer_list_ref.strip()
+    approval.note = note or approval.note
+    approval.save()
+    record(actor.user, f"market_approval.{move}", approval, before, snapshot(approval), note)
+    return approval
+
+
+# ------------------------------------------------------------------ authorising exporters
+
+
+@transaction.atomic
+def authorise_exporter(
+    actor: Actor, area: PlantingArea, grantee_id, market_id, valid_from: date, valid_to: date
+) -> CodeAuthorisation:
+    """The representative lets an exporter or packing house use its area code for a market
+    and a period; the commune and the grantee are told."""
+    require(actor, "authorise_exporter")
+    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area.pk)
+    errors = {}
+    grantee = Organisation.objects.filter(
+        pk=grantee_id, kind__in=[OrgKind.EXPORTER, OrgKind.PACKING_HOUSE]
+    ).first()
+    if grantee is None:
+        errors["grantee"] = _("Choose an exporter or a packing house.")
+    market = area.markets.filter(pk=market_id).first()
+    if market is None:
+        errors["market"] = _("Choose one of the area's target markets.")
+    if area.code_status != CodeStatus.ISSUED:
+        errors["area"] = _("Only an issued code can be authorised for use.")
+    if not valid_from or not valid_to:
+        errors["valid_to"] = _("Give the start and end of the authorisation.")
+    elif valid_to < valid_from:
+        errors["valid_to"] = _("The end comes before the start.")
+    elif valid_to < timezone.localdate():
+        errors["valid_to"] = _("The authorisation would already be over.")
+    if errors:
+        raise ValidationError(errors)
+    auth = CodeAuthorisation.objects.create(
+        area=area,
+        grantee=grantee,
+        market=market,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        granted_by=actor.user,
+    )
+    record(actor.user, "code.authorise", area, None, snapshot(auth))
+    communes = Organisation.objects.filter(kind=OrgKind.COMMUNE, unit=area.commune)
+    notify(
+        [*communes, grantee],
+        _("%(org)s may use code %(code)s") % {"org": grantee.name, "code": area.code},
+        _("For %(market)s from %(a)s to %(b)s.")
+        % {"market": market, "a": valid_from.isoformat(), "b": valid_to.isoformat()},
+        reverse("area-detail", args=[area.pk]),
+    )
+    return auth
+
+
+@transaction.atomic
+def withdraw_authorisation(actor: Actor, auth: CodeAuthorisation, reason: str) -> CodeAuthorisation:
+    require(actor, "authorise_exporter")
+    get_visible(actor, PlantingArea.objects.all(), pk=auth.area_id)
+    auth = CodeAuthorisation.objects.select_for_update().get(pk=auth.pk)
+    if auth.withdrawn_at is not None:
+        raise ValidationError({"action": _("This authorisation was already withdrawn.")})
+    before = snapshot(auth)
+    auth.withdrawn_at = timezone.now()
+    auth.withdrawal_reason = reason
+    auth.save()
+    record(actor.user, "code.withdraw_authorisation", auth.area, before, snapshot(auth), reason)
+    communes = Organisation.objects.filter(kind=OrgKind.COMMUNE, unit=auth.area.commune)
+    notify(
+        [*communes, auth.grantee],
+        _("Authorisation to use %(code)s withdrawn") % {"code": auth.area.code},
+        reason,
+        reverse("area-detail", args=[auth.area_id]),
+    )
+    return auth
+
+
+def may_use_code(
+    org: Organisation, area: PlantingArea, market: Market, day: date
+) -> tuple[bool, str]:
+    """Whether `org` may lawfully put `area`'s code on produce for `market` on `day`: the
+    test that tells a lawful use from a rented or borrowed code."""
+    if not code_usable_for(area, market):
+        return False, _("The code is not valid for this market.")
+    if org.pk == area.representative_id:
+        return True, _("The code's own representative.")
+    active = area.authorisations.filter(
+        grantee=org,
+        market=market,
+        withdrawn_at__isnull=True,
+        valid_from__lte=day,
+        valid_to__gte=day,
+    )
+    if active.exists():
+        return True, _("Authorised by the representative.")
+    return False, _("No authorisation from the representative for this market and date.")
+
+
+# ------------------------------------------------------------------ flags and the public list
+
+
+def area_flags(area: PlantingArea) -> list[str]:
+    flags = []
+    measured = float(area.measured_area_ha)
+    declared = float(area.declared_area_ha)
+    diff = geo.area_discrepancy(declared, measured, AREA_TOLERANCE)
+    if diff is not None and area.plots.exists():
+        flags.append(
+            _("Declared %(d)s ha but the plots measure %(m).2f ha (%(p)+.0f%%).")
+            % {"d": area.declared_area_ha, "m": measured, "p": diff * 100}
+        )
+    overlap_count = PlotOverlap.objects.filter(plot__area=area).count()
+    if overlap_count:
+        flags.append(
+            _("%(n)d plot overlap(s) with another household or code.") % {"n": overlap_count}
+        )
+    return flags
+
+
+PUBLISHED = [CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED]
+
+
+def public_code_list(filters: dict | None = None) -> list[dict]:
+    """The list importing countries ask for: no personal data, issued codes only."""
+    filters = filters or {}
+    rows: list[dict] = []
+    areas: QuerySet = (
+        PlantingArea.objects.filter(code_status__in=PUBLISHED)
+        .select_related("crop", "commune__parent")
+        .prefetch_related("markets", "approvals__market")
+    )
+    houses: QuerySet = (
+        PackingHouse.objects.filter(code_status__in=PUBLISHED)
+        .select_related("commune__parent")
+        .prefetch_related("crops", "markets", "approvals__market")
+    )
+    if filters.get("q"):
+        q = filters["q"].strip()
+        areas = areas.filter(Q(code__icontains=q) | Q(name__icontains=q))
+        houses = houses.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    if filters.get("status"):
+        areas = areas.filter(code_status=filters["status"])
+        houses = houses.filter(code_status=filters["status"])
+    if filters.get("province"):
+        areas = areas.filter(commune__parent_id=filters["province"])
+        houses = houses.filter(commune__parent_id=filters["province"])
+    if filters.get("crop"):
+        areas = areas.filter(crop__code=filters["crop"])
+        houses = houses.filter(crops__code=filters["crop"])
+    if filters.get("market"):
+        areas = areas.filter(markets__code=filters["market"])
+        houses = houses.filter(markets__code=filters["market"])
+    kind = filters.get("kind")
+    if kind != "packing_house":
+        for a in areas.distinct():
+            rows.append(_public_row(a, "area", str(a.crop), a.declared_area_ha))
+    if kind != "area":
+        for h in houses.distinct():
+            rows.append(
+                _public_row(h, "packing_house", ", ".join(str(c) for c in h.crops.all()), None)
+            )
+    rows.sort(key=lambda r: r["code"])
+    return rows
+
+
+def _public_row(holder: CodeHolder, kind: str, crop: str, area_ha) -> dict:
+    approved = {
+        a.market.code for a in holder.approvals.all() if a.status == ApprovalStatus.APPROVED
+    }
+    return {
+        "code": holder.code,
+        "kind": kind,
+        "name": holder.name,
+        "crop": crop,
+        "province": holder.commune.parent.name if holder.commune.parent_id else "",
+        "commune": holder.commune.name,
+        "area_ha": float(area_ha) if area_ha is not None else None,
+        "status": holder.code_status,
+        "markets": sorted(m.code for m in holder.markets.all()),
+        "approved_markets": sorted(approved),
+        "issued_at": holder.issued_at.date().isoformat() if holder.issued_at else None,
+    }
+
+
+def open_applications(actor: Actor) -> QuerySet:
+    return visible(actor, Application.objects.all()).exclude(
+        status__in=[AppStatus.ISSUED, AppStatus.REJECTED, AppStatus.WITHDRAWN]
+    )

@@ -1,0 +1,414 @@
+/* AgriTrace map helpers (no framework). Needs vendor/leaflet/leaflet.js loaded first, and
+ * vendor/leaflet-draw/leaflet.draw.js for AgriMap.drawEditor.
+ *
+ *   var map = AgriMap.create('map');                         // centred on Viet Nam
+ *   AgriMap.addGeoJSON(map, featureCollection, {styleByStatus: true});
+ *   AgriMap.drawEditor(map, 'id_geometry', {areaOutputId: 'area-ha'});
+ *
+ * A base tile layer is added only when <body data-tile-url="..."> is non-empty; otherwise the
+ * map has a plain light background and makes no network requests (closed network).
+ * Geometry written to / read from textareas is GeoJSON (RFC 7946): [longitude, latitude].
+ */
+(function (global) {
+  'use strict';
+
+  var VIETNAM_CENTER = [16.0, 106.3];
+  var VIETNAM_BOUNDS = [[8.2, 102.1], [23.4, 109.5]];
+  var DEFAULT_ZOOM = 5;
+  var MAX_ZOOM = 19;
+
+  // Same values as the --status-* custom properties in app.css; used if CSS is not loaded.
+  var STATUS_FALLBACK = {
+    draft: '#5f6b66',
+    submitted: '#1d4f91',
+    under_appraisal: '#5b3fa6',
+    returned: '#a35200',
+    field_inspection: '#0b6a7a',
+    approved: '#2f7d32',
+    issued: '#14532d',
+    rejected: '#b42318',
+    suspended: '#b5470b',
+    revoked: '#6e1a1a',
+    overdue: '#b42318'
+  };
+  var DEFAULT_COLOUR = '#4a5a52';
+  var EDIT_COLOUR = '#1f5f3a';
+
+  function requireLeaflet() {
+    if (typeof global.L === 'undefined') {
+      throw new Error('AgriMap: Leaflet (vendor/leaflet/leaflet.js) must be loaded first');
+    }
+    return global.L;
+  }
+
+  function byId(elementOrId) {
+    var el = typeof elementOrId === 'string' ? document.getElementById(elementOrId) : elementOrId;
+    if (!el) {
+      throw new Error('AgriMap: no element with id "' + elementOrId + '"');
+    }
+    return el;
+  }
+
+  /** Colour for a lifecycle status, read from the CSS custom property --status-<status>. */
+  function statusColour(status) {
+    if (!status) {
+      return DEFAULT_COLOUR;
+    }
+    var key = String(status).toLowerCase();
+    var value = '';
+    if (global.getComputedStyle && document.documentElement) {
+      value = global.getComputedStyle(document.documentElement)
+        .getPropertyValue('--status-' + key).trim();
+    }
+    return value || STATUS_FALLBACK[key] || DEFAULT_COLOUR;
+  }
+
+  function parseGeoJSON(value) {
+    if (value === null || value === undefined) {
+      return null;
+    }
+    if (typeof value === 'string') {
+      var text = value.trim();
+      if (!text) {
+        return null;
+      }
+      return JSON.parse(text);
+    }
+    return value;
+  }
+
+  /**
+   * Create a Leaflet map in element `elementId`, centred on Viet Nam.
+   * options: any L.map option (center, zoom, maxZoom, scrollWheelZoom, ...), plus
+   *   tileUrl / tileAttribution: override <body data-tile-url / data-tile-attribution>;
+   *   scale: false to hide the metric scale bar.
+   */
+  function create(elementId, options) {
+    var L = requireLeaflet();
+    var el = byId(elementId);
+    var opts = L.extend({}, options || {});
+    var body = document.body || {dataset: {}};
+    var tileUrl = opts.tileUrl !== undefined ? opts.tileUrl : (body.dataset.tileUrl || '');
+    var attribution = opts.tileAttribution !== undefined
+      ? opts.tileAttribution : (body.dataset.tileAttribution || '');
+    var showScale = opts.scale !== false;
+    delete opts.tileUrl;
+    delete opts.tileAttribution;
+    delete opts.scale;
+
+    var mapOptions = L.extend({
+      center: VIETNAM_CENTER,
+      zoom: DEFAULT_ZOOM,
+      minZoom: 3,
+      // Without a tile layer Leaflet has no max zoom of its own: fitting a small plot would
+      // zoom in without limit.
+      maxZoom: MAX_ZOOM,
+      attributionControl: Boolean(tileUrl && attribution)
+    }, opts);
+
+    var map = L.map(el, mapOptions);
+    if (tileUrl) {
+      L.tileLayer(tileUrl, {maxZoom: mapOptions.maxZoom, attribution: attribution}).addTo(map);
+    } else {
+      el.classList.add('map-no-tiles');
+    }
+    if (showScale) {
+      L.control.scale({imperial: false}).addTo(map);
+    }
+    if (!options || (options.center === undefined && options.zoom === undefined)) {
+      map.fitBounds(VIETNAM_BOUNDS);
+    }
+    return map;
+  }
+
+  function fit(map, layer, options) {
+    var bounds = layer.getBounds ? layer.getBounds() : null;
+    if (bounds && bounds.isValid()) {
+      map.fitBounds(bounds, {padding: [20, 20], maxZoom: (options && options.maxZoom) || 17});
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Add GeoJSON (object or JSON string: FeatureCollection, Feature or bare geometry) to map.
+   * options:
+   *   styleByStatus (default true): colour by feature.properties.status, as the badges;
+   *   fit (default true): fit the map to the features; maxZoom: cap for that fit;
+   *   style: extra L.Path options merged into every feature's style.
+   * A feature's properties.popup (HTML string, built and escaped by the server) becomes its
+   * popup; properties.label (plain text) its tooltip; properties.overdue draws it dashed.
+   * Point features are drawn as circle markers in the status colour.
+   * Returns the L.GeoJSON layer.
+   */
+  function addGeoJSON(map, geojson, options) {
+    var L = requireLeaflet();
+    var opts = L.extend({styleByStatus: true, fit: true}, options || {});
+    var data = parseGeoJSON(geojson);
+    var extra = opts.style || {};
+
+    function styleFor(feature) {
+      var props = (feature && feature.properties) || {};
+      var colour = opts.styleByStatus ? statusColour(props.status) : EDIT_COLOUR;
+      var style = {color: colour, weight: 2, opacity: 0.95, fillColor: colour, fillOpacity: 0.25};
+      if (props.overdue) {
+        style.dashArray = '6 4';
+      }
+      return L.extend(style, extra);
+    }
+
+    var layer = L.geoJSON(data || [], {
+      style: styleFor,
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, L.extend(styleFor(feature), {radius: 7, fillOpacity: 0.7}));
+      },
+      onEachFeature: function (feature, featureLayer) {
+        var props = feature.properties || {};
+        if (props.popup) {
+          featureLayer.bindPopup(String(props.popup), {maxWidth: 320});
+        }
+        if (props.label) {
+          var tip = document.createElement('span');
+          tip.textContent = String(props.label);  // plain text, never parsed as HTML
+          featureLayer.bindTooltip(tip, {sticky: true});
+        }
+      }
+    }).addTo(map);
+
+    if (opts.fit) {
+      fit(map, layer, opts);
+    }
+    return layer;
+  }
+
+  // ---- geometry helpers (GeoJSON coordinates are [lon, lat]) ----
+
+  function ringSignedArea(ring) {
+    var sum = 0;
+    for (var i = 0, n = ring.length; i < n - 1; i++) {
+      sum += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+    }
+    return sum / 2;
+  }
+
+  /** RFC 7946 right-hand rule: exterior ring counter-clockwise, holes clockwise. */
+  function orientPolygon(rings) {
+    return rings.map(function (ring, index) {
+      var ccw = ringSignedArea(ring) > 0;
+      var wantCcw = index === 0;
+      return ccw === wantCcw ? ring : ring.slice().reverse();
+    });
+  }
+
+  /** Geodesic area in hectares of a Polygon/MultiPolygon GeoJSON geometry (holes removed). */
+  function areaHectares(geometry) {
+    var L = requireLeaflet();
+    if (!geometry || !L.GeometryUtil || !L.GeometryUtil.geodesicArea) {
+      return null;
+    }
+    var polygons = geometry.type === 'Polygon' ? [geometry.coordinates]
+      : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
+    var total = 0;
+    polygons.forEach(function (rings) {
+      rings.forEach(function (ring, index) {
+        var latlngs = ring.map(function (c) { return L.latLng(c[1], c[0]); });
+        var a = L.GeometryUtil.geodesicArea(latlngs);
+        total += index === 0 ? a : -a;
+      });
+    });
+    return total / 10000;
+  }
+
+  /** Polygons (arrays of rings of [lon, lat]) found in any GeoJSON object. */
+  function collectPolygons(obj, out) {
+    if (!obj) {
+      return out;
+    }
+    switch (obj.type) {
+      case 'FeatureCollection':
+        (obj.features || []).forEach(function (f) { collectPolygons(f, out); });
+        break;
+      case 'Feature':
+        collectPolygons(obj.geometry, out);
+        break;
+      case 'GeometryCollection':
+        (obj.geometries || []).forEach(function (g) { collectPolygons(g, out); });
+        break;
+      case 'Polygon':
+        out.push(obj.coordinates);
+        break;
+      case 'MultiPolygon':
+        obj.coordinates.forEach(function (p) { out.push(p); });
+        break;
+      default:
+        break;
+    }
+    return out;
+  }
+
+  var drawPatched = false;
+
+  /* Guard for Leaflet.draw 1.0.4: where a mouse click also reaches the plugin's touch
+   * handler, vertices get added twice ("shape edges cannot cross") or a polygon ends early
+   * (Leaflet.draw issues #789, #935). Leave mouse input to the mouse handlers; touch and pen
+   * input still go through _onTouch. */
+  function patchLeafletDraw(L) {
+    if (drawPatched || !L.Draw || !L.Draw.Polyline) {
+      return;
+    }
+    var original = L.Draw.Polyline.prototype._onTouch;
+    if (typeof original === 'function') {
+      L.Draw.Polyline.prototype._onTouch = function (e) {
+        var oe = e && e.originalEvent;
+        if (oe && oe.pointerType === 'mouse') {
+          return undefined;
+        }
+        return original.apply(this, arguments);
+      };
+    }
+    drawPatched = true;
+  }
+
+  /**
+   * Polygon editor bound to a textarea holding a GeoJSON geometry.
+   * Loads the textarea's geometry (Polygon, MultiPolygon, Feature or FeatureCollection) for
+   * editing; after each draw/edit/delete writes back a Polygon (one part) or MultiPolygon
+   * (several parts), or '' when nothing is left, and fires 'input' and 'change' on it.
+   * options:
+   *   areaOutputId: element whose text is set to the area, e.g. "1.25 ha";
+   *   onChange: function (geometryOrNull, hectaresOrNull);
+   *   readOnly: show the geometry without drawing tools;
+   *   precision: decimals kept in coordinates (default 7, about 1 cm).
+   * Returns {layer, control, geometry(), refresh()}.
+   */
+  function drawEditor(map, textareaId, options) {
+    var L = requireLeaflet();
+    var textarea = byId(textareaId);
+    var opts = L.extend({precision: 7}, options || {});
+    var shapeOptions = {color: EDIT_COLOUR, weight: 2, fillColor: EDIT_COLOUR, fillOpacity: 0.25};
+    var items = L.featureGroup().addTo(map);
+    var control = null;
+
+    // Load the existing geometry, one L.Polygon per part.
+    var existing = null;
+    try {
+      existing = parseGeoJSON(textarea.value);
+    } catch (err) {
+      if (global.console) {
+        global.console.warn('AgriMap.drawEditor: textarea does not hold valid GeoJSON', err);
+      }
+    }
+    collectPolygons(existing, []).forEach(function (rings) {
+      var latlngs = L.GeoJSON.coordsToLatLngs(rings, 1);
+      items.addLayer(L.polygon(latlngs, shapeOptions));
+    });
+    fit(map, items, {maxZoom: 18});
+
+    function currentGeometry() {
+      var parts = [];
+      items.eachLayer(function (layer) {
+        if (!(layer instanceof L.Polygon)) {
+          return;
+        }
+        var geom = layer.toGeoJSON(opts.precision).geometry;
+        if (geom.type === 'Polygon') {
+          parts.push(orientPolygon(geom.coordinates));
+        } else if (geom.type === 'MultiPolygon') {
+          geom.coordinates.forEach(function (p) { parts.push(orientPolygon(p)); });
+        }
+      });
+      if (parts.length === 0) {
+        return null;
+      }
+      if (parts.length === 1) {
+        return {type: 'Polygon', coordinates: parts[0]};
+      }
+      return {type: 'MultiPolygon', coordinates: parts};
+    }
+
+    function showArea(geometry) {
+      var ha = geometry ? areaHectares(geometry) : null;
+      if (opts.areaOutputId) {
+        var out = document.getElementById(opts.areaOutputId);
+        if (out) {
+          out.textContent = ha === null ? '' : ha.toFixed(ha < 10 ? 3 : 2) + ' ha';
+        }
+      }
+      return ha;
+    }
+
+    function fire(name) {
+      var event;
+      if (typeof global.Event === 'function') {
+        event = new global.Event(name, {bubbles: true});
+      } else {
+        event = document.createEvent('Event');
+        event.initEvent(name, true, false);
+      }
+      textarea.dispatchEvent(event);
+    }
+
+    function write() {
+      var geometry = currentGeometry();
+      textarea.value = geometry ? JSON.stringify(geometry) : '';
+      var ha = showArea(geometry);
+      fire('input');
+      fire('change');
+      if (typeof opts.onChange === 'function') {
+        opts.onChange(geometry, ha);
+      }
+      return geometry;
+    }
+
+    showArea(currentGeometry());
+
+    if (!opts.readOnly) {
+      if (!L.Control || !L.Control.Draw) {
+        throw new Error('AgriMap.drawEditor: Leaflet.draw (vendor/leaflet-draw) must be loaded');
+      }
+      patchLeafletDraw(L);
+      control = new L.Control.Draw({
+        position: 'topleft',
+        draw: {
+          // The plugin's own area tooltip is imperial/metric-mixed; areaOutputId shows hectares.
+          polygon: {allowIntersection: false, showArea: false, shapeOptions: shapeOptions},
+          rectangle: {shapeOptions: shapeOptions},
+          polyline: false,
+          circle: false,
+          circlemarker: false,
+          marker: false
+        },
+        edit: {
+          featureGroup: items,
+          poly: {allowIntersection: false}
+        }
+      });
+      map.addControl(control);
+
+      map.on(L.Draw.Event.CREATED, function (e) {
+        items.addLayer(e.layer);
+        write();
+      });
+      map.on(L.Draw.Event.EDITED, write);
+      map.on(L.Draw.Event.DELETED, write);
+    }
+
+    return {
+      layer: items,
+      control: control,
+      geometry: currentGeometry,
+      refresh: write
+    };
+  }
+
+  global.AgriMap = {
+    create: create,
+    addGeoJSON: addGeoJSON,
+    drawEditor: drawEditor,
+    statusColour: statusColour,
+    areaHectares: areaHectares,
+    orientPolygon: orientPolygon,
+    VIETNAM_CENTER: VIETNAM_CENTER,
+    VIETNAM_BOUNDS: VIETNAM_BOUNDS
+  };
+}(window));

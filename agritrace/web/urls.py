@@ -1,0 +1,40 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("areas/", views.area_list, name="area-list"),
+    path("areas/new/", views.area_create, name="area-create"),
+    path("areas/<int:pk>/", views.area_detail, name="area-detail"),
+    path("areas/<int:pk>/edit/", views.area_edit, name="area-edit"),
+    path("areas/<int:pk>/households/", views.area_households, name="area-households"),
+    path("areas/<int:pk>/plots/new/", views.plot_create, name="plot-create"),
+    path("areas/<int:pk>/code/", views.code_action, name="area-code-action"),
+    path("areas/<int:pk>/authorise/", views.authorise, name="area-authorise"),
+    path("areas/<int:pk>/markets/", views.market_approval, name="area-market-approval"),
+    path("plots/<int:pk>/edit/", views.plot_edit, name="plot-edit"),
+    path("packing-houses/", views.packing_house_list, name="packing-house-list"),
+    path("packing-houses/new/", views.packing_house_create, name="packing-house-create"),
+    path("packing-houses/<int:pk>/", views.packing_house_detail, name="packing-house-detail"),
+    path("packing-houses/<int:pk>/code/", views.ph_code_action, name="ph-code-action"),
+    path("applications/", views.application_list, name="application-list"),
+    path("applications/<int:pk>/", views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/act/", views.application_act, name="application-act"),
+    path("applications/<int:pk>/inspection/", views.inspection_form, name="inspection-form"),
+    path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
+    path("households/", views.household_list, name="household-list"),
+    path("households/new/", views.household_create, name="household-create"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("codes/", views.public_codes, name="public-codes"),
+    path("codes/export.<str:fmt>", views.public_codes_export, name="public-codes-export"),
+    path("map/areas.geojson", views.areas_geojson, name="areas-geojson"),
+]
