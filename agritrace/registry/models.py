@@ -107,7 +107,7 @@ class CodeFormat(SourcedData):
 class CodeSerial(models.Model):
     """Last serial handed out per code prefix; only ever grows, so a code is never reused."""
 
-    prefix = models.CharField(max_length=40, unique=True)
+    prefix = models.CharField(max_length=200, unique=True)
     last_serial = models.PositiveIntegerField(default=0)
 
 
