@@ -125,6 +125,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("AGRITRACE_FROM_EMAIL", "agritrace@localhost
 AGRITRACE_TILE_URL = os.environ.get("AGRITRACE_TILE_URL", "")
 AGRITRACE_TILE_ATTRIBUTION = os.environ.get("AGRITRACE_TILE_ATTRIBUTION", "")
 
+# A demo installation lists its demo logins on the login page (never in production).
+AGRITRACE_SHOW_DEMO_LOGINS = env_bool("AGRITRACE_SHOW_DEMO_LOGINS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

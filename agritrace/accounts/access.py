@@ -155,6 +155,9 @@ def _organisation_filter(actor: Actor) -> Q | None:
     place = _place_filter(actor, "unit")
     if place is not None:
         return place
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        # A representative picks the exporters and packing houses it authorises.
+        return Q(pk=actor.organisation.pk) | Q(kind__in=[OrgKind.EXPORTER, OrgKind.PACKING_HOUSE])
     return Q(pk=actor.organisation.pk)
 
 

@@ -27,6 +27,11 @@ urlpatterns = [
     path("applications/<int:pk>/act/", views.application_act, name="application-act"),
     path("applications/<int:pk>/inspection/", views.inspection_form, name="inspection-form"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
+    path(
+        "applications/<int:pk>/documents/<int:doc>/",
+        views.document_download,
+        name="document-download",
+    ),
     path("households/", views.household_list, name="household-list"),
     path("households/new/", views.household_create, name="household-create"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),

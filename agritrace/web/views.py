@@ -1,5 +1,6 @@
 """The web UI's views, thin: they parse the request, call the domain services and render."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 
 from .views_codes import *  # noqa: F403
@@ -7,4 +8,11 @@ from .views_records import *  # noqa: F403
 
 
 class LoginView(auth_views.LoginView):
-    pass
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Shown only where the operator says this is a demo (`agritrace up` sets it).
+        if settings.AGRITRACE_SHOW_DEMO_LOGINS:
+            from agritrace.demo import DEMO_LOGINS
+
+            context["demo_logins"] = DEMO_LOGINS
+        return context

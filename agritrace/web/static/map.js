@@ -96,17 +96,25 @@
     delete opts.tileAttribution;
     delete opts.scale;
 
+    var initialView = opts.center !== undefined || opts.zoom !== undefined;
     var mapOptions = L.extend({
-      center: VIETNAM_CENTER,
-      zoom: DEFAULT_ZOOM,
       minZoom: 3,
       // Without a tile layer Leaflet has no max zoom of its own: fitting a small plot would
       // zoom in without limit.
       maxZoom: MAX_ZOOM,
       attributionControl: Boolean(tileUrl && attribution)
     }, opts);
+    if (initialView) {
+      mapOptions.center = mapOptions.center || VIETNAM_CENTER;
+      mapOptions.zoom = mapOptions.zoom !== undefined ? mapOptions.zoom : DEFAULT_ZOOM;
+    }
 
     var map = L.map(el, mapOptions);
+    if (!initialView) {
+      // Set before the map has a view, so no zoom animation is left running to undo a later
+      // fitBounds (to a geometry) when it ends.
+      map.fitBounds(VIETNAM_BOUNDS, {animate: false});
+    }
     if (tileUrl) {
       L.tileLayer(tileUrl, {maxZoom: mapOptions.maxZoom, attribution: attribution}).addTo(map);
     } else {
@@ -115,16 +123,17 @@
     if (showScale) {
       L.control.scale({imperial: false}).addTo(map);
     }
-    if (!options || (options.center === undefined && options.zoom === undefined)) {
-      map.fitBounds(VIETNAM_BOUNDS);
-    }
     return map;
   }
 
   function fit(map, layer, options) {
     var bounds = layer.getBounds ? layer.getBounds() : null;
     if (bounds && bounds.isValid()) {
-      map.fitBounds(bounds, {padding: [20, 20], maxZoom: (options && options.maxZoom) || 17});
+      map.fitBounds(bounds, {
+        padding: [20, 20],
+        maxZoom: (options && options.maxZoom) || 17,
+        animate: false
+      });
       return true;
     }
     return false;
