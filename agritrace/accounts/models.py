@@ -84,6 +84,9 @@ def _hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A machine's key to the API. Only its SHA-256 is stored; the raw token is shown once."""
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="api_tokens"
     )

@@ -15,6 +15,9 @@ class AppendOnlyError(RuntimeError):
 
 
 class AuditEntry(models.Model):
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -66,6 +69,9 @@ class AuditEntry(models.Model):
 
 class ChainHead(models.Model):
     """One row locked while appending, so concurrent writers chain one after another."""
+
+    def __str__(self) -> str:
+        return f"head {self.last_seq}"
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -8,6 +8,9 @@ from agritrace.accounts.models import Organisation
 class Notification(models.Model):
     """An inbox message to an organisation (every member sees it)."""
 
+    def __str__(self) -> str:
+        return self.title
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="notifications"
     )

@@ -107,6 +107,9 @@ class CodeFormat(SourcedData):
 class CodeSerial(models.Model):
     """Last serial handed out per code prefix; only ever grows, so a code is never reused."""
 
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_serial}"
+
     prefix = models.CharField(max_length=200, unique=True)
     last_serial = models.PositiveIntegerField(default=0)
 
@@ -182,6 +185,9 @@ class PlantingArea(CodeHolder):
 
 
 class Certificate(models.Model):
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
     KINDS = [
         ("vietgap", "VietGAP"),
         ("globalgap", "GlobalG.A.P."),
@@ -274,6 +280,9 @@ class Plot(models.Model):
 class PlotOverlap(models.Model):
     """A flag: two plots of different households or different codes share ground."""
 
+    def __str__(self) -> str:
+        return f"{self.plot} ∩ {self.other}: {self.overlap_m2:.0f} m²"
+
     plot = models.ForeignKey(Plot, on_delete=models.CASCADE, related_name="overlaps")
     other = models.ForeignKey(Plot, on_delete=models.CASCADE, related_name="+")
     overlap_m2 = models.FloatField()
@@ -310,6 +319,9 @@ class PackingHouse(CodeHolder):
 
 
 class SupplyContract(models.Model):
+    def __str__(self) -> str:
+        return f"{self.area} → {self.packing_house} ({self.valid_from}–{self.valid_to})"
+
     packing_house = models.ForeignKey(
         PackingHouse, on_delete=models.CASCADE, related_name="supply_contracts"
     )
@@ -395,6 +407,9 @@ class Application(models.Model):
 class ApplicationStep(models.Model):
     """One move of an application or a code: who, when, why, and the next deadline."""
 
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
     application = models.ForeignKey(
         Application, null=True, blank=True, on_delete=models.CASCADE, related_name="steps"
     )
@@ -423,6 +438,9 @@ class ApplicationStep(models.Model):
 
 
 class ApplicationDocument(models.Model):
+    def __str__(self) -> str:
+        return self.title
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
@@ -434,6 +452,9 @@ class ApplicationDocument(models.Model):
 
 class Inspection(models.Model):
     """A field inspection of an application (monitoring visits come with supervision)."""
+
+    def __str__(self) -> str:
+        return f"{self.application} @ {self.scheduled_for}"
 
     RESULT_CHOICES = [("passed", _("Passed")), ("failed", _("Failed"))]
     application = models.ForeignKey(
@@ -468,6 +489,9 @@ class ApprovalStatus(models.TextChoices):
 
 
 class MarketApproval(models.Model):
+    def __str__(self) -> str:
+        return f"{self.area or self.packing_house} / {self.market.code}: {self.status}"
+
     area = models.ForeignKey(
         PlantingArea, null=True, blank=True, on_delete=models.CASCADE, related_name="approvals"
     )
@@ -493,6 +517,9 @@ class MarketApproval(models.Model):
 
 class CodeAuthorisation(models.Model):
     """A representative lets an exporter or packing house use its area code for a market."""
+
+    def __str__(self) -> str:
+        return f"{self.area} → {self.grantee} ({self.market.code})"
 
     area = models.ForeignKey(PlantingArea, on_delete=models.CASCADE, related_name="authorisations")
     grantee = models.ForeignKey(

@@ -412,6 +412,23 @@ def save_plot(actor: Actor, data: dict, plot: Plot | None = None) -> Plot:
     return plot
 
 
+@transaction.atomic
+def save_plots(actor: Actor, items: list[dict]) -> list[Plot]:
+    """Many plots, all or nothing. Every item is tried so that every problem is reported at
+    once, keyed 'features[i].field'."""
+    saved: list[Plot] = []
+    errors: dict[str, list[str]] = {}
+    for index, data in enumerate(items):
+        try:
+            saved.append(save_plot(actor, data))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"features[{index}].{field}"] = messages
+    if errors:
+        raise ValidationError(errors)  # the transaction undoes the items already saved
+    return saved
+
+
 # ------------------------------------------------------------------ packing houses
 
 
