@@ -53,8 +53,13 @@ def main() -> None:
     def square(lon: float, lat: float, side_m: float) -> dict:
         dlat = side_m / 111_320
         dlon = side_m / (111_320 * math.cos(math.radians(lat)))
-        ring = [[lon, lat], [lon + dlon, lat], [lon + dlon, lat + dlat], [lon, lat + dlat],
-                [lon, lat]]
+        ring = [
+            [lon, lat],
+            [lon + dlon, lat],
+            [lon + dlon, lat + dlat],
+            [lon, lat + dlat],
+            [lon, lat],
+        ]
         return {"type": "Polygon", "coordinates": [ring]}
 
     def random_plot_values(hh):
@@ -63,14 +68,26 @@ def main() -> None:
         shape = geo.parse_geojson(square(lon, lat, rng.uniform(50, 150)))
         box = geo.bbox(shape)
         c = geo.centroid(shape)
-        return Plot(household=hh, label="x", crop=crop, geometry=geo.to_geojson(shape),
-                    area_m2=geo.geodesic_area_m2(shape), min_lon=box[0], min_lat=box[1],
-                    max_lon=box[2], max_lat=box[3], centroid_lon=c[0], centroid_lat=c[1])
+        return Plot(
+            household=hh,
+            label="x",
+            crop=crop,
+            geometry=geo.to_geojson(shape),
+            area_m2=geo.geodesic_area_m2(shape),
+            min_lon=box[0],
+            min_lat=box[1],
+            max_lon=box[2],
+            max_lat=box[3],
+            centroid_lon=c[0],
+            centroid_lat=c[1],
+        )
 
     print(f"database: {django.db.connection.vendor}; samples per size: {args.samples}")
     print(f"{'plots':>8} {'median ms':>10} {'p90 ms':>8}")
-    households = [Household.objects.create(representative=coop, name=f"h{i}", commune=commune)
-                  for i in range(200)]
+    households = [
+        Household.objects.create(representative=coop, name=f"h{i}", commune=commune)
+        for i in range(200)
+    ]
     existing = 0
     for size in sorted(int(s) for s in args.sizes.split(",")):
         batch = [random_plot_values(rng.choice(households)) for _ in range(size - existing)]
@@ -81,8 +98,15 @@ def main() -> None:
             lon = 108.0 + rng.random() * 0.5
             lat = 12.5 + rng.random() * 0.5
             start = time.perf_counter()
-            save_plot(actor, {"household": rng.choice(households).pk, "label": "b",
-                              "crop": crop.pk, "geometry": square(lon, lat, 100)})
+            save_plot(
+                actor,
+                {
+                    "household": rng.choice(households).pk,
+                    "label": "b",
+                    "crop": crop.pk,
+                    "geometry": square(lon, lat, 100),
+                },
+            )
             timings.append((time.perf_counter() - start) * 1000)
         existing += args.samples
         timings.sort()
