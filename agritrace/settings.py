@@ -119,6 +119,11 @@ EMAIL_BACKEND = os.environ.get(
     "AGRITRACE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("AGRITRACE_FROM_EMAIL", "agritrace@localhost")
+EMAIL_HOST = os.environ.get("AGRITRACE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("AGRITRACE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("AGRITRACE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("AGRITRACE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("AGRITRACE_EMAIL_USE_TLS", False)
 
 # Map tiles: empty means "no base layer" (a closed network has no tile server); set to a
 # tile URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png where allowed.

@@ -3,6 +3,7 @@ or a plot."""
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -43,7 +44,7 @@ class AuditEntry(models.Model):
         """The entry's content in one stable text form: what the hash covers."""
         body = {
             "seq": self.seq,
-            "at": self.at.isoformat(),
+            "at": self.at.astimezone(UTC).isoformat(),
             "actor": self.actor_label,
             "action": self.action,
             "object_type": self.object_type,

@@ -12,7 +12,10 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         # Shown only where the operator says this is a demo (`agritrace up` sets it).
         if settings.AGRITRACE_SHOW_DEMO_LOGINS:
-            from agritrace.demo import DEMO_LOGINS
+            from agritrace.demo import DEMO_PASSWORD, demo_logins
 
-            context["demo_logins"] = DEMO_LOGINS
+            context["demo_logins"] = [
+                {"username": username, "password": DEMO_PASSWORD, "role": f"{role} · {org}"}
+                for username, org, role in demo_logins()
+            ]
         return context

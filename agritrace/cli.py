@@ -1,0 +1,68 @@
+"""The `agritrace` command: AgriTrace's own commands and every Django management command,
+with the settings already chosen (agritrace.settings, configured from the environment)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+HELP_FLAGS = {"-h", "--help", "help"}
+
+
+def _commands() -> list[tuple[str, str]]:
+    from django.utils.translation import gettext as _
+
+    return [
+        ("migrate", _("create or update the database tables")),
+        ("demo [--reset]", _("fill an empty database with a demo province and its logins")),
+        ("createorganisation", _("add an authority, commune, cooperative, ... (--kind)")),
+        (
+            "createuser",
+            _("add a person to an organisation with a role (--list-organisations)"),
+        ),
+        ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
+        ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
+        ("audit verify", _("check that no audit entry was edited or deleted")),
+        ("tokens create|list|revoke", _("API tokens: a new one is shown once")),
+        ("serve [--host --port]", _("run the web service (waitress)")),
+        ("up", _("migrate, add the demo if the database is empty, and serve")),
+    ]
+
+
+def usage() -> str:
+    from django.utils.translation import gettext as _
+
+    width = max(len(name) for name, _text in _commands()) + 2
+    lines = [
+        _("AgriTrace: planting-area and packing-house codes."),
+        "",
+        _("Usage: agritrace COMMAND [options]   (agritrace help COMMAND shows its options)"),
+        "",
+    ]
+    lines += [f"  {name.ljust(width)}{text}" for name, text in _commands()]
+    lines += [
+        "",
+        _("Any Django management command works too, such as agritrace check or agritrace shell."),
+        _("Settings come from the environment: see README.md, “Configuration”."),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (Django's own errors exit through SystemExit)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agritrace.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (len(args) == 1 and args[0] in HELP_FLAGS):
+        import django
+
+        django.setup()
+        sys.stdout.write(usage())
+        return 0
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["agritrace", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""The demo province: built once for this module (twice, to show it is deterministic) and
+rolled back at the end."""
+
+import math
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone, translation
+
+from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.audit.models import AuditEntry
+from agritrace.audit.services import verify
+from agritrace.demo import COMMUNES, DEMO_PASSWORD, DEMO_USERNAMES, build_demo, quadrilateral
+from agritrace.notifications.models import Notification
+from agritrace.places.models import AdminUnit, ProvinceAbbreviation
+from agritrace.registry import geometry as geo
+from agritrace.registry.models import (
+    Application,
+    ApplicationStep,
+    ApprovalStatus,
+    AppStatus,
+    CodeAuthorisation,
+    CodeStatus,
+    Household,
+    MarketApproval,
+    PackingHouse,
+    PlantingArea,
+    Plot,
+    PlotOverlap,
+    SupplyContract,
+)
+from agritrace.registry.services import area_flags
+
+
+def _fingerprint() -> dict:
+    return {
+        "codes": sorted(
+            PlantingArea.objects.exclude(code=None).values_list("name", "code", "code_status")
+        ),
+        "households": sorted(Household.objects.values_list("name", "national_id")),
+        "plots": sorted(
+            (p.household.national_id, p.label, str(p.geometry))
+            for p in Plot.objects.select_related("household")
+        ),
+        "applications": sorted(
+            (str(a.subject.name), a.kind, a.status) for a in Application.objects.all()
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), translation.override("en"), transaction.atomic():
+        with transaction.atomic():
+            first = build_demo(seed=2026)
+            first_print = _fingerprint()
+            transaction.set_rollback(True)
+        assert not PlantingArea.objects.exists()
+        second = build_demo(seed=2026)
+        yield {"first": first, "second": second, "prints": (first_print, _fingerprint())}
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_two_builds_give_the_same_data(demo):
+    first, second = demo["prints"]
+    assert first == second
+    assert demo["first"]["codes"] == demo["second"]["codes"]
+    assert demo["second"]["codes"] == [
+        *(f"VN-DLOR-{n:04d}" for n in range(1, 8)),
+        "VN-DLPH-0001",
+    ]
+
+
+def test_every_step_of_an_application_is_present(demo):
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses == set(AppStatus.values)
+    # a change to an issued code is under review
+    change = Application.objects.get(kind="change")
+    assert change.status == AppStatus.SUBMITTED
+    assert change.area.code_status == CodeStatus.ISSUED
+
+
+def test_codes_are_issued_suspended_and_revoked(demo):
+    statuses = list(PlantingArea.objects.values_list("code_status", flat=True))
+    assert statuses.count(CodeStatus.SUSPENDED) == 2
+    assert statuses.count(CodeStatus.REVOKED) == 1
+    assert statuses.count(CodeStatus.ISSUED) == 4
+    suspended_until = PlantingArea.objects.exclude(suspended_until=None).get()
+    assert suspended_until.suspended_until > timezone.localdate()
+    reinstated = ApplicationStep.objects.filter(action="reinstate").get()
+    assert reinstated.area.code_status == CodeStatus.ISSUED
+    ph = PackingHouse.objects.get(code="VN-DLPH-0001")
+    assert ph.code_status == CodeStatus.ISSUED
+
+
+def test_an_application_is_overdue(demo):
+    overdue = [a for a in Application.objects.all() if a.is_overdue]
+    assert len(overdue) == 1
+    assert overdue[0].status == AppStatus.UNDER_APPRAISAL
+
+
+def test_plots_overlap_and_an_area_is_mismeasured(demo):
+    overlaps = list(PlotOverlap.objects.select_related("plot", "other"))
+    assert len(overlaps) == 4  # two pairs, each flagged both ways
+    assert all(o.plot.household_id != o.other.household_id for o in overlaps)
+    assert any(o.plot.area_id != o.other.area_id for o in overlaps)
+    mismeasured = [
+        a for a in PlantingArea.objects.all() if any("Declared" in f for f in area_flags(a))
+    ]
+    assert [a.name for a in mismeasured] == ["Vùng cà phê TR9 Khối 9"]
+
+
+def test_market_approvals_authorisations_and_contracts(demo):
+    approved = MarketApproval.objects.filter(status=ApprovalStatus.APPROVED, market__code="CN")
+    assert approved.count() == 5
+    assert all(a.importer_list_ref for a in approved)
+    assert MarketApproval.objects.filter(status=ApprovalStatus.SENT).count() == 1
+    active = CodeAuthorisation.objects.filter(withdrawn_at=None)
+    assert active.count() == 4
+    assert {a.grantee.kind for a in active} == {OrgKind.EXPORTER, OrgKind.PACKING_HOUSE}
+    revoked = PlantingArea.objects.get(code_status=CodeStatus.REVOKED)
+    assert not revoked.authorisations.filter(withdrawn_at=None).exists()
+    assert SupplyContract.objects.filter(packing_house__code="VN-DLPH-0001").count() == 3
+
+
+def test_organisations_and_logins(demo, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert kinds == set(OrgKind.values)
+    assert Organisation.objects.filter(kind=OrgKind.COMMUNE).count() == 3
+    assert Organisation.objects.filter(kind=OrgKind.REPRESENTATIVE).count() == 4
+    assert Organisation.objects.filter(kind=OrgKind.PACKING_HOUSE).count() == 3
+    assert Organisation.objects.filter(kind=OrgKind.EXPORTER).count() == 2
+    ministry = Organisation.objects.get(kind=OrgKind.MINISTRY)
+    assert ministry.unit.name == "Thành phố Hà Nội"
+    users = get_user_model().objects.filter(username__in=DEMO_USERNAMES)
+    assert users.count() == len(DEMO_USERNAMES)
+    assert all(u.check_password(DEMO_PASSWORD) and u.membership for u in users)
+    assert Household.objects.exclude(organisation=None).count() == 2
+    abbreviation = ProvinceAbbreviation.objects.get(province__name="Đắk Lắk", active=True)
+    assert abbreviation.abbreviation == "DL"
+    assert "not an official" in abbreviation.source
+    assert [row[0] for row in demo["second"]["logins"]] == DEMO_USERNAMES
+
+
+def test_places_are_real_communes_of_dak_lak(demo):
+    province = AdminUnit.objects.get(tree="2025", level="province", name="Đắk Lắk")
+    communes = AdminUnit.objects.filter(pk__in=PlantingArea.objects.values("commune"))
+    assert communes.count() == 4
+    assert all(c.parent == province and c.tree == "2025" for c in communes)
+
+
+def test_households_and_plots_are_plausible(demo):
+    assert 55 <= Household.objects.count() <= 65
+    assert PlantingArea.objects.count() == 15
+    assert {a.crop.code for a in PlantingArea.objects.all()} == {"durian", "coffee", "rice"}
+    ids = list(Household.objects.values_list("national_id", flat=True))
+    assert all(re.fullmatch(r"\d{12}", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    centres = [point for _name, point in COMMUNES.values()]
+    for plot in Plot.objects.all():
+        assert 0.25 <= plot.area_ha <= 3.3, plot
+        assert len(plot.geometry["coordinates"][0]) == 5
+        km = min(
+            math.hypot((plot.centroid_lon - lon) * 108.6, (plot.centroid_lat - lat) * 111.3)
+            for lon, lat in centres
+        )
+        assert km < 10, plot
+
+
+def test_the_audit_log_is_whole_and_in_time_order(demo):
+    assert verify().ok
+    times = list(AuditEntry.objects.order_by("seq").values_list("at", flat=True))
+    assert times == sorted(times)
+    assert times[-1] <= timezone.now()
+    assert times[0] < timezone.now() - timedelta(days=150)
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        "area.create",
+        "household.create",
+        "plot.save",
+        "application.issue",
+        "code.issue",
+        "code.suspend",
+        "code.revoke",
+        "market_approval.approve",
+        "code.authorise",
+        "inspection.record",
+    } <= actions
+
+
+def test_notifications_reach_the_people_concerned(demo):
+    household = Organisation.objects.get(name="Hộ Nguyễn Văn Hùng")
+    titles = list(
+        Notification.objects.filter(organisation=household).values_list("title", flat=True)
+    )
+    assert "Code VN-DLOR-0001 issued" in titles
+    commune = Organisation.objects.get(kind=OrgKind.COMMUNE, unit__name="Xã Krông Pắc")
+    assert Notification.objects.filter(organisation=commune, title__contains="may use").exists()
+
+
+def test_building_again_changes_nothing(demo):
+    counts = demo["second"]["counts"]
+    again = build_demo()
+    assert again["created"] is False
+    assert AuditEntry.objects.count() == counts["audit_entries"]
+    assert Organisation.objects.count() == counts["organisations"]
+
+
+def test_plots_are_valid_quadrilaterals():
+    import random
+
+    rng = random.Random(1)
+    for hectares in (0.3, 1.0, 3.0):
+        shape = geo.parse_geojson(quadrilateral(rng, 108.05, 12.67, hectares))
+        assert geo.geodesic_area_m2(shape) / 10_000 == pytest.approx(hectares, rel=0.3)
