@@ -72,12 +72,18 @@ def on_not_found(request, exc):
 
 def _register_routers() -> None:
     from agritrace.accounts.api import router as accounts_router
+    from agritrace.diary.api import router as diary_router
+    from agritrace.supervision.api import router as supervision_router
+    from agritrace.trace.api import router as trace_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
 
     api.add_router("/", registry_router)
     api.add_router("/public", public_router)
     api.add_router("/accounts", accounts_router)
+    api.add_router("/diary", diary_router)
+    api.add_router("/supervision", supervision_router)
+    api.add_router("/trace", trace_router)
 
 
 _register_routers()

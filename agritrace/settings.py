@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "agritrace.audit",
     "agritrace.notifications",
     "agritrace.registry",
+    "agritrace.diary",
+    "agritrace.supervision",
+    "agritrace.trace",
     "agritrace.web",
 ]
 

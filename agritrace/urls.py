@@ -5,5 +5,8 @@ from agritrace.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("diary/", include("agritrace.diary.urls")),
+    path("supervision/", include("agritrace.supervision.urls")),
+    path("trace/", include("agritrace.trace.urls")),
     path("", include("agritrace.web.urls")),
 ]
