@@ -73,10 +73,10 @@ def on_not_found(request, exc):
 def _register_routers() -> None:
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
-    from agritrace.supervision.api import router as supervision_router
-    from agritrace.trace.api import router as trace_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
+    from agritrace.supervision.api import router as supervision_router
+    from agritrace.trace.api import router as trace_router
 
     api.add_router("/", registry_router)
     api.add_router("/public", public_router)

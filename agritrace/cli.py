@@ -23,6 +23,8 @@ def _commands() -> list[tuple[str, str]]:
         ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
         ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
         ("audit verify", _("check that no audit entry was edited or deleted")),
+        ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
+        ("inputs export FILE", _("write the input catalogue to a workbook")),
         ("tokens create|list|revoke", _("API tokens: a new one is shown once")),
         ("serve [--host --port]", _("run the web service (waitress)")),
         ("up", _("migrate, add the demo if the database is empty, and serve")),

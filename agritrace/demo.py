@@ -11,9 +11,7 @@ ID numbers and plots come from a seeded random generator: the same seed gives th
 and the same codes.
 
 Organisations and logins have no service of their own (an operator makes them with
-`agritrace createorganisation` and `agritrace createuser`), nor do supply contracts and the
-link from a household to its own organisation yet: those few rows are written directly and
-recorded in the audit log.
+`agritrace createorganisation` and `agritrace createuser`): those rows are written directly.
 """
 
 from __future__ import annotations
@@ -47,7 +45,6 @@ from agritrace.registry.models import (
     Market,
     PackingHouse,
     PlantingArea,
-    SupplyContract,
     Variety,
 )
 
@@ -580,17 +577,9 @@ def _make_area(demo: _Demo, spec: AreaSpec) -> None:
 
 
 def _link_household_organisation(demo: _Demo, area_key: str, index: int, org_key: str) -> None:
-    """The household logs in as its own organisation (no service for this yet)."""
-    household = demo.households[area_key][index]
-    before = snapshot(household, exclude=services.PERSONAL_FIELDS)
-    household.organisation = demo.orgs[org_key]
-    household.save(update_fields=["organisation", "updated_at"])
-    record(
-        demo.users["coop"],
-        "household.link_organisation",
-        household,
-        before,
-        snapshot(household, exclude=services.PERSONAL_FIELDS),
+    """The household logs in as its own organisation, linked by the province's officer."""
+    services.link_household_organisation(
+        demo.actor("officer"), demo.households[area_key][index], demo.orgs[org_key]
     )
 
 
@@ -706,19 +695,48 @@ def _withdraw(demo: _Demo, key: str, grantee: str, reason: str) -> None:
 
 
 def _supply_contracts(demo: _Demo, ph_key: str, area_keys: list[str]) -> None:
-    """The packing house's contracts with the areas it buys from (no service for this yet)."""
+    """The packing house's contracts with the areas it buys from, for a year."""
     ph = demo.apps[ph_key].subject
     start = timezone.localdate()
     for n, key in enumerate(area_keys, start=1):
         demo.clock.tick()
-        contract = SupplyContract.objects.create(
-            packing_house=ph,
-            area=demo.areas[key],
-            valid_from=start,
-            valid_to=start + timedelta(days=365),
-            reference=f"HĐ-{start.year}/PT-{n:02d}",
+        services.create_supply_contract(
+            demo.actor("packing"),
+            ph,
+            demo.areas[key],
+            start,
+            start + timedelta(days=365),
+            f"HĐ-{start.year}/PT-{n:02d}",
         )
-        record(demo.users["packing"], "supply_contract.create", contract, None, snapshot(contract))
+
+
+#: (area, kind, number, issuer, valid from and to in days ago): demo values, not real
+#: certificates. C1's VietGAP has expired.
+CERTIFICATES = [
+    ("A1", "vietgap", "VietGAP-TT-24-05-66-0112", "Trung tâm Chứng nhận Demo", 400, -695),
+    ("A2", "globalgap", "GGN 4063061999001", "Tổ chức chứng nhận Demo", 300, -65),
+    ("E1", "vietgap", "VietGAP-TT-24-09-66-0207", "Trung tâm Chứng nhận Demo", 250, -480),
+    ("C1", "vietgap", "VietGAP-TT-22-03-66-0031", "Trung tâm Chứng nhận Demo", 1100, 5),
+    ("C1", "organic", "TCVN 11041-2:2017/HC-0419", "Tổ chức chứng nhận Demo", 200, -530),
+]
+
+
+def _certificates(demo: _Demo) -> None:
+    """The cooperatives record their areas' certificates."""
+    for key, kind, number, issuer, from_days, to_days in CERTIFICATES:
+        demo.clock.tick()
+        coop = demo.coop_user(next(s.coop for s in AREAS if s.key == key))
+        services.add_certificate(
+            demo.actor(coop),
+            demo.areas[key],
+            {
+                "kind": kind,
+                "number": number,
+                "issuer": issuer,
+                "valid_from": demo.clock.day(from_days),
+                "valid_to": demo.clock.day(to_days),
+            },
+        )
 
 
 def _code_change(demo: _Demo, key: str, action: str, reason: str, until_in_days=None) -> None:
@@ -826,6 +844,7 @@ def _story(demo: _Demo) -> None:
               ("D5", "coop2", "exporter1"), ("E1", "coop3", "exporter2")]  # fmt: skip
     line.on(96, _authorise, demo, grants)
     line.on(92, _supply_contracts, demo, "PH1", ["A1", "A2", "E1"])
+    line.on(158, _certificates, demo)
     line.on(80, _withdraw, demo, "A3", "exporter2", REASONS["withdraw_auth"])
 
     # A withdrawn file.

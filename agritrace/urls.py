@@ -8,5 +8,6 @@ urlpatterns = [
     path("diary/", include("agritrace.diary.urls")),
     path("supervision/", include("agritrace.supervision.urls")),
     path("trace/", include("agritrace.trace.urls")),
+    path("epcis/", include("agritrace.trace.urls_epcis")),
     path("", include("agritrace.web.urls")),
 ]

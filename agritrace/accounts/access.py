@@ -183,6 +183,16 @@ def visible(actor: Actor, queryset: QuerySet) -> QuerySet:
         q = _organisation_filter(actor)
     elif name == "notifications.Notification":
         q = None if actor.is_public else Q(organisation_id=actor.organisation.pk)
+    elif name == "diary.DiaryEntry":
+        q = _diary_entry_filter(actor)
+    elif name == "diary.DiaryFlag":
+        q = _diary_flag_filter(actor)
+    elif name.startswith("supervision."):
+        q = _supervision_filter(actor, name)
+    elif name == "trace.Event":
+        q = _event_filter(actor)
+    elif name == "trace.CaptureJob":
+        q = _capture_job_filter(actor)
     else:
         raise PermissionDenied(f"no access rule for {name}")
     if q is None:
@@ -214,6 +224,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "market_approval": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.MINISTRY},
     "authorise_exporter": {OrgKind.REPRESENTATIVE},
     "manage_catalogue": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    # diary
+    "keep_diary": {OrgKind.REPRESENTATIVE, OrgKind.HOUSEHOLD},
+    "resolve_diary_flag": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     "see_personal_data": {
         OrgKind.MINISTRY,
         OrgKind.PROVINCE,
@@ -221,6 +234,20 @@ PERMISSIONS: dict[str, set[str]] = {
         OrgKind.COMMUNE,
         OrgKind.REPRESENTATIVE,
         OrgKind.HOUSEHOLD,
+    },
+    # supervision
+    "plan_monitoring": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "enter_lab_results": {OrgKind.LABORATORY},
+    "handle_notices": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "observe_pests": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.REPRESENTATIVE},
+    # trace
+    "capture_events": {
+        OrgKind.PACKING_HOUSE,
+        OrgKind.EXPORTER,
+        OrgKind.REPRESENTATIVE,
+        OrgKind.MINISTRY,
+        OrgKind.PROVINCE,
+        OrgKind.PLANT_PROTECTION,
     },
 }
 
@@ -237,3 +264,142 @@ def can(actor: Actor, action: str) -> bool:
 def require(actor: Actor, action: str) -> None:
     if not can(actor, action):
         raise PermissionDenied(_("Your role may not do this: %(action)s") % {"action": action})
+
+
+# ------------------------------------------------------------------ supervision
+
+#: supervision model -> (path to its visit/sample prefix, may concern a packing house,
+#: path to the laboratory for the lab's own samples)
+_SUPERVISION_PATHS: dict[str, tuple[str, bool, str | None]] = {
+    "MonitoringVisit": ("", True, None),
+    "VisitItem": ("visit__", True, None),
+    "VisitPhoto": ("visit__", True, None),
+    "CorrectiveAction": ("visit__", True, None),
+    "PestObservation": ("", False, None),
+    "Sample": ("", False, "laboratory_id"),
+    "LabResult": ("sample__", False, "sample__laboratory_id"),
+    "ResidueCase": ("", False, None),
+    "AreaMarketFlag": ("", False, None),
+}
+
+
+def _supervision_filter(actor: Actor, name: str) -> Q | None:
+    """Supervision records follow the code holder they concern: authorities and communes see
+    those on their land, a representative its own areas', a packing house its own houses'.
+    A laboratory sees only the samples sent to it and their results. Plans follow the
+    province; notices the codes they name. Households, exporters and the public see none."""
+    model = name.split(".", 1)[1]
+    kind = actor.kind
+    org_id = actor.organisation.pk if actor.organisation else None
+    if model in ("MonitoringPlan", "ResiduePlan"):
+        if kind == OrgKind.MINISTRY:
+            return Q()
+        if kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.COMMUNE):
+            return Q(province_id=actor.province_id)
+        return None
+    if model == "Notice":
+        if kind == OrgKind.MINISTRY:
+            return Q()
+        if kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+            return (
+                Q(province_id=actor.province_id)
+                | Q(areas__commune__parent_id=actor.province_id)
+                | Q(packing_houses__commune__parent_id=actor.province_id)
+            )
+        if kind == OrgKind.COMMUNE:
+            unit = actor.organisation.unit_id
+            return Q(areas__commune_id=unit) | Q(packing_houses__commune_id=unit)
+        if kind == OrgKind.REPRESENTATIVE:
+            return Q(areas__representative_id=org_id)
+        if kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+            return Q(packing_houses__operator_id=org_id)
+        return None
+    if model not in _SUPERVISION_PATHS:
+        raise PermissionDenied(f"no access rule for {name}")
+    prefix, has_house, lab_path = _SUPERVISION_PATHS[model]
+    if kind == OrgKind.LABORATORY:
+        return Q(**{lab_path: org_id}) if lab_path else None
+    place = _place_filter(actor, f"{prefix}area__commune")
+    if place is not None:
+        if place == Q() or not has_house:
+            return place
+        return place | _place_filter(actor, f"{prefix}packing_house__commune")
+    if kind == OrgKind.REPRESENTATIVE:
+        return Q(**{f"{prefix}area__representative_id": org_id})
+    if has_house and kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        return Q(**{f"{prefix}packing_house__operator_id": org_id})
+    return None
+
+
+# ------------------------------------------------------------------ diary
+
+
+def _diary_entry_filter(actor: Actor) -> Q | None:
+    """Farm diary entries follow the ground they are about: authorities and communes by the
+    area's commune (the household's, for a plot outside any area); a representative its
+    areas' and member households' entries; a household the entries on its own plots and the
+    whole-area entries of its areas (never another household's plots). Nobody else."""
+    if actor.is_public:
+        return None
+    if actor.kind == OrgKind.MINISTRY:
+        return Q()
+    by_area = _place_filter(actor, "area__commune")
+    if by_area is not None:
+        return by_area | (Q(area__isnull=True) & _place_filter(actor, "plot__household__commune"))
+    org_id = actor.organisation.pk
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        return Q(area__representative_id=org_id) | Q(plot__household__representative_id=org_id)
+    if actor.kind == OrgKind.HOUSEHOLD:
+        return Q(plot__household__organisation_id=org_id) | Q(
+            plot__isnull=True, area__households__organisation_id=org_id
+        )
+    return None
+
+
+def _diary_flag_filter(actor: Actor) -> Q | None:
+    from django.apps import apps
+
+    entry_q = _diary_entry_filter(actor)
+    if entry_q is None:
+        return None
+    if entry_q == Q():
+        return Q()
+    entries = apps.get_model("diary", "DiaryEntry").objects.filter(entry_q).values("pk")
+    return Q(entry__in=entries)
+
+
+# ------------------------------------------------------------------ trace
+
+
+def _event_filter(actor: Actor) -> Q | None:
+    """Traceability events: the ministry sees all; a province (department or plant-protection
+    office) the events at locations in its province, and those captured by organisations in
+    it when they name no location of ours (Event.province, set at capture); a commune the
+    events at the planting areas and packing houses in it; a representative, packing house or
+    exporter what it captured itself and the events at its own areas / houses. Households,
+    laboratories and the public see none here (stamps come later)."""
+    if actor.is_public:
+        return None
+    kind = actor.kind
+    org_id = actor.organisation.pk
+    if kind == OrgKind.MINISTRY:
+        return Q()
+    if kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        return Q(province_id=actor.province_id)
+    if kind == OrgKind.COMMUNE:
+        unit_id = actor.organisation.unit_id
+        return Q(area__commune_id=unit_id) | Q(packing_house__commune_id=unit_id)
+    if kind == OrgKind.REPRESENTATIVE:
+        return Q(capture_org_id=org_id) | Q(area__representative_id=org_id)
+    if kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        return Q(capture_org_id=org_id) | Q(packing_house__operator_id=org_id)
+    return None
+
+
+def _capture_job_filter(actor: Actor) -> Q | None:
+    """Capture jobs: one's own organisation's (all of them for the ministry)."""
+    if actor.is_public:
+        return None
+    if actor.kind == OrgKind.MINISTRY:
+        return Q()
+    return Q(organisation_id=actor.organisation.pk)

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from agritrace.accounts.access import Actor, get_visible, visible
+from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation
 
 from . import lifecycle, services
 from .models import (
     Application,
     AppStatus,
+    Certificate,
     CodeAuthorisation,
     Crop,
     Household,
@@ -32,6 +33,7 @@ from .models import (
     PackingHouse,
     PlantingArea,
     Plot,
+    SupplyContract,
 )
 from .schemas import (
     ApplicationActionIn,
@@ -47,8 +49,12 @@ from .schemas import (
     AuthorisationIn,
     AuthorisationOut,
     CatalogueOut,
+    CertificateIn,
+    CertificateOut,
+    CertificatePatch,
     HolderFilters,
     HouseholdIn,
+    HouseholdOrganisationIn,
     HouseholdOut,
     HouseholdPatch,
     HouseholdsIn,
@@ -68,6 +74,9 @@ from .schemas import (
     PublicFilters,
     ReasonIn,
     SearchFilters,
+    SupplyContractEndIn,
+    SupplyContractIn,
+    SupplyContractOut,
     SuspendIn,
     WithdrawIn,
 )
@@ -103,6 +112,14 @@ def _area(actor: Actor, area_id: int) -> PlantingArea:
         actor,
         _areas().prefetch_related("markets", "approvals", "certificates"),
         pk=area_id,
+    )
+
+
+def _certificate(actor: Actor, certificate_id: int) -> Certificate:
+    return get_object_or_404(
+        Certificate.objects.select_related("area"),
+        pk=certificate_id,
+        area__in=visible(actor, PlantingArea.objects.all()),
     )
 
 
@@ -248,6 +265,31 @@ def move_market_approval(request: HttpRequest, area_id: int, payload: MarketAppr
     )
 
 
+@router.post("/areas/{area_id}/certificates", response={201: CertificateOut}, tags=["areas"])
+def add_certificate(request: HttpRequest, area_id: int, payload: CertificateIn):
+    """Record a certificate of the area (VietGAP, GlobalG.A.P., organic, other). The
+    representative or the province's authority; markets' rules read these."""
+    actor = _actor(request)
+    area = get_visible(actor, PlantingArea.objects.all(), pk=area_id)
+    return Status(201, services.add_certificate(actor, area, payload.model_dump()))
+
+
+@router.patch("/certificates/{certificate_id}", response=CertificateOut, tags=["areas"])
+def update_certificate(request: HttpRequest, certificate_id: int, payload: CertificatePatch):
+    actor = _actor(request)
+    certificate = _certificate(actor, certificate_id)
+    return services.update_certificate(
+        actor, certificate, payload.model_dump(exclude_unset=True, exclude_none=True)
+    )
+
+
+@router.delete("/certificates/{certificate_id}", response={204: None}, tags=["areas"])
+def remove_certificate(request: HttpRequest, certificate_id: int, reason: str = ""):
+    actor = _actor(request)
+    services.remove_certificate(actor, _certificate(actor, certificate_id), reason)
+    return Status(204, None)
+
+
 # ------------------------------------------------------------------ households
 
 
@@ -281,6 +323,30 @@ def update_household(request: HttpRequest, household_id: int, payload: Household
     actor = _actor(request)
     household = get_visible(actor, Household.objects.all(), pk=household_id)
     services.update_household(actor, household, payload.model_dump(exclude_unset=True))
+    return get_visible(actor, _households(), pk=household_id)
+
+
+@router.post("/households/{household_id}/organisation", response=HouseholdOut, tags=["households"])
+def link_household_organisation(
+    request: HttpRequest, household_id: int, payload: HouseholdOrganisationIn
+):
+    """Give the household its own login organisation: an existing household organisation of
+    its commune (authorities), or a new one (organisation null)."""
+    actor = _actor(request)
+    household = get_visible(actor, Household.objects.all(), pk=household_id)
+    require(actor, "edit_registry")
+    organisation = None
+    if payload.organisation is not None:
+        organisation = (
+            services.household_organisation_choices(actor, household)
+            .filter(pk=payload.organisation)
+            .first()
+        )
+        if organisation is None:
+            raise ValidationError(
+                {"organisation": _("Choose a household organisation that you can see.")}
+            )
+    services.link_household_organisation(actor, household, organisation)
     return get_visible(actor, _households(), pk=household_id)
 
 
@@ -383,6 +449,38 @@ def revoke_packing_house(request: HttpRequest, house_id: int, payload: ReasonIn)
     house = get_visible(actor, PackingHouse.objects.all(), pk=house_id)
     lifecycle.revoke(house, actor, payload.reason)
     return get_visible(actor, _packing_houses(), pk=house_id)
+
+
+@router.post(
+    "/packing-houses/{house_id}/supply-contracts",
+    response={201: SupplyContractOut},
+    tags=["packing houses"],
+)
+def create_supply_contract(request: HttpRequest, house_id: int, payload: SupplyContractIn):
+    """The packing house buys from a planting area (named by id or code; its code must be
+    issued) for a period. Its operator or the province's authority; the area's commune and
+    representative are told."""
+    actor = _actor(request)
+    house = get_visible(actor, PackingHouse.objects.all(), pk=house_id)
+    area = services.find_contract_area(payload.area, payload.area_code)
+    contract = services.create_supply_contract(
+        actor, house, area, payload.valid_from, payload.valid_to, payload.reference
+    )
+    return Status(201, contract)
+
+
+@router.post(
+    "/supply-contracts/{contract_id}/end", response=SupplyContractOut, tags=["packing houses"]
+)
+def end_supply_contract(request: HttpRequest, contract_id: int, payload: SupplyContractEndIn):
+    """End a supply contract early (its last day becomes `on`, by default today)."""
+    actor = _actor(request)
+    contract = get_object_or_404(
+        SupplyContract.objects.select_related("area", "packing_house"),
+        pk=contract_id,
+        packing_house__in=visible(actor, PackingHouse.objects.all()),
+    )
+    return services.end_supply_contract(actor, contract, payload.on, payload.reason)
 
 
 # ------------------------------------------------------------------ applications

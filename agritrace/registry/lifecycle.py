@@ -22,6 +22,7 @@ from .codes import allocate_code
 from .models import (
     Application,
     ApplicationStep,
+    ApprovalStatus,
     AppStatus,
     CodeHolder,
     CodeStatus,
@@ -467,12 +468,27 @@ def revoke(holder: CodeHolder, actor: Actor, reason: str):
     holder = _change_code(
         holder, actor, "revoke", CodeStatus.REVOKED, reason, None, _("Code %(code)s revoked")
     )
-    # Revocation ends every authorisation to use the code.
+    # Revocation ends every authorisation to use the code...
     if isinstance(holder, PlantingArea):
         holder.authorisations.filter(withdrawn_at__isnull=True).update(
             withdrawn_at=timezone.now(), withdrawal_reason=_("Code revoked")
         )
+    # ... and withdraws the importing countries' approvals, so that no list shows a revoked
+    # code as approved for a market.
+    _withdraw_approvals(holder, actor, reason)
     return holder
+
+
+def _withdraw_approvals(holder: CodeHolder, actor: Actor, reason: str) -> None:
+    open_approvals = holder.approvals.select_for_update().exclude(
+        status__in=[ApprovalStatus.REFUSED, ApprovalStatus.WITHDRAWN]
+    )
+    for approval in open_approvals.order_by("pk"):
+        before = snapshot(approval)
+        approval.status = ApprovalStatus.WITHDRAWN
+        approval.note = _("Code revoked")
+        approval.save(update_fields=["status", "note"])
+        record(actor.user, "market_approval.withdraw", approval, before, snapshot(approval), reason)
 
 
 def _check_holder_scope(holder: CodeHolder, actor: Actor) -> None:

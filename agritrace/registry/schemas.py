@@ -94,6 +94,10 @@ class MarketStatusOut(Schema):
     approval_status: str | None = Field(
         None, description="Where the importing country's approval stands (null: not started)"
     )
+    allowed_moves: list[str] = Field(
+        default_factory=list,
+        description="Steps of the approval you may record now (POST .../market-approvals)",
+    )
 
 
 class CertificateOut(Schema):
@@ -103,6 +107,47 @@ class CertificateOut(Schema):
     issuer: str
     valid_from: date
     valid_to: date
+    expired: bool
+
+    @staticmethod
+    def resolve_expired(obj) -> bool:
+        from django.utils import timezone
+
+        return obj.valid_to < timezone.localdate()
+
+
+class CertificateIn(Schema):
+    kind: str = Field(..., description="vietgap, globalgap, organic or other")
+    number: str
+    issuer: str = ""
+    valid_from: date
+    valid_to: date
+
+
+class CertificatePatch(Schema):
+    kind: str | None = None
+    number: str | None = None
+    issuer: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    reason: str = ""
+
+
+class HouseRef(Schema):
+    id: int
+    name: str
+    code: str | None
+    code_status: str
+
+
+class AreaContractOut(Schema):
+    """A supply contract seen from the planting area: the packing house it supplies."""
+
+    id: int
+    packing_house: HouseRef
+    valid_from: date
+    valid_to: date
+    reference: str
 
 
 class PlotSummaryOut(Schema):
@@ -123,14 +168,37 @@ class AreaOut(AreaSummaryOut):
     households: list[NamedRef]
     plots: PlotSummaryOut
     applications: list[ApplicationRef]
+    supply_contracts: list[AreaContractOut] = Field(
+        ..., description="Packing houses the area supplies (those you can see)"
+    )
 
     @staticmethod
-    def resolve_markets(obj) -> list[dict]:
+    def resolve_markets(obj, context) -> list[dict]:
+        from .services import allowed_approval_moves
+
+        actor = request_actor(context)
         approvals = {a.market_id: a.status for a in obj.approvals.all()}
         return [
-            {"id": m.pk, "code": m.code, "name": str(m), "approval_status": approvals.get(m.pk)}
+            {
+                "id": m.pk,
+                "code": m.code,
+                "name": str(m),
+                "approval_status": approvals.get(m.pk),
+                "allowed_moves": allowed_approval_moves(actor, obj, m),
+            }
             for m in obj.markets.all()
         ]
+
+    @staticmethod
+    def resolve_supply_contracts(obj, context) -> list:
+        from .models import PackingHouse
+
+        houses = visible(request_actor(context), PackingHouse.objects.all())
+        return list(
+            obj.supply_contracts.filter(packing_house__in=houses)
+            .select_related("packing_house")
+            .order_by("-valid_to", "pk")
+        )
 
     @staticmethod
     def resolve_flags(obj) -> list[str]:
@@ -254,6 +322,28 @@ class MarketApprovalIn(Schema):
     note: str = ""
 
 
+class SupplyContractIn(Schema):
+    area: int | None = Field(None, description="Planting area id; or give area_code")
+    area_code: str | None = Field(None, description="The area's code, e.g. VN-DLOR-0001")
+    valid_from: date
+    valid_to: date
+    reference: str = ""
+
+
+class SupplyContractEndIn(Schema):
+    on: date | None = Field(None, description="The contract's new last day (by default today)")
+    reason: str = ""
+
+
+class SupplyContractOut(Schema):
+    id: int
+    packing_house: HouseRef
+    area: AreaRef
+    valid_from: date
+    valid_to: date
+    reference: str
+
+
 class MarketApprovalOut(Schema):
     id: int
     market: CatalogueRef
@@ -277,6 +367,9 @@ class HouseholdOut(Schema):
     province: NamedRef
     representative: NamedRef
     areas: list[AreaRef]
+    organisation: NamedRef | None = Field(
+        None, description="The household's own login organisation, if it has one"
+    )
     national_id: str | None = Field(
         None, description="Only present for those who may see personal data"
     )
@@ -312,6 +405,14 @@ class HouseholdIn(Schema):
     national_id: str | None = None
     phone: str = ""
     address: str = ""
+
+
+class HouseholdOrganisationIn(Schema):
+    organisation: int | None = Field(
+        None,
+        description="An existing household organisation of the household's commune; null "
+        "makes a new one",
+    )
 
 
 class HouseholdPatch(Schema):
@@ -423,6 +524,9 @@ class PackingHouseOut(Schema):
     suspended_until: date | None
     status_reason: str
     applications: list[ApplicationRef]
+    supply_contracts: list[SupplyContractOut] = Field(
+        ..., description="Planting areas that supply the house (those you can see)"
+    )
 
     @staticmethod
     def resolve_province(obj):
@@ -431,6 +535,17 @@ class PackingHouseOut(Schema):
     @staticmethod
     def resolve_applications(obj, context) -> list[Application]:
         return _visible_applications(obj, context)
+
+    @staticmethod
+    def resolve_supply_contracts(obj, context) -> list:
+        from .models import PlantingArea
+
+        areas = visible(request_actor(context), PlantingArea.objects.all())
+        return list(
+            obj.supply_contracts.filter(area__in=areas)
+            .select_related("area", "packing_house")
+            .order_by("-valid_to", "pk")
+        )
 
 
 class PackingHouseCreatedOut(PackingHouseOut):

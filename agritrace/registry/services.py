@@ -5,14 +5,14 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agritrace.accounts.access import Actor, get_visible, require, visible
+from agritrace.accounts.access import PUBLIC, Actor, can, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.notifications.services import notify
@@ -24,6 +24,7 @@ from .models import (
     Application,
     ApprovalStatus,
     AppStatus,
+    Certificate,
     CodeAuthorisation,
     CodeHolder,
     CodeStatus,
@@ -35,6 +36,7 @@ from .models import (
     PlantingArea,
     Plot,
     PlotOverlap,
+    SupplyContract,
     Variety,
 )
 
@@ -153,6 +155,72 @@ def update_household(actor: Actor, household: Household, data: dict) -> Househol
         data.get("reason", ""),
     )
     return household
+
+
+@transaction.atomic
+def link_household_organisation(
+    actor: Actor, household: Household, organisation: Organisation | None = None
+) -> Household:
+    """Give a household its own login organisation (of kind household), so that its members
+    can log in, see their areas and be told of changes to their codes. An authority or the
+    household's representative does it: with `organisation` None a new organisation is made
+    in the household's commune; an existing one must be a household organisation of that
+    commune, not yet linked, and visible to the actor."""
+    require(actor, "edit_registry")
+    household = get_visible(
+        actor, Household.objects.select_for_update().select_related("commune"), pk=household.pk
+    )
+    if household.organisation_id is not None:
+        raise ValidationError(
+            {"organisation": _("This household already has its own organisation.")}
+        )
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            name=_("Household %(name)s") % {"name": household.name},
+            kind=OrgKind.HOUSEHOLD,
+            unit=household.commune,
+            phone=household.phone,
+            address=household.address,
+        )
+        record(actor.user, "organisation.create", organisation, None, snapshot(organisation))
+    else:
+        found = visible(actor, Organisation.objects.all()).filter(pk=organisation.pk).first()
+        if found is None or found.kind != OrgKind.HOUSEHOLD:
+            raise ValidationError(
+                {"organisation": _("Choose a household organisation that you can see.")}
+            )
+        if found.unit_id != household.commune_id:
+            raise ValidationError(
+                {"organisation": _("The organisation must be in the household's commune.")}
+            )
+        if Household.objects.filter(organisation=found).exists():
+            raise ValidationError(
+                {"organisation": _("This organisation already belongs to another household.")}
+            )
+        organisation = found
+    before = snapshot(household, exclude=PERSONAL_FIELDS)
+    household.organisation = organisation
+    household.save(update_fields=["organisation", "updated_at"])
+    record(
+        actor.user,
+        "household.link_organisation",
+        household,
+        before,
+        snapshot(household, exclude=PERSONAL_FIELDS),
+    )
+    return household
+
+
+def household_organisation_choices(actor: Actor, household: Household) -> QuerySet:
+    """Existing organisations the actor could link to the household: unlinked household
+    organisations of its commune that the actor sees (none for a representative, which makes
+    a new one instead)."""
+    return visible(
+        actor,
+        Organisation.objects.filter(
+            kind=OrgKind.HOUSEHOLD, unit_id=household.commune_id, household__isnull=True
+        ),
+    ).order_by("name")
 
 
 # ------------------------------------------------------------------ planting areas
@@ -285,6 +353,122 @@ def set_area_households(actor: Actor, area: PlantingArea, household_ids: list[in
     area.households.set(households)
     record(actor.user, "area.households", area, {"households": before}, {"households": after})
     reopen_review(area, actor, _("member households"))
+
+
+# ------------------------------------------------------------------ certificates
+
+CERTIFICATE_KINDS = [kind for kind, _label in Certificate.KINDS]
+
+
+def _parse_day(value, field: str, errors: dict) -> date | None:
+    """A date from a date or an ISO string (YYYY-MM-DD); None (and an error) otherwise."""
+    if isinstance(value, date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors[field] = _("This date is required.")
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    errors[field] = _("Give a date as YYYY-MM-DD.")
+    return None
+
+
+def _clean_certificate(area: PlantingArea, data: dict, instance: Certificate | None) -> dict:
+    errors: dict = {}
+    kind = data.get("kind")
+    if kind not in CERTIFICATE_KINDS:
+        errors["kind"] = _("Choose the kind of certificate: %(kinds)s.") % {
+            "kinds": ", ".join(CERTIFICATE_KINDS)
+        }
+    number = data.get("number")
+    number = number.strip() if isinstance(number, str) else ""
+    if not number:
+        errors["number"] = _("The certificate number is required.")
+    elif len(number) > 60:
+        errors["number"] = _("A certificate number has at most 60 characters.")
+    issuer = data.get("issuer") or ""
+    issuer = issuer.strip() if isinstance(issuer, str) else ""
+    if len(issuer) > 200:
+        errors["issuer"] = _("The issuer's name has at most 200 characters.")
+    valid_from = _parse_day(data.get("valid_from"), "valid_from", errors)
+    valid_to = _parse_day(data.get("valid_to"), "valid_to", errors)
+    if valid_from and valid_to and valid_to < valid_from:
+        errors["valid_to"] = _("The end of validity comes before its start.")
+    if "kind" not in errors and "number" not in errors:
+        same = Certificate.objects.filter(kind=kind, number__iexact=number)
+        if instance is not None:
+            same = same.exclude(pk=instance.pk)
+        if same.filter(area=area).exists():
+            errors["number"] = _("This certificate is already recorded for this area.")
+        elif same.exclude(area__representative_id=area.representative_id).exists():
+            # One certificate may cover several areas of one holder, never two holders'.
+            errors["number"] = _("This certificate number is recorded for another holder.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "kind": kind,
+        "number": number,
+        "issuer": issuer,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
+
+
+def _area_for_certificates(actor: Actor, area_id: int) -> PlantingArea:
+    require(actor, "edit_registry")
+    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area_id)
+    if area.code_status == CodeStatus.REVOKED:
+        raise ValidationError({"area": _("A revoked area cannot be changed.")})
+    return area
+
+
+@transaction.atomic
+def add_certificate(actor: Actor, area: PlantingArea, data: dict) -> Certificate:
+    """Record a certificate (VietGAP, GlobalG.A.P., organic, ...) of a planting area: its
+    representative or the authority does it. Market rules read these (market_rule_problems)."""
+    area = _area_for_certificates(actor, area.pk)
+    certificate = Certificate.objects.create(area=area, **_clean_certificate(area, data, None))
+    record(actor.user, "certificate.add", certificate, None, snapshot(certificate), _reason(data))
+    return certificate
+
+
+@transaction.atomic
+def update_certificate(actor: Actor, certificate: Certificate, data: dict) -> Certificate:
+    area = _area_for_certificates(actor, certificate.area_id)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk, area=area)
+    merged = {
+        "kind": certificate.kind,
+        "number": certificate.number,
+        "issuer": certificate.issuer,
+        "valid_from": certificate.valid_from,
+        "valid_to": certificate.valid_to,
+        **{k: v for k, v in data.items() if k != "reason"},
+    }
+    clean = _clean_certificate(area, merged, certificate)
+    before = snapshot(certificate)
+    for key, value in clean.items():
+        setattr(certificate, key, value)
+    certificate.save()
+    record(
+        actor.user, "certificate.update", certificate, before, snapshot(certificate), _reason(data)
+    )
+    return certificate
+
+
+@transaction.atomic
+def remove_certificate(actor: Actor, certificate: Certificate, reason: str = "") -> None:
+    area = _area_for_certificates(actor, certificate.area_id)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk, area=area)
+    record(actor.user, "certificate.remove", certificate, snapshot(certificate), None, reason)
+    certificate.delete()
+
+
+def _reason(data: dict) -> str:
+    reason = data.get("reason") or ""
+    return reason.strip() if isinstance(reason, str) else ""
 
 
 # ------------------------------------------------------------------ plots
@@ -495,6 +679,156 @@ def create_packing_house(actor: Actor, data: dict) -> tuple[PackingHouse, Applic
     return ph, app
 
 
+# ------------------------------------------------------------------ supply contracts
+
+
+def may_manage_supply_contracts(actor: Actor, house: PackingHouse) -> bool:
+    """The packing house's operator, or the province's authority, keeps its contracts."""
+    if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        return can(actor, "apply") and house.operator_id == actor.organisation.pk
+    if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        return can(actor, "edit_registry")
+    return False
+
+
+def _house_for_contracts(actor: Actor, house_id: int) -> PackingHouse:
+    if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        require(actor, "apply")
+    elif actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        require(actor, "edit_registry")
+    else:
+        raise PermissionDenied(_("Your role may not keep supply contracts."))
+    house = get_visible(actor, PackingHouse.objects.select_for_update(), pk=house_id)
+    if not may_manage_supply_contracts(actor, house):
+        raise PermissionDenied(_("Only the packing house's operator keeps its contracts."))
+    return house
+
+
+def contract_areas() -> QuerySet:
+    """Planting areas a packing house can contract with: any area whose code is issued (the
+    code is on the public list, so a packing house can name an area it does not see yet)."""
+    return visible(PUBLIC, PlantingArea.objects.filter(code_status=CodeStatus.ISSUED))
+
+
+def find_contract_area(area_id: int | None = None, code: str | None = None) -> PlantingArea | None:
+    """The area named by id or by code that a new contract may name, or None (the service
+    then says why)."""
+    areas = contract_areas()
+    if area_id is not None:
+        return areas.filter(pk=area_id).first()
+    if isinstance(code, str) and code.strip():
+        return areas.filter(code__iexact=code.strip()).first()
+    return None
+
+
+def _contract_parties(contract: SupplyContract) -> list[Organisation]:
+    area = contract.area
+    communes = Organisation.objects.filter(kind=OrgKind.COMMUNE, unit=area.commune)
+    return [*communes, area.representative]
+
+
+@transaction.atomic
+def create_supply_contract(
+    actor: Actor,
+    packing_house: PackingHouse,
+    area: PlantingArea | None,
+    valid_from: date | None,
+    valid_to: date | None,
+    reference: str = "",
+) -> SupplyContract:
+    """A packing house buys from a planting area for a period. The packing house's operator
+    or the province's authority records it; the area's commune and representative are told."""
+    house = _house_for_contracts(actor, packing_house.pk)
+    errors: dict = {}
+    if house.code_status == CodeStatus.REVOKED:
+        errors["packing_house"] = _("A packing house whose code is revoked takes no contracts.")
+    area = contract_areas().filter(pk=getattr(area, "pk", None)).first()
+    if area is None:
+        errors["area"] = _(
+            "Name a planting area whose code is issued: only such an area can supply under "
+            "contract."
+        )
+    if not isinstance(valid_from, date) or not isinstance(valid_to, date):
+        errors["valid_to"] = _("Give the start and end of the contract.")
+    elif valid_to < valid_from:
+        errors["valid_to"] = _("The end comes before the start.")
+    elif valid_to < timezone.localdate():
+        errors["valid_to"] = _("The contract would already be over.")
+    reference = reference.strip() if isinstance(reference, str) else ""
+    if len(reference) > 60:
+        errors["reference"] = _("A contract reference has at most 60 characters.")
+    if (
+        not errors
+        and house.supply_contracts.filter(
+            area=area, valid_from__lte=valid_to, valid_to__gte=valid_from
+        ).exists()
+    ):
+        errors["valid_from"] = _(
+            "This packing house already has a contract with this area for part of that period."
+        )
+    if errors:
+        raise ValidationError(errors)
+    contract = SupplyContract.objects.create(
+        packing_house=house,
+        area=area,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        reference=reference,
+    )
+    record(actor.user, "supply_contract.create", contract, None, snapshot(contract))
+    notify(
+        _contract_parties(contract),
+        _("%(house)s buys from %(area)s") % {"house": house.name, "area": area.code or area.name},
+        _("Supply contract %(ref)s from %(a)s to %(b)s.")
+        % {"ref": reference or "—", "a": valid_from.isoformat(), "b": valid_to.isoformat()},
+        reverse("area-detail", args=[area.pk]),
+    )
+    return contract
+
+
+@transaction.atomic
+def end_supply_contract(
+    actor: Actor, contract: SupplyContract, on: date | None = None, reason: str = ""
+) -> SupplyContract:
+    """End a contract early: its last day becomes `on` (today by default)."""
+    _house_for_contracts(actor, contract.packing_house_id)
+    contract = (
+        SupplyContract.objects.select_for_update()
+        .select_related("area__commune", "area__representative", "packing_house")
+        .get(pk=contract.pk)
+    )
+    today = timezone.localdate()
+    on = on or today
+    if contract.valid_to < today:
+        raise ValidationError({"on": _("This contract is already over.")})
+    if on < today:
+        raise ValidationError({"on": _("A contract cannot be ended in the past.")})
+    if on < contract.valid_from:
+        raise ValidationError(
+            {
+                "on": _("The contract starts on %(d)s; it cannot end before then.")
+                % {"d": contract.valid_from.isoformat()}
+            }
+        )
+    if on >= contract.valid_to:
+        raise ValidationError(
+            {"on": _("The contract already ends on %(d)s.") % {"d": contract.valid_to.isoformat()}}
+        )
+    reason = reason.strip() if isinstance(reason, str) else ""
+    before = snapshot(contract)
+    contract.valid_to = on
+    contract.save(update_fields=["valid_to"])
+    record(actor.user, "supply_contract.end", contract, before, snapshot(contract), reason)
+    notify(
+        _contract_parties(contract),
+        _("Supply contract of %(house)s with %(area)s ends")
+        % {"house": contract.packing_house.name, "area": contract.area.code or contract.area.name},
+        _("Last day: %(d)s. %(reason)s") % {"d": on.isoformat(), "reason": reason},
+        reverse("area-detail", args=[contract.area_id]),
+    )
+    return contract
+
+
 # ------------------------------------------------------------------ markets
 
 
@@ -540,6 +874,12 @@ def code_usable_for(holder: CodeHolder, market: Market) -> bool:
     """Both approvals hold: Vietnam's issuance and, where needed, the importing country's."""
     if holder.code_status != CodeStatus.ISSUED:
         return False
+    # An open residue case flags the area for that market (supervision).
+    if (
+        isinstance(holder, PlantingArea)
+        and holder.market_flags.filter(market=market, lifted_at__isnull=True).exists()
+    ):
+        return False
     if not market.needs_importer_approval:
         return True
     return holder.approvals.filter(market=market, status=ApprovalStatus.APPROVED).exists()
@@ -560,6 +900,44 @@ APPROVAL_MOVES = {
 }
 
 
+def _approval_move_problem(
+    actor: Actor, holder: CodeHolder, market: Market, status: str, move: str
+) -> dict[str, str] | None:
+    """Why `actor` cannot make `move` on an approval that is `status` ({field: message}), or
+    None. The rules of the market itself are checked when the code is submitted."""
+    sources, target = APPROVAL_MOVES[move]
+    if move in ("send", "approve", "refuse") and actor.kind != OrgKind.MINISTRY:
+        # Sending, approving and refusing are the national department's to record.
+        return {"move": _("Only the Plant Protection Department records this.")}
+    if move == "submit" and holder.code_status != CodeStatus.ISSUED:
+        return {"market": _("Only an issued code can be filed for a market.")}
+    if move == "submit" and not market.needs_importer_approval:
+        return {
+            "market": _("%(market)s needs no approval of an importing country.")
+            % {"market": market}
+        }
+    if status not in sources:
+        return {
+            "move": _("An approval that is %(s)s cannot become %(t)s.")
+            % {"s": ApprovalStatus(status).label, "t": ApprovalStatus(target).label}
+        }
+    return None
+
+
+def allowed_approval_moves(actor: Actor, holder: CodeHolder, market: Market) -> list[str]:
+    """The steps of the importing country's approval this actor may record now for this
+    holder and market (what the page offers as buttons; move_market_approval checks again)."""
+    if not can(actor, "market_approval"):
+        return []
+    approval = next((a for a in holder.approvals.all() if a.market_id == market.pk), None)
+    status = approval.status if approval else ApprovalStatus.PREPARING
+    return [
+        move
+        for move in APPROVAL_MOVES
+        if _approval_move_problem(actor, holder, market, status, move) is None
+    ]
+
+
 @transaction.atomic
 def move_market_approval(
     actor: Actor,
@@ -577,31 +955,22 @@ def move_market_approval(
     holder = get_visible(actor, type(holder).objects.all(), pk=holder.pk)
     if move not in APPROVAL_MOVES:
         raise ValidationError({"move": _("Unknown step '%(m)s'.") % {"m": move}})
-    if move == "submit":
-        if holder.code_status != CodeStatus.ISSUED:
-            raise ValidationError({"market": _("Only an issued code can be filed for a market.")})
-        if isinstance(holder, PlantingArea):
-            problems = market_rule_problems(holder, market)
-            if problems:
-                raise ValidationError({"market": problems})
-    if move in ("send", "approve", "refuse") and actor.kind != OrgKind.MINISTRY:
-        raise ValidationError({"move": _("Only the Plant Protection Department records this.")})
-    if move == "approve" and not importer_list_ref.strip():
-        raise ValidationError(
-            {"importer_list_ref": _("Give the importing country's list reference.")}
-        )
     kwargs = {"area": holder} if isinstance(holder, PlantingArea) else {"packing_house": holder}
     approval, _created = MarketApproval.objects.select_for_update().get_or_create(
         market=market, **kwargs
     )
-    sources, target = APPROVAL_MOVES[move]
-    if approval.status not in sources:
+    problem = _approval_move_problem(actor, holder, market, approval.status, move)
+    if problem is not None:
+        raise ValidationError(problem)
+    if move == "submit" and isinstance(holder, PlantingArea):
+        problems = market_rule_problems(holder, market)
+        if problems:
+            raise ValidationError({"market": problems})
+    if move == "approve" and not importer_list_ref.strip():
         raise ValidationError(
-            {
-                "move": _("Cannot %(m)s an approval that is %(s)s.")
-                % {"m": move, "s": approval.get_status_display().lower()}
-            }
+            {"importer_list_ref": _("Give the importing country's list reference.")}
         )
+    _sources, target = APPROVAL_MOVES[move]
     before = snapshot(approval)
     on = on or timezone.localdate()
     approval.status = target
@@ -783,6 +1152,8 @@ def _public_row(holder: CodeHolder, kind: str, crop: str, area_ha) -> dict:
     approved = {
         a.market.code for a in holder.approvals.all() if a.status == ApprovalStatus.APPROVED
     }
+    if holder.code_status == CodeStatus.REVOKED:
+        approved = set()  # revocation withdraws the approvals (lifecycle.revoke)
     return {
         "code": holder.code,
         "kind": kind,

@@ -32,7 +32,7 @@ from agritrace.registry.models import (
     PlotOverlap,
     SupplyContract,
 )
-from agritrace.registry.services import area_flags
+from agritrace.registry.services import area_flags, public_code_list
 
 
 def _fingerprint() -> dict:
@@ -118,8 +118,13 @@ def test_plots_overlap_and_an_area_is_mismeasured(demo):
 
 def test_market_approvals_authorisations_and_contracts(demo):
     approved = MarketApproval.objects.filter(status=ApprovalStatus.APPROVED, market__code="CN")
-    assert approved.count() == 5
+    assert approved.count() == 4
     assert all(a.importer_list_ref for a in approved)
+    # Revoking VN-DLOR-0005 withdrew its approval: the public list no longer shows it for CN.
+    withdrawn = MarketApproval.objects.get(status=ApprovalStatus.WITHDRAWN)
+    assert withdrawn.area.code_status == CodeStatus.REVOKED
+    assert withdrawn.note == "Code revoked"
+    assert not [r for r in public_code_list() if r["status"] == "revoked" and r["approved_markets"]]
     assert MarketApproval.objects.filter(status=ApprovalStatus.SENT).count() == 1
     active = CodeAuthorisation.objects.filter(withdrawn_at=None)
     assert active.count() == 4

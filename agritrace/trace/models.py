@@ -1,1 +1,199 @@
-"""Models of this bounded context."""
+"""Traceability records: EPCIS 2.0 events as captured, and the indexes that answer queries and
+walk the lot graph without reading the events.
+
+Built for hundreds of millions of events: every query path ends in an index on an integer or a
+short string. An identifier (EPC, class, lot, SSCC…) is stored once in `Lot` and referred to by
+its integer key from `EventEPC` (which events name it, in which role) and from `LotLink` (which
+lots it was made from or packed into), so a backward trace is a walk over `LotLink` rows by
+index, one query per generation, never a scan of the events.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agritrace.accounts.models import Organisation
+from agritrace.places.models import AdminUnit
+
+
+class CaptureJob(models.Model):
+    """One submitted EPCIS document (the capture job resource of the EPCIS REST bindings)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    errors = models.JSONField(_("errors"), default=dict, blank=True)
+    event_count = models.PositiveIntegerField(_("events in the document"), default=0)
+    stored_count = models.PositiveIntegerField(_("events stored"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("events already stored"), default=0)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, on_delete=models.SET_NULL, related_name="capture_jobs"
+    )
+    document_id = models.CharField(_("document id"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"capture {self.pk} ({self.status})"
+
+    @property
+    def capture_id(self) -> str:
+        return str(self.pk)
+
+
+class EventType(models.TextChoices):
+    OBJECT = "ObjectEvent", "ObjectEvent"
+    AGGREGATION = "AggregationEvent", "AggregationEvent"
+    TRANSACTION = "TransactionEvent", "TransactionEvent"
+    TRANSFORMATION = "TransformationEvent", "TransformationEvent"
+    ASSOCIATION = "AssociationEvent", "AssociationEvent"
+
+
+class Event(models.Model):
+    """One EPCIS event. `document` is the event exactly as captured (with its JSON-LD context
+    attached, so its extensions keep their namespaces); the columns are what queries filter on,
+    in a normal form (CBV words compact, times in UTC)."""
+
+    event_id = models.CharField(_("event ID"), max_length=500, unique=True)
+    event_hash = models.CharField(
+        _("event hash ID"),
+        max_length=100,
+        unique=True,
+        help_text=_("EPCIS Event Hash ID (CBV 2.0): the same event captured twice is stored once"),
+    )
+    event_type = models.CharField(_("event type"), max_length=20, choices=EventType.choices)
+    action = models.CharField(_("action"), max_length=8, blank=True)
+    event_time = models.DateTimeField(_("event time"))
+    event_time_zone_offset = models.CharField(_("time zone offset"), max_length=6)
+    record_time = models.DateTimeField(_("record time"), default=timezone.now)
+    biz_step = models.CharField(_("business step"), max_length=255, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=255, blank=True)
+    read_point = models.CharField(_("read point"), max_length=255, blank=True)
+    biz_location = models.CharField(_("business location"), max_length=255, blank=True)
+    error_declaration = models.JSONField(_("error declaration"), null=True, blank=True)
+    document = models.JSONField(_("event as captured"))
+    capture_job = models.ForeignKey(CaptureJob, on_delete=models.PROTECT, related_name="events")
+    # Scope, decided once at capture time (see accounts.access._event_filter).
+    capture_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    province = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    area = models.ForeignKey(
+        "registry.PlantingArea",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trace_events",
+    )
+    packing_house = models.ForeignKey(
+        "registry.PackingHouse",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trace_events",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["event_time"], name="trace_event_time"),
+            models.Index(fields=["record_time"], name="trace_event_record_time"),
+            models.Index(fields=["biz_step", "event_time"], name="trace_event_bizstep"),
+            models.Index(fields=["read_point"], name="trace_event_read_point"),
+            models.Index(fields=["biz_location"], name="trace_event_biz_location"),
+            models.Index(fields=["event_type", "event_time"], name="trace_event_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_time:%Y-%m-%d %H:%M} {self.biz_step}"
+
+    @property
+    def is_erroneous(self) -> bool:
+        return self.error_declaration is not None
+
+
+class Lot(models.Model):
+    """An identifier named by events: an instance (SGTIN, SSCC…), a class (LGTIN lot, a lot
+    URI of this service's namespace) or a pattern. `uri` is its canonical form (constrained GS1
+    Digital Link for GS1 keys), so a URN and a Digital Link of the same thing are one Lot."""
+
+    uri = models.CharField(_("identifier"), max_length=255, unique=True)
+    first_seen = models.DateTimeField(_("first event"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+class Role(models.TextChoices):
+    EPC = "epc", _("EPC list")
+    PARENT = "parent", _("parent")
+    CHILD = "child", _("child EPC")
+    INPUT = "input", _("input EPC")
+    OUTPUT = "output", _("output EPC")
+    QUANTITY = "quantity", _("quantity")
+    CHILD_QUANTITY = "child_qty", _("child quantity")
+    INPUT_QUANTITY = "input_qty", _("input quantity")
+    OUTPUT_QUANTITY = "output_qty", _("output quantity")
+
+
+class EventEPC(models.Model):
+    """Which events name which identifier, in which role (one row per identifier per event)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="epcs")
+    # Indexed with the role below (lot, role); no separate index on lot alone.
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="event_links", db_index=False
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    quantity = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    uom = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["lot", "role"], name="trace_eventepc_lot_role")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.role} {self.lot_id}"
+
+
+class LotLink(models.Model):
+    """`source` went into `target`: consumed by a transformation that made it, or packed into
+    it (aggregation, association). The edges of the lot graph that traces walk."""
+
+    class Kind(models.TextChoices):
+        TRANSFORMATION = "transform", _("transformed into")
+        AGGREGATION = "aggregate", _("packed into")
+        ASSOCIATION = "associate", _("associated with")
+
+    # Both directions are covered by the two composite indexes below.
+    source = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="links_out", db_index=False
+    )
+    target = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="links_in", db_index=False
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="lot_links")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["target", "source"], name="trace_lotlink_target"),
+            models.Index(fields=["source", "target"], name="trace_lotlink_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id} ({self.kind})"

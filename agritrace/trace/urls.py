@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="trace-home"),
+    path("events/<int:pk>/", views.event_detail, name="trace-event"),
 ]

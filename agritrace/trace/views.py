@@ -1,5 +1,103 @@
-from django.http import HttpResponse
+"""Trace pages: recent events in the actor's scope, and one event. Thin: scope through
+accounts.access, queries in services."""
+
+import json
+from datetime import datetime, time, timedelta
+from urllib.parse import quote, urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agritrace.accounts.access import Actor, get_visible, visible
+
+from . import services, vocab
+from .models import Event, EventType
+
+EVENTS_PER_PAGE = 50
 
 
-def home(request):
-    return HttpResponse("not yet", status=501)
+def _filters(request: HttpRequest) -> tuple[dict, list[str]]:
+    """The filters of the event list, cleaned; unusable values are named, not guessed."""
+    problems = []
+    event_type = request.GET.get("type", "")
+    if event_type and event_type not in EventType.values:
+        problems.append(_("Unknown event type."))
+        event_type = ""
+    biz_step = request.GET.get("biz_step", "").strip()
+    day = request.GET.get("date", "").strip()
+    parsed_day = None
+    if day:
+        try:
+            parsed_day = datetime.strptime(day, "%Y-%m-%d").date()
+        except ValueError:
+            problems.append(_("The date must look like 2025-06-30."))
+            day = ""
+    before = request.GET.get("before", "")
+    return {
+        "type": event_type,
+        "biz_step": biz_step,
+        "date": day,
+        "parsed_date": parsed_day,
+        "before": int(before) if before.isdigit() else None,
+    }, problems
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    actor = Actor.of(request.user)
+    filters, problems = _filters(request)
+    events = visible(actor, Event.objects.all())
+    if filters["type"]:
+        events = events.filter(event_type=filters["type"])
+    if filters["biz_step"]:
+        events = events.filter(biz_step=vocab.compact("bizStep", filters["biz_step"]))
+    if filters["parsed_date"]:
+        start = timezone.make_aware(datetime.combine(filters["parsed_date"], time.min))
+        events = events.filter(event_time__gte=start, event_time__lt=start + timedelta(days=1))
+    if filters["before"]:
+        events = events.filter(pk__lt=filters["before"])
+    page = list(
+        events.select_related("area", "packing_house").order_by("-pk")[: EVENTS_PER_PAGE + 1]
+    )
+    older_url = None
+    if len(page) > EVENTS_PER_PAGE:
+        page = page[:EVENTS_PER_PAGE]
+        keep = {k: filters[k] for k in ("type", "biz_step", "date") if filters[k]}
+        older_url = "?" + urlencode({**keep, "before": page[-1].pk})
+    return render(
+        request,
+        "trace/home.html",
+        {
+            "events": page,
+            "filters": filters,
+            "problems": problems,
+            "event_types": EventType.choices,
+            "biz_steps": sorted(vocab.BIZ_STEPS),
+            "older_url": older_url,
+            "capture_path": "/api/trace/capture",
+            "newest_url": "?"
+            + urlencode({k: filters[k] for k in ("type", "biz_step", "date") if filters[k]}),
+        },
+    )
+
+
+@login_required
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = Actor.of(request.user)
+    event = get_visible(
+        actor, Event.objects.select_related("area", "packing_house", "capture_job"), pk=pk
+    )
+    data = services.event_json(event)
+    return render(
+        request,
+        "trace/event_detail.html",
+        {
+            "event": event,
+            "identifiers": event.epcs.select_related("lot").order_by("role", "lot__uri"),
+            "json_text": json.dumps(data, indent=2, ensure_ascii=False),
+            "json_url": "/api/trace/events/" + quote(event.event_id, safe=""),
+        },
+    )

@@ -15,6 +15,7 @@ from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST
 from agritrace.registry.models import (
     Application,
+    Certificate,
     CodeHolder,
     Crop,
     Market,
@@ -335,6 +336,105 @@ class AuthoriseForm(forms.Form):
 class WithdrawAuthorisationForm(forms.Form):
     authorisation = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Reason for withdrawal"), required=False)
+
+
+# ------------------------------------------------------------------ certificates and contracts
+
+
+class CertificateForm(forms.Form):
+    """Add (no `certificate`) or edit a certificate of a planting area. The service checks the
+    number, the dates and duplicates; the form only parses."""
+
+    certificate = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=[("", "—"), *Certificate.KINDS], required=False
+    )
+    number = forms.CharField(label=gettext_lazy("Number"), max_length=60, required=False)
+    issuer = forms.CharField(
+        label=gettext_lazy("Issuer"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("The certification body"),
+    )
+    valid_from = forms.DateField(
+        label=gettext_lazy("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    valid_to = forms.DateField(
+        label=gettext_lazy("Valid to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, instance: Certificate | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "certificate": instance.pk,
+                "kind": instance.kind,
+                "number": instance.number,
+                "issuer": instance.issuer,
+                "valid_from": instance.valid_from,
+                "valid_to": instance.valid_to,
+            }
+        kwargs.setdefault("auto_id", "id_cert_%s")
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        for name in ("kind", "number", "valid_from", "valid_to"):
+            _required(self.fields[name].widget)
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data.get("kind") or None,
+            "number": data.get("number", ""),
+            "issuer": data.get("issuer", ""),
+            "valid_from": data.get("valid_from"),
+            "valid_to": data.get("valid_to"),
+        }
+
+
+class RemoveCertificateForm(forms.Form):
+    certificate = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SupplyContractForm(forms.Form):
+    """A packing house's contract with a planting area, named by its (issued) code."""
+
+    area_code = forms.CharField(
+        label=gettext_lazy("Planting area code"),
+        max_length=40,
+        required=False,
+        help_text=gettext_lazy("For example VN-DLOR-0001. The area's code must be issued."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    valid_from = forms.DateField(
+        label=gettext_lazy("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    valid_to = forms.DateField(
+        label=gettext_lazy("Valid to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reference = forms.CharField(
+        label=gettext_lazy("Contract reference"), max_length=60, required=False
+    )
+
+    #: service error keys → form fields
+    FIELD_MAP = {"area": "area_code"}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_contract_%s")
+        super().__init__(*args, **kwargs)
+        for name in ("area_code", "valid_from", "valid_to"):
+            _required(self.fields[name].widget)
+
+
+class EndContractForm(forms.Form):
+    contract = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
 
 
 # ------------------------------------------------------------------ applications

@@ -246,3 +246,19 @@ class PublicCodeFilterForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         return {k: v for k, v in cleaned.items() if v not in (None, "")}
+
+
+class HouseholdOrganisationForm(forms.Form):
+    """Give a household its own login organisation: an existing one (authorities) or a new
+    one (left empty)."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Existing household organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Make a new one for this household"),
+    )
+
+    def __init__(self, *args, choices: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = choices

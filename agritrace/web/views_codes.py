@@ -3,6 +3,8 @@ lifecycle. Thin: each view reads the request, calls the registry services or the
 and renders. Who sees what is decided in accounts.access (visible / get_visible: an object
 outside one's scope is a 404), who may do what by the services (PermissionDenied: 403)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,11 +45,15 @@ from .forms import (
     AreaFilterForm,
     AreaForm,
     AuthoriseForm,
+    CertificateForm,
     CodeActionForm,
     DocumentForm,
+    EndContractForm,
     InspectionForm,
     MarketApprovalForm,
     PackingHouseForm,
+    RemoveCertificateForm,
+    SupplyContractForm,
     WithdrawAuthorisationForm,
     add_service_errors,
     service_errors,
@@ -211,9 +217,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ map data
 
 
-def _plot_features(actor: Actor, plots: QuerySet) -> dict:
+def _map_status(area: PlantingArea, app: Application | None) -> tuple[str, str]:
+    """The status an area is coloured by on a map, and its kind for status_label."""
+    status = _display_status(area, app)
+    kind = "app" if status in AppStatus.values and area.code_status == CodeStatus.NONE else "code"
+    return status, kind
+
+
+def _plot_features(actor: Actor, plots: QuerySet, with_areas: bool = False) -> dict:
     """Plots as a GeoJSON FeatureCollection for AgriMap.addGeoJSON: coloured by their area's
-    status, with a popup naming the area (escaped here, shown as HTML by the map)."""
+    status, with a popup naming the area (escaped here, shown as HTML by the map). Each
+    feature's property `kind` is "plot"; `with_areas` adds one point per planting area at
+    its plots' centroid (kind "area"), which is what a map shows at province zoom."""
     plots = list(plots.select_related("area", "household"))
     area_ids = {p.area_id for p in plots}
     latest: dict[int, Application] = {}
@@ -222,13 +237,12 @@ def _plot_features(actor: Actor, plots: QuerySet) -> dict:
     ):
         latest.setdefault(app.area_id, app)
     features = []
+    by_area: dict[int, list[Plot]] = {}
     for plot in plots:
         area = plot.area
+        by_area.setdefault(area.pk, []).append(plot)
         app = latest.get(area.pk)
-        status = _display_status(area, app)
-        kind = (
-            "app" if status in AppStatus.values and area.code_status == CodeStatus.NONE else "code"
-        )
+        status, kind = _map_status(area, app)
         popup = format_html(
             '<h4>{}</h4><p><span class="code">{}</span> · {}</p><p>{} {} · {} ha</p>'
             '<p><a href="{}">{}</a></p>',
@@ -246,6 +260,7 @@ def _plot_features(actor: Actor, plots: QuerySet) -> dict:
                 "type": "Feature",
                 "geometry": plot.geometry,
                 "properties": {
+                    "kind": "plot",
                     "area": area.pk,
                     "plot": plot.pk,
                     "name": area.name,
@@ -257,12 +272,51 @@ def _plot_features(actor: Actor, plots: QuerySet) -> dict:
                 },
             }
         )
+    if with_areas:
+        features += [_area_feature(group, latest.get(pk)) for pk, group in by_area.items()]
     return {"type": "FeatureCollection", "features": features}
+
+
+def _area_feature(plots: list[Plot], app: Application | None) -> dict:
+    """One point for a planting area: the area-weighted centroid of its plots."""
+    area = plots[0].area
+    total_m2 = sum(p.area_m2 for p in plots)
+    if total_m2 > 0:
+        lon = sum(p.centroid_lon * p.area_m2 for p in plots) / total_m2
+        lat = sum(p.centroid_lat * p.area_m2 for p in plots) / total_m2
+    else:
+        lon = sum(p.centroid_lon for p in plots) / len(plots)
+        lat = sum(p.centroid_lat for p in plots) / len(plots)
+    status, kind = _map_status(area, app)
+    popup = format_html(
+        '<h4>{}</h4><p><span class="code">{}</span> · {}</p><p>{}</p><p><a href="{}">{}</a></p>',
+        area.name,
+        area.code or _("no code yet"),
+        status_label(status, kind),
+        _("%(n)d plot(s), %(ha).2f ha") % {"n": len(plots), "ha": total_m2 / 10_000},
+        reverse("area-detail", args=[area.pk]),
+        _("Open the planting area"),
+    )
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+        "properties": {
+            "kind": "area",
+            "area": area.pk,
+            "name": area.name,
+            "code": area.code,
+            "status": status,
+            "overdue": bool(app and app.is_open and app.is_overdue),
+            "label": f"{area.name} ({area.code})" if area.code else area.name,
+            "popup": popup,
+        },
+    }
 
 
 @login_required
 def areas_geojson(request: HttpRequest) -> JsonResponse:
-    """The plots of every planting area the actor sees (or of one: ?area=<id>)."""
+    """The planting areas the actor sees (or one: ?area=<id>): a point per area (kind
+    "area") and its plots (kind "plot")."""
     actor = _actor(request)
     areas = visible(actor, PlantingArea.objects.all())
     if request.GET.get("area"):
@@ -271,7 +325,9 @@ def areas_geojson(request: HttpRequest) -> JsonResponse:
         except ValueError:
             areas = areas.none()
     plots = visible(actor, Plot.objects.filter(area__in=areas))
-    return JsonResponse(_plot_features(actor, plots), content_type="application/geo+json")
+    return JsonResponse(
+        _plot_features(actor, plots, with_areas=True), content_type="application/geo+json"
+    )
 
 
 # ------------------------------------------------------------------ planting areas
@@ -339,21 +395,14 @@ def _approval_rows(actor: Actor, holder: CodeHolder) -> list[dict]:
     approvals = {a.market_id: a for a in holder.approvals.select_related("market")}
     markets = {m.pk: m for m in holder.markets.all()}
     markets.update({a.market_id: a.market for a in approvals.values()})
+    labels = dict(MarketApprovalForm.MOVES)
     rows = []
     for market in sorted(markets.values(), key=lambda m: m.code):
         approval = approvals.get(market.pk)
         status = approval.status if approval else ApprovalStatus.PREPARING
-        moves = []
-        if can(actor, "market_approval") and isinstance(holder, PlantingArea):
-            for move, (sources, _target) in services.APPROVAL_MOVES.items():
-                if status not in sources:
-                    continue
-                # Sending, approving and refusing are the national department's to record.
-                if move in ("send", "approve", "refuse") and actor.kind != OrgKind.MINISTRY:
-                    continue
-                if move == "submit" and holder.code_status != CodeStatus.ISSUED:
-                    continue
-                moves.append((move, dict(MarketApprovalForm.MOVES)[move]))
+        moves = [
+            (move, labels[move]) for move in services.allowed_approval_moves(actor, holder, market)
+        ]
         rows.append({"market": market, "approval": approval, "status": status, "moves": moves})
     return rows
 
@@ -366,14 +415,28 @@ def _application_rows(actor: Actor, holder: CodeHolder) -> QuerySet:
     )
 
 
-@login_required
-def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
-    area = get_visible(
-        actor,
-        PlantingArea.objects.select_related("crop", "variety", "commune__parent", "representative"),
-        pk=pk,
+def _area_contracts(actor: Actor, area: PlantingArea, today) -> list:
+    """The area's supply contracts with packing houses the actor sees; each marked whether
+    the actor may end it."""
+    houses = visible(actor, PackingHouse.objects.all())
+    contracts = list(
+        area.supply_contracts.filter(packing_house__in=houses)
+        .select_related("packing_house")
+        .order_by("-valid_to", "pk")
     )
+    for contract in contracts:
+        contract.may_end = contract.valid_to >= today and services.may_manage_supply_contracts(
+            actor, contract.packing_house
+        )
+    return contracts
+
+
+def _area_page(
+    request: HttpRequest,
+    actor: Actor,
+    area: PlantingArea,
+    certificate_form: CertificateForm | None = None,
+) -> HttpResponse:
     today = timezone.localdate()
     plots = visible(actor, area.plots.all())
     households = (
@@ -382,6 +445,17 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("name")
     )
     may_authorise = can(actor, "authorise_exporter")
+    may_edit = can(actor, "edit_registry") and area.code_status != CodeStatus.REVOKED
+    certificates = area.certificates.order_by("-valid_to", "pk")
+    contracts = _area_contracts(actor, area, today)
+    if certificate_form is not None and not may_edit:
+        for error in certificate_form.non_field_errors():
+            messages.error(request, error)  # e.g. the area was revoked meanwhile
+    if certificate_form is None and may_edit:
+        editing = None
+        if request.GET.get("certificate", "").isdigit():
+            editing = certificates.filter(pk=int(request.GET["certificate"])).first()
+        certificate_form = CertificateForm(instance=editing)
     context = {
         "area": area,
         "today": today,
@@ -389,12 +463,15 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plots_geojson": _plot_features(actor, plots),
         "households": households,
         "show_personal": can(actor, "see_personal_data"),
-        "certificates": area.certificates.order_by("-valid_to"),
+        "certificates": certificates,
+        "certificate_form": certificate_form if may_edit else None,
         "flags": services.area_flags(area),
         "approval_rows": _approval_rows(actor, area),
         "authorisations": area.authorisations.select_related("grantee", "market").order_by(
             "-granted_at"
         ),
+        "contracts": contracts,
+        "contracts_may_end": any(c.may_end for c in contracts),
         "may_authorise": may_authorise,
         "authorise_form": AuthoriseForm(area=area, actor=actor, initial={"valid_from": today})
         if may_authorise and area.code_status == CodeStatus.ISSUED
@@ -403,9 +480,108 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": _steps(area),
         "code_actions": _code_actions(actor, area),
         "code_action_url": reverse("area-code-action", args=[area.pk]),
-        "may_edit": can(actor, "edit_registry") and area.code_status != CodeStatus.REVOKED,
+        "may_edit": may_edit,
     }
+    from agritrace.diary.services import harvest_window
+    from agritrace.supervision.services import supervision_context
+
+    context.update(supervision_context(actor, area))
+    context.update(harvest_window(area))
     return render(request, "codes/area_detail.html", context)
+
+
+@login_required
+def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The area's page. Its forms post here with `op`: certificate (add or edit),
+    certificate_remove and contract_end."""
+    actor = _actor(request)
+    area = get_visible(
+        actor,
+        PlantingArea.objects.select_related("crop", "variety", "commune__parent", "representative"),
+        pk=pk,
+    )
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        if op == "certificate":
+            return _save_certificate(request, actor, area)
+        if op == "certificate_remove":
+            return _remove_certificate(request, actor, area)
+        if op == "contract_end":
+            return _end_contract(request, actor, area.supply_contracts.all(), area)
+        messages.error(request, _("Unknown action '%(a)s'.") % {"a": op})
+        return redirect("area-detail", area.pk)
+    return _area_page(request, actor, area)
+
+
+def _save_certificate(request: HttpRequest, actor: Actor, area: PlantingArea) -> HttpResponse:
+    require(actor, "edit_registry")
+    form = CertificateForm(request.POST)
+    if form.is_valid():
+        certificate_id = form.cleaned_data.get("certificate")
+        try:
+            if certificate_id:
+                certificate = get_object_or_404(area.certificates, pk=certificate_id)
+                form.instance = certificate
+                services.update_certificate(actor, certificate, form.service_data())
+                done = _("Certificate %(number)s saved.")
+            else:
+                certificate = services.add_certificate(actor, area, form.service_data())
+                done = _("Certificate %(number)s added.")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done % {"number": certificate.number})
+            return redirect(reverse("area-detail", args=[area.pk]) + "#certificates-title")
+    return _area_page(request, actor, area, certificate_form=form)
+
+
+def _remove_certificate(request: HttpRequest, actor: Actor, area: PlantingArea) -> HttpResponse:
+    require(actor, "edit_registry")
+    form = RemoveCertificateForm(request.POST)
+    if not form.is_valid():
+        _report_form(request, form)
+        return redirect("area-detail", area.pk)
+    certificate = get_object_or_404(area.certificates, pk=form.cleaned_data["certificate"])
+    try:
+        services.remove_certificate(actor, certificate)
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request, _("Certificate %(number)s removed.") % {"number": certificate.number}
+        )
+    return redirect(reverse("area-detail", args=[area.pk]) + "#certificates-title")
+
+
+def _end_contract(
+    request: HttpRequest, actor: Actor, contracts: QuerySet, holder: CodeHolder
+) -> HttpResponse:
+    """End one of `contracts` (the area's or the packing house's) today."""
+    form = EndContractForm(request.POST)
+    if not form.is_valid():
+        _report_form(request, form)
+        return redirect(subject_url(holder))
+    contract = get_object_or_404(
+        contracts.select_related("area", "packing_house"),
+        pk=form.cleaned_data["contract"],
+        packing_house__in=visible(actor, PackingHouse.objects.all()),
+    )
+    if not services.may_manage_supply_contracts(actor, contract.packing_house):
+        raise PermissionDenied(_("Only the packing house's operator keeps its contracts."))
+    try:
+        services.end_supply_contract(actor, contract, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The contract of %(house)s with %(area)s ends today.")
+            % {
+                "house": contract.packing_house.name,
+                "area": contract.area.code or contract.area.name,
+            },
+        )
+    return redirect(subject_url(holder))
 
 
 _CODE_DONE = {
@@ -579,14 +755,13 @@ def packing_house_create(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/packing_house_form.html", {"form": form})
 
 
-@login_required
-def packing_house_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
-    house = get_visible(
-        actor,
-        PackingHouse.objects.select_related("operator", "commune__parent"),
-        pk=pk,
-    )
+def _packing_house_page(
+    request: HttpRequest,
+    actor: Actor,
+    house: PackingHouse,
+    contract_form: SupplyContractForm | None = None,
+) -> HttpResponse:
+    today = timezone.localdate()
     location = None
     if house.lon is not None and house.lat is not None:
         location = {
@@ -600,23 +775,79 @@ def packing_house_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         }
     supplying = visible(actor, PlantingArea.objects.all())
-    contracts = (
+    contracts = list(
         house.supply_contracts.filter(area__in=supplying)
         .select_related("area__crop")
-        .order_by("-valid_to")
+        .order_by("-valid_to", "pk")
     )
+    may_manage = services.may_manage_supply_contracts(actor, house)
+    for contract in contracts:
+        contract.may_end = may_manage and contract.valid_to >= today
+    if contract_form is None and may_manage and house.code_status != CodeStatus.REVOKED:
+        contract_form = SupplyContractForm(
+            initial={"valid_from": today, "valid_to": today + timedelta(days=365)}
+        )
     context = {
         "house": house,
-        "today": timezone.localdate(),
+        "today": today,
         "location": location,
         "contracts": contracts,
+        "contracts_may_end": any(c.may_end for c in contracts),
+        "contract_form": contract_form,
         "approval_rows": _approval_rows(actor, house),
         "applications": _application_rows(actor, house),
         "steps": _steps(house),
         "code_actions": _code_actions(actor, house),
         "code_action_url": reverse("ph-code-action", args=[house.pk]),
     }
+    from agritrace.supervision.services import supervision_context
+
+    context.update(supervision_context(actor, house))
     return render(request, "codes/packing_house_detail.html", context)
+
+
+@login_required
+def packing_house_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The packing house's page. Its forms post here with `op`: contract_add and
+    contract_end (the operator or the province's authority)."""
+    actor = _actor(request)
+    house = get_visible(
+        actor,
+        PackingHouse.objects.select_related("operator", "commune__parent"),
+        pk=pk,
+    )
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        if op not in ("contract_add", "contract_end"):
+            messages.error(request, _("Unknown action '%(a)s'.") % {"a": op})
+            return redirect("packing-house-detail", house.pk)
+        if not services.may_manage_supply_contracts(actor, house):
+            raise PermissionDenied(_("Only the packing house's operator keeps its contracts."))
+        if op == "contract_end":
+            return _end_contract(request, actor, house.supply_contracts.all(), house)
+        form = SupplyContractForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                contract = services.create_supply_contract(
+                    actor,
+                    house,
+                    services.find_contract_area(code=data["area_code"]),
+                    data["valid_from"],
+                    data["valid_to"],
+                    data["reference"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc, SupplyContractForm.FIELD_MAP)
+            else:
+                messages.success(
+                    request,
+                    _("%(area)s now supplies %(house)s.")
+                    % {"area": contract.area.code, "house": house.name},
+                )
+                return redirect(reverse("packing-house-detail", args=[house.pk]) + "#supply-title")
+        return _packing_house_page(request, actor, house, contract_form=form)
+    return _packing_house_page(request, actor, house)
 
 
 @require_POST

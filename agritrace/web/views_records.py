@@ -32,6 +32,7 @@ from agritrace.registry.models import CodeStatus, Household, PlantingArea, Plot
 from .forms_records import (
     AreaHouseholdsForm,
     HouseholdForm,
+    HouseholdOrganisationForm,
     PlotForm,
     PublicCodeFilterForm,
     TokenForm,
@@ -220,10 +221,42 @@ def _plot_features(actor: Actor, plots) -> dict:
 
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household's page; its organisation form posts here (op=link_organisation)."""
     actor = _actor(request)
     household = get_visible(
-        actor, Household.objects.select_related("commune__parent", "representative"), pk=pk
+        actor,
+        Household.objects.select_related("commune__parent", "representative", "organisation"),
+        pk=pk,
     )
+    organisation_form = None
+    if can(actor, "edit_registry") and household.organisation_id is None:
+        choices = services.household_organisation_choices(actor, household)
+        organisation_form = HouseholdOrganisationForm(
+            request.POST if request.method == "POST" else None, choices=choices
+        )
+    if request.method == "POST":
+        if request.POST.get("op") != "link_organisation":
+            messages.error(request, _("Unknown action."))
+            return redirect("household-detail", pk=household.pk)
+        require(actor, "edit_registry")
+        if organisation_form is None:
+            messages.error(request, _("This household already has its own organisation."))
+            return redirect("household-detail", pk=household.pk)
+        if organisation_form.is_valid():
+            try:
+                services.link_household_organisation(
+                    actor, household, organisation_form.cleaned_data["organisation"]
+                )
+            except ValidationError as exc:
+                add_service_errors(organisation_form, exc)
+            else:
+                household.refresh_from_db()
+                messages.success(
+                    request,
+                    _("%(name)s now logs in as %(org)s.")
+                    % {"name": household.name, "org": household.organisation.name},
+                )
+                return redirect("household-detail", pk=household.pk)
     plots = list(
         visible(actor, Plot.objects.all())
         .filter(household=household)
@@ -243,6 +276,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "total_ha": sum(p.area_ha for p in plots),
             "show_national_id": can(actor, "see_personal_data"),
             "can_edit": can(actor, "edit_registry"),
+            "organisation_form": organisation_form,
         },
     )
 

@@ -3,6 +3,7 @@
  *
  *   var map = AgriMap.create('map');                         // centred on Viet Nam
  *   AgriMap.addGeoJSON(map, featureCollection, {styleByStatus: true});
+ *   AgriMap.addAreaMap(map, featureCollection, {plotZoom: 14}); // areas far, plots near
  *   AgriMap.drawEditor(map, 'id_geometry', {areaOutputId: 'area-ha'});
  *
  * A base tile layer is added only when <body data-tile-url="..."> is non-empty; otherwise the
@@ -144,7 +145,8 @@
    * options:
    *   styleByStatus (default true): colour by feature.properties.status, as the badges;
    *   fit (default true): fit the map to the features; maxZoom: cap for that fit;
-   *   style: extra L.Path options merged into every feature's style.
+   *   style: extra L.Path options merged into every feature's style;
+   *   radius: radius in pixels of the circle markers drawn for points (default 7).
    * A feature's properties.popup (HTML string, built and escaped by the server) becomes its
    * popup; properties.label (plain text) its tooltip; properties.overdue draws it dashed.
    * Point features are drawn as circle markers in the status colour.
@@ -169,7 +171,9 @@
     var layer = L.geoJSON(data || [], {
       style: styleFor,
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, L.extend(styleFor(feature), {radius: 7, fillOpacity: 0.7}));
+        return L.circleMarker(
+          latlng, L.extend(styleFor(feature), {radius: opts.radius || 7, fillOpacity: 0.7})
+        );
       },
       onEachFeature: function (feature, featureLayer) {
         var props = feature.properties || {};
@@ -188,6 +192,105 @@
       fit(map, layer, opts);
     }
     return layer;
+  }
+
+  var PLOT_ZOOM = 14;
+
+  /**
+   * A map of planting areas that stays readable at every zoom: the features whose
+   * properties.kind is "area" (one point per area) are shown as circle markers below
+   * `plotZoom`, the others (the plots' polygons) from `plotZoom` on. Fits the map to all
+   * the features. options: plotZoom (default 14), maxZoom (cap of the fit), radius (of the
+   * area markers, default 8), zoomLabel (text of a button in an area's popup that zooms to
+   * its plots, matched by properties.area; none without it).
+   * Returns {areas, plots, update()} (two L.GeoJSON layers).
+   */
+  function addAreaMap(map, geojson, options) {
+    var L = requireLeaflet();
+    var opts = L.extend({plotZoom: PLOT_ZOOM, radius: 8}, options || {});
+    var data = parseGeoJSON(geojson) || {type: 'FeatureCollection', features: []};
+    var features = data.type === 'FeatureCollection' ? (data.features || []) : [data];
+    var areaFeatures = [];
+    var plotFeatures = [];
+    features.forEach(function (f) {
+      (f && f.properties && f.properties.kind === 'area' ? areaFeatures : plotFeatures).push(f);
+    });
+    var collection = function (list) { return {type: 'FeatureCollection', features: list}; };
+    var plots = addGeoJSON(map, collection(plotFeatures), {fit: false});
+    var areas = addGeoJSON(map, collection(areaFeatures), {fit: false, radius: opts.radius});
+
+    if (opts.zoomLabel) {
+      addZoomButtons(map, areas, plots, opts);
+    }
+
+    var bounds = L.latLngBounds([]);
+    [plots, areas].forEach(function (layer) {
+      var b = layer.getBounds();
+      if (b.isValid()) {
+        bounds.extend(b);
+      }
+    });
+    if (bounds.isValid()) {
+      fit(map, {getBounds: function () { return bounds; }}, opts);
+    }
+
+    function show(layer, visible) {
+      if (visible && !map.hasLayer(layer)) {
+        map.addLayer(layer);
+      } else if (!visible && map.hasLayer(layer)) {
+        map.removeLayer(layer);
+      }
+    }
+
+    function update() {
+      // Without area points (one area's map), the plots are always shown.
+      var near = map.getZoom() >= opts.plotZoom || areaFeatures.length === 0;
+      show(plots, near);
+      show(areas, !near);
+      var el = map.getContainer();
+      el.classList.toggle('map-zoomed-in', near);
+    }
+
+    map.on('zoomend', update);
+    update();
+    return {areas: areas, plots: plots, update: update};
+  }
+
+  /* Give each area marker's popup a button that zooms the map to that area's plots. */
+  function addZoomButtons(map, areas, plots, opts) {
+    var L = requireLeaflet();
+    var plotBounds = {};
+    plots.eachLayer(function (layer) {
+      var id = layer.feature && layer.feature.properties && layer.feature.properties.area;
+      if (id === undefined || id === null || !layer.getBounds) {
+        return;
+      }
+      plotBounds[id] = plotBounds[id] || L.latLngBounds([]);
+      plotBounds[id].extend(layer.getBounds());
+    });
+    areas.eachLayer(function (layer) {
+      var props = (layer.feature && layer.feature.properties) || {};
+      var target = plotBounds[props.area];
+      if (!target || !target.isValid()) {
+        return;
+      }
+      var content = document.createElement('div');
+      content.innerHTML = String(props.popup || '');  // built and escaped by the server
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn btn-small btn-secondary';
+      button.textContent = opts.zoomLabel;
+      button.addEventListener('click', function () {
+        map.closePopup();
+        map.fitBounds(target, {padding: [30, 30], maxZoom: 17, animate: false});
+        if (map.getZoom() < opts.plotZoom) {
+          map.setView(target.getCenter(), opts.plotZoom, {animate: false});
+        }
+      });
+      content.appendChild(button);
+      layer.unbindPopup();
+      layer.bindPopup(content, {maxWidth: 320});
+    });
   }
 
   // ---- geometry helpers (GeoJSON coordinates are [lon, lat]) ----
@@ -413,11 +516,13 @@
   global.AgriMap = {
     create: create,
     addGeoJSON: addGeoJSON,
+    addAreaMap: addAreaMap,
     drawEditor: drawEditor,
     statusColour: statusColour,
     areaHectares: areaHectares,
     orientPolygon: orientPolygon,
     VIETNAM_CENTER: VIETNAM_CENTER,
-    VIETNAM_BOUNDS: VIETNAM_BOUNDS
+    VIETNAM_BOUNDS: VIETNAM_BOUNDS,
+    PLOT_ZOOM: PLOT_ZOOM
   };
 }(window));

@@ -171,8 +171,10 @@ def test_areas_geojson_gives_visible_plots_coloured_by_status(world):
     assert response["Content-Type"].startswith("application/geo+json")
     data = response.json()
     assert data["type"] == "FeatureCollection"
-    assert len(data["features"]) == 2
-    feature = data["features"][0]
+    plots = [f for f in data["features"] if f["properties"]["kind"] == "plot"]
+    assert len(plots) == 2
+    assert [f["properties"]["kind"] for f in data["features"]].count("area") == 1
+    feature = plots[0]
     assert feature["geometry"]["type"] == "Polygon"
     props = feature["properties"]
     assert props["status"] == "issued"
@@ -1191,7 +1193,8 @@ def test_each_main_page_renders(world, media):
         reverse("area-create"), area_data(world, name="", declared_area_ha="-1")
     )
     geojson = ppo.get(reverse("areas-geojson"))
-    assert len(geojson.json()["features"]) == 5
+    kinds = [f["properties"]["kind"] for f in geojson.json()["features"]]
+    assert (kinds.count("plot"), kinds.count("area")) == (5, 3)
     if out:
         (Path(out) / "areas.geojson").write_bytes(geojson.content)
         (Path(out) / "area_detail_representative.html").write_bytes(coop_area.content)

@@ -1,0 +1,114 @@
+"""A household keeps its diary on a phone (Debian's Chromium, a phone-sized viewport): it
+records a spray, then a harvest inside the spray's pre-harvest interval, and sees the
+warning. Screenshots land in test-artifacts/screenshots/diary-*.png."""
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from agritrace.diary.models import DiaryEntry, DiaryFlag, FlagKind
+from agritrace.notifications.models import Notification
+
+CHROMIUM = os.environ.get("AGRITRACE_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+
+pytestmark = [
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def phone():
+    pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(
+            locale="en-US",
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"diary-{name}.png"), full_page=True)
+
+
+def test_a_household_records_a_spray_and_an_early_harvest_on_a_phone(live_server, farm, phone):
+    page = phone
+    base = live_server.url
+    today = timezone.localdate()
+    sprayed_on = today - timedelta(days=5)
+
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "household_user")
+    page.fill("#id_password", "pw-Secret-123")
+    page.locator("form").filter(has=page.locator("#id_password")).locator(
+        "button[type=submit]"
+    ).click()
+    page.wait_for_url(f"{base}/dashboard/")
+
+    page.goto(f"{base}/diary/")
+    shot(page, "home-household")
+    page.get_by_role("link", name="Record", exact=True).first.click()
+    page.wait_for_url(f"**/diary/new/?plot={farm.plot.pk}")
+    # The date is today's by default, the household's only plot is chosen already.
+    assert page.input_value("#id_date") == today.isoformat()
+    assert page.input_value("#id_ground") == f"plot:{farm.plot.pk}"
+
+    # A spray five days ago: tap the big button, find the product, the unit follows it.
+    page.get_by_label("Spraying").check()
+    page.fill("#id_date", sprayed_on.isoformat())
+    page.fill("#product-search", "azoxy")
+    assert page.locator("#id_product option:checked").inner_text().startswith("Demo Azoxystrobin")
+    assert page.input_value("#id_unit") == "LTR"
+    page.fill("#id_quantity", "0.3")
+    shot(page, "quick-form-spray")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/diary/entries/*/")
+    spray = DiaryEntry.objects.get(kind="spraying")
+    assert spray.date == sprayed_on and spray.pesticide.trade_name == "Demo Azoxystrobin 250SC"
+    assert "Warnings" not in page.content()
+
+    # Then a harvest today, inside the product's 14-day pre-harvest interval.
+    page.get_by_role("link", name="Record another").click()
+    page.get_by_label("Harvest").check()
+    assert page.input_value("#id_unit") == "KGM"
+    page.fill("#id_quantity", "850")
+    shot(page, "quick-form-harvest")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/diary/entries/*/")
+    lawful = (sprayed_on + timedelta(days=14)).isoformat()
+    warning = page.locator(".diary-flags li").first
+    assert "pre-harvest interval" in warning.inner_text()
+    assert lawful in warning.inner_text()
+    assert page.get_by_role("heading", name="Warnings").is_visible()
+    shot(page, "entry-phi-warning")
+
+    flag = DiaryFlag.objects.get()
+    assert flag.kind == FlagKind.PHI and flag.related_entry == spray
+    told = set(Notification.objects.values_list("organisation__kind", flat=True))
+    assert told == {"representative", "plant_protection_office"}
+
+    page.goto(f"{base}/diary/plots/{farm.plot.pk}/")
+    assert "Do not harvest before" in page.content() and lawful in page.content()
+    shot(page, "plot-diary")

@@ -1,0 +1,631 @@
+"""Capture and query of EPCIS 2.0 events, and the walk over the lot graph.
+
+`capture()` stores one EPCIS document in one transaction: all its events or none. `query()`
+answers the EPCIS simple event query (the GET /events parameters) within the actor's scope.
+`backward()` / `forward()` walk `LotLink` by index.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from agritrace.accounts.access import Actor, get_visible, require, visible
+from agritrace.places.models import AdminUnit, Level
+
+from . import vocab
+from .hashing import Namespaces, event_hash
+from .identifiers import canonical_epc
+from .models import CaptureJob, Event, EventEPC, Lot, LotLink, Role
+from .validation import document_errors
+
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 1000
+#: Identifiers of this service's own namespace (locations by code, lots without a GTIN).
+ID_BASE = getattr(settings, "AGRITRACE_TRACE_ID_BASE", "urn:agritrace:")
+_CHUNK = 500
+
+
+class CaptureRejected(ValidationError):
+    """The document cannot be captured; `error_dict` names the failing JSON paths."""
+
+
+def location_uri(code: str) -> str:
+    """The EPCIS location (read point / business location) of a planting area, plot or packing
+    house, by its code."""
+    return f"{ID_BASE}loc:{code}"
+
+
+def lot_uri(owner_code: str, lot: str) -> str:
+    """A class-level lot identifier of this service's namespace, for produce without a GTIN."""
+    return f"{ID_BASE}lot:{owner_code}:{lot}"
+
+
+# ------------------------------------------------------------------ capture
+
+
+def parse_document(raw: bytes | str) -> object:
+    """JSON from a request body; malformed JSON is a rejection naming the line and column."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = (
+            _("line %(line)s, column %(col)s") % {"line": exc.lineno, "col": exc.colno}
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise CaptureRejected(
+            {"$": [_("Malformed JSON (%(where)s): %(msg)s") % {"where": where, "msg": exc}]}
+        ) from exc
+
+
+def capture(actor: Actor, document: object) -> CaptureJob:
+    """Validate and store one EPCISDocument: every event or none. Raises CaptureRejected (with
+    {json_path: [messages]}) for a document that cannot be captured, PermissionDenied for a role
+    that may not capture."""
+    require(actor, "capture_events")
+    if isinstance(document, bytes | str):
+        document = parse_document(document)
+    errors = document_errors(document)
+    if errors:
+        raise CaptureRejected(errors)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _store(actor, document)
+        except IntegrityError:
+            # A concurrent capture stored some of the same events first: try again, they are
+            # now duplicates.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _document_context(document: Mapping) -> list:
+    """The parts of a document's @context beyond the standard one (its own namespaces)."""
+    context = document.get("@context")
+    items = context if isinstance(context, list) else [context]
+    return [c for c in items if c and not (isinstance(c, str) and c in vocab.STANDARD_CONTEXTS)]
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:  # the schema has checked the format; be safe anyway
+        raise CaptureRejected({"eventTime": [_("Not a date-time: %(v)s") % {"v": value}]})
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.UTC)
+    return parsed
+
+
+@dataclass
+class _Locations:
+    """Planting areas and packing houses named as read points / business locations."""
+
+    cache: dict[str, tuple] = field(default_factory=dict)
+
+    def resolve(self, uri: str) -> tuple:
+        """(area, packing_house) for one of our location URIs, else (None, None)."""
+        from agritrace.registry.models import PackingHouse, PlantingArea
+
+        if not uri.startswith(ID_BASE + "loc:"):
+            return (None, None)
+        if uri not in self.cache:
+            code = uri[len(ID_BASE + "loc:") :]
+            area = PlantingArea.objects.select_related("commune").filter(code=code).first()
+            house = None
+            if area is None:
+                house = PackingHouse.objects.select_related("commune").filter(code=code).first()
+            self.cache[uri] = (area, house)
+        return self.cache[uri]
+
+
+def _province_of(unit: AdminUnit | None) -> int | None:
+    if unit is None:
+        return None
+    if unit.level == Level.PROVINCE:
+        return unit.pk
+    return unit.province.pk
+
+
+def _epc_rows(event: Mapping) -> list[tuple[str, str, object, str]]:
+    """(canonical identifier, role, quantity, uom) for every identifier the event names."""
+    rows: list[tuple[str, str, object, str]] = []
+    lists = (
+        ("epcList", Role.EPC),
+        ("childEPCs", Role.CHILD),
+        ("inputEPCList", Role.INPUT),
+        ("outputEPCList", Role.OUTPUT),
+    )
+    for key, role in lists:
+        for epc in event.get(key) or []:
+            rows.append((canonical_epc(epc), role, None, ""))
+    if event.get("parentID"):
+        rows.append((canonical_epc(event["parentID"]), Role.PARENT, None, ""))
+    quantities = (
+        ("quantityList", Role.QUANTITY),
+        ("childQuantityList", Role.CHILD_QUANTITY),
+        ("inputQuantityList", Role.INPUT_QUANTITY),
+        ("outputQuantityList", Role.OUTPUT_QUANTITY),
+    )
+    for key, role in quantities:
+        for element in event.get(key) or []:
+            quantity = element.get("quantity")
+            rows.append(
+                (
+                    canonical_epc(element["epcClass"]),
+                    role,
+                    Decimal(str(quantity)) if quantity is not None else None,
+                    element.get("uom", ""),
+                )
+            )
+    # One row per identifier and role (an EPC listed twice is one fact).
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for row in rows:
+        if (row[0], row[1]) not in seen and len(row[0]) <= 255:
+            seen.add((row[0], row[1]))
+            unique.append(row)
+    return unique
+
+
+_INPUT_ROLES = {Role.INPUT, Role.INPUT_QUANTITY}
+_OUTPUT_ROLES = {Role.OUTPUT, Role.OUTPUT_QUANTITY}
+_CHILD_ROLES = {Role.CHILD, Role.CHILD_QUANTITY}
+_CONTENT_ROLES = {Role.EPC, Role.QUANTITY}
+
+
+def _links(event: Mapping, rows: list) -> list[tuple[str, str, str]]:
+    """(source, target, kind) edges of the lot graph that an event adds."""
+    kind = event.get("type")
+    action = event.get("action")
+    by_role: dict[str, list[str]] = {}
+    for uri, role, _q, _u in rows:
+        by_role.setdefault(role, []).append(uri)
+
+    def of(roles: set) -> list[str]:
+        return [u for r in roles for u in by_role.get(r, [])]
+
+    parents = by_role.get(Role.PARENT, [])
+    if kind == "TransformationEvent":
+        return [
+            (s, t, LotLink.Kind.TRANSFORMATION)
+            for s in of(_INPUT_ROLES)
+            for t in of(_OUTPUT_ROLES)
+            if s != t
+        ]
+    if action == "DELETE" or not parents:
+        return []
+    if kind in ("AggregationEvent", "AssociationEvent"):
+        link = LotLink.Kind.AGGREGATION if kind == "AggregationEvent" else LotLink.Kind.ASSOCIATION
+        return [(s, parents[0], link) for s in of(_CHILD_ROLES)]
+    if kind == "TransactionEvent":
+        return [(s, parents[0], LotLink.Kind.AGGREGATION) for s in of(_CONTENT_ROLES)]
+    return []
+
+
+def _lot_ids(uris: set[str], first_seen: Mapping[str, datetime]) -> dict[str, int]:
+    """Lot ids for identifiers, creating the missing ones."""
+    ids: dict[str, int] = {}
+    ordered = sorted(uris)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        ids.update(Lot.objects.filter(uri__in=chunk).values_list("uri", "id"))
+    missing = [u for u in ordered if u not in ids]
+    if missing:
+        Lot.objects.bulk_create(
+            [Lot(uri=u, first_seen=first_seen.get(u)) for u in missing],
+            batch_size=_CHUNK,
+            ignore_conflicts=True,
+        )
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            ids.update(Lot.objects.filter(uri__in=chunk).values_list("uri", "id"))
+    return ids
+
+
+def _store(actor: Actor, document: Mapping) -> CaptureJob:
+    now = timezone.now()
+    events = document["epcisBody"]["eventList"]
+    extra_context = _document_context(document)
+    namespaces = Namespaces(document.get("@context"))
+    job = CaptureJob.objects.create(
+        captured_by=actor.user if getattr(actor.user, "pk", None) else None,
+        organisation=actor.organisation,
+        event_count=len(events),
+        document_id=str(document.get("id", ""))[:500],
+        created_at=now,
+    )
+    hashes = [event_hash(e, namespaces) for e in events]
+    known_by_hash: dict[str, int] = {}
+    given_ids = [e["eventID"] for e in events if e.get("eventID")]
+    known_by_id: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(hashes), _CHUNK):
+        known_by_hash.update(
+            Event.objects.filter(event_hash__in=hashes[start : start + _CHUNK]).values_list(
+                "event_hash", "id"
+            )
+        )
+    for start in range(0, len(given_ids), _CHUNK):
+        for pk, eid, h in Event.objects.filter(
+            event_id__in=given_ids[start : start + _CHUNK]
+        ).values_list("id", "event_id", "event_hash"):
+            known_by_id[eid] = (pk, h)
+
+    locations = _Locations()
+    org_province = _province_of(actor.organisation.unit) if actor.organisation else None
+    new_events: list[Event] = []
+    new_rows: list[list] = []
+    new_links: list[list] = []
+    pending_by_hash: dict[str, Event] = {}
+    pending_by_id: dict[str, Event] = {}
+    declarations: list[tuple[int, dict]] = []
+    duplicates = 0
+    for i, (event, h) in enumerate(zip(events, hashes, strict=True)):
+        given = event.get("eventID") or ""
+        declaration = event.get("errorDeclaration")
+        if declaration is not None:
+            # An error declaration names the original event by its eventID (or, being the same
+            # event, has its hash): mark the original, wherever it is.
+            original = None
+            if given and given in known_by_id:
+                original = known_by_id[given][0]
+            elif given and given in pending_by_id:
+                original = pending_by_id[given]
+            elif h in known_by_hash:
+                original = known_by_hash[h]
+            elif h in pending_by_hash:
+                original = pending_by_hash[h]
+            if isinstance(original, Event):
+                original.error_declaration = declaration
+                continue
+            if original is not None:
+                declarations.append((original, declaration))
+                continue
+        elif h in known_by_hash or h in pending_by_hash:
+            duplicates += 1
+            continue
+        if given and (given in known_by_id or given in pending_by_id):
+            raise CaptureRejected(
+                {
+                    f"$.epcisBody.eventList[{i}].eventID": [
+                        _("This eventID is already used by a different event.")
+                    ]
+                }
+            )
+        stored = dict(event)
+        stored.setdefault("eventID", h)
+        if extra_context:
+            own = event.get("@context")
+            stored["@context"] = extra_context + (
+                own if isinstance(own, list) else [own] if own else []
+            )
+        read_point = canonical_epc((event.get("readPoint") or {}).get("id", ""))
+        biz_location = canonical_epc((event.get("bizLocation") or {}).get("id", ""))
+        area, house = locations.resolve(biz_location)
+        if area is None and house is None:
+            area, house = locations.resolve(read_point)
+        holder = area or house
+        record = Event(
+            event_id=given or h,
+            event_hash=h,
+            event_type=event["type"],
+            action=event.get("action", ""),
+            event_time=_parse_time(event["eventTime"]),
+            event_time_zone_offset=event["eventTimeZoneOffset"],
+            record_time=now,
+            biz_step=vocab.compact("bizStep", event["bizStep"]) if event.get("bizStep") else "",
+            disposition=(
+                vocab.compact("disposition", event["disposition"])
+                if event.get("disposition")
+                else ""
+            ),
+            read_point=read_point[:255],
+            biz_location=biz_location[:255],
+            error_declaration=declaration,
+            document=stored,
+            capture_job=job,
+            capture_org=actor.organisation,
+            province_id=_province_of(holder.commune) if holder else org_province,
+            area=area,
+            packing_house=house,
+        )
+        rows = _epc_rows(event)
+        new_events.append(record)
+        new_rows.append(rows)
+        new_links.append(_links(event, rows))
+        pending_by_hash[h] = record
+        pending_by_id[record.event_id] = record
+
+    Event.objects.bulk_create(new_events, batch_size=_CHUNK)
+    first_seen: dict[str, datetime] = {}
+    for record, rows in zip(new_events, new_rows, strict=True):
+        for uri, *_rest in rows:
+            if uri not in first_seen or record.event_time < first_seen[uri]:
+                first_seen[uri] = record.event_time
+    lot_ids = _lot_ids(set(first_seen), first_seen)
+    EventEPC.objects.bulk_create(
+        [
+            EventEPC(event_id=record.pk, lot_id=lot_ids[uri], role=role, quantity=q, uom=uom)
+            for record, rows in zip(new_events, new_rows, strict=True)
+            for uri, role, q, uom in rows
+        ],
+        batch_size=2000,
+    )
+    LotLink.objects.bulk_create(
+        [
+            LotLink(source_id=lot_ids[s], target_id=lot_ids[t], event_id=record.pk, kind=kind)
+            for record, links in zip(new_events, new_links, strict=True)
+            for s, t, kind in links
+        ],
+        batch_size=2000,
+    )
+    for pk, declaration in declarations:
+        Event.objects.filter(pk=pk).update(error_declaration=declaration)
+    job.status = CaptureJob.Status.SUCCEEDED
+    job.finished_at = timezone.now()
+    job.stored_count = len(new_events)
+    job.duplicate_count = duplicates
+    job.save(update_fields=["status", "finished_at", "stored_count", "duplicate_count"])
+    return job
+
+
+def get_capture_job(actor: Actor, capture_id: str) -> CaptureJob:
+    if not str(capture_id).isdigit():
+        from django.http import Http404
+
+        raise Http404
+    return get_visible(actor, CaptureJob.objects.all(), pk=int(capture_id))
+
+
+def capture_job_json(job: CaptureJob) -> dict:
+    """The capture job resource (EPCIS REST bindings)."""
+    return {
+        "captureID": job.capture_id,
+        "createdAt": job.created_at.isoformat(),
+        "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
+        "running": job.status == CaptureJob.Status.RUNNING,
+        "success": job.status == CaptureJob.Status.SUCCEEDED,
+        "captureErrorBehaviour": "rollback",
+        "errors": [
+            {"type": "epcisException:ValidationException", "title": path, "detail": m}
+            for path, messages in (job.errors or {}).items()
+            for m in messages
+        ],
+        "eventCount": job.event_count,
+        "storedCount": job.stored_count,
+        "duplicateCount": job.duplicate_count,
+    }
+
+
+# ------------------------------------------------------------------ query
+
+
+def event_json(event: Event) -> dict:
+    """The event as captured, with what the repository adds: recordTime, an eventID if it had
+    none, and an error declaration made after it was captured."""
+    data = dict(event.document)
+    data["eventID"] = event.event_id
+    data["recordTime"] = event.record_time.isoformat()
+    if event.error_declaration is not None:
+        data["errorDeclaration"] = event.error_declaration
+    return data
+
+
+def query_document(events: Iterable[Event]) -> dict:
+    """An EPCISQueryDocument holding the events."""
+    return {
+        "@context": [EPCIS_CONTEXT],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": timezone.now().isoformat(),
+        "epcisBody": {
+            "queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {"eventList": [event_json(e) for e in events]},
+            }
+        },
+    }
+
+
+#: MATCH_ parameters → the roles an identifier is looked up in.
+MATCH_ROLES = {
+    "MATCH_epc": {Role.EPC, Role.CHILD},
+    "MATCH_parentID": {Role.PARENT},
+    "MATCH_inputEPC": {Role.INPUT},
+    "MATCH_outputEPC": {Role.OUTPUT},
+    "MATCH_anyEPC": {Role.EPC, Role.CHILD, Role.INPUT, Role.OUTPUT, Role.PARENT},
+    "MATCH_epcClass": {Role.QUANTITY, Role.CHILD_QUANTITY},
+    "MATCH_inputEPCClass": {Role.INPUT_QUANTITY},
+    "MATCH_outputEPCClass": {Role.OUTPUT_QUANTITY},
+    "MATCH_anyEPCClass": {
+        Role.QUANTITY,
+        Role.CHILD_QUANTITY,
+        Role.INPUT_QUANTITY,
+        Role.OUTPUT_QUANTITY,
+    },
+}
+TIME_PARAMS = {
+    "GE_eventTime": "event_time__gte",
+    "LT_eventTime": "event_time__lt",
+    "GE_recordTime": "record_time__gte",
+    "LT_recordTime": "record_time__lt",
+}
+EQ_PARAMS = {
+    "EQ_action": ("action", None),
+    "EQ_bizStep": ("biz_step", "bizStep"),
+    "EQ_disposition": ("disposition", "disposition"),
+    "EQ_readPoint": ("read_point", "epc"),
+    "EQ_bizLocation": ("biz_location", "epc"),
+    "EQ_eventID": ("event_id", None),
+}
+PAGING_PARAMS = {"perPage", "nextPageToken"}
+QUERY_PARAMS = {"eventType"} | set(MATCH_ROLES) | set(TIME_PARAMS) | set(EQ_PARAMS) | PAGING_PARAMS
+_TOKEN_SALT = "agritrace.trace.events"
+
+
+def _values(raw: str | list[str]) -> list[str]:
+    """A parameter's values: repeated parameters and '|'- or ','-separated lists (EPCIS REST
+    uses '|' between values of one parameter)."""
+    items = raw if isinstance(raw, list) else [raw]
+    values: list[str] = []
+    for item in items:
+        for part in item.replace("|", ",").split(","):
+            if part.strip():
+                values.append(part.strip())
+    return values
+
+
+def _lots_matching(values: list[str]) -> QuerySet:
+    q = Q(uri__in=[canonical_epc(v) for v in values])
+    for value in values:
+        if value.startswith("urn:epc:idpat:") and value.endswith("*"):
+            # A class-level pattern matches every instance of the class.
+            q |= Q(uri__startswith=canonical_epc(value) + "/")
+    return Lot.objects.filter(q).values("id")
+
+
+def filter_events(queryset: QuerySet, params: Mapping[str, str | list[str]]) -> QuerySet:
+    """Apply the EPCIS simple event query parameters. Unknown parameters are an error naming
+    them (the EPCIS QueryParameterException)."""
+    errors: dict[str, list[str]] = {}
+    for name, raw in params.items():
+        if name not in QUERY_PARAMS:
+            errors[name] = [_("Unknown or unsupported query parameter.")]
+            continue
+        if name in PAGING_PARAMS:
+            continue
+        values = _values(raw)
+        if not values:
+            continue
+        if name == "eventType":
+            queryset = queryset.filter(event_type__in=values)
+        elif name in TIME_PARAMS:
+            moment = parse_datetime(values[0].replace(" ", "+"))
+            if moment is None:
+                errors[name] = [_("Not a date-time: %(v)s") % {"v": values[0]}]
+                continue
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, timezone.UTC)
+            queryset = queryset.filter(**{TIME_PARAMS[name]: moment})
+        elif name in EQ_PARAMS:
+            column, kind = EQ_PARAMS[name]
+            if kind == "epc":
+                values = [canonical_epc(v) for v in values]
+            elif kind:
+                values = [vocab.compact(kind, v) for v in values]
+            queryset = queryset.filter(**{f"{column}__in": values})
+        else:
+            links = EventEPC.objects.filter(
+                lot_id__in=_lots_matching(values), role__in=MATCH_ROLES[name]
+            )
+            queryset = queryset.filter(pk__in=links.values("event_id"))
+    if errors:
+        raise ValidationError(errors)
+    return queryset
+
+
+def page_size(params: Mapping) -> int:
+    raw = params.get("perPage")
+    raw = raw[0] if isinstance(raw, list) else raw
+    if raw in (None, ""):
+        return DEFAULT_PER_PAGE
+    if not str(raw).isdigit() or int(raw) < 1:
+        raise ValidationError({"perPage": [_("A positive whole number.")]})
+    return min(int(raw), MAX_PER_PAGE)
+
+
+def query(actor: Actor, params: Mapping[str, str | list[str]]) -> tuple[list[Event], str | None]:
+    """One page of the events the actor may see that match the parameters, newest first,
+    and the token of the next page (None on the last)."""
+    per_page = page_size(params)
+    events = filter_events(visible(actor, Event.objects.all()), params)
+    token = params.get("nextPageToken")
+    token = token[0] if isinstance(token, list) else token
+    if token:
+        try:
+            before = signing.loads(token, salt=_TOKEN_SALT)
+        except signing.BadSignature as exc:
+            raise ValidationError({"nextPageToken": [_("Invalid page token.")]}) from exc
+        events = events.filter(pk__lt=int(before))
+    page = list(events.order_by("-pk")[: per_page + 1])
+    next_token = None
+    if len(page) > per_page:
+        page = page[:per_page]
+        next_token = signing.dumps(page[-1].pk, salt=_TOKEN_SALT)
+    return page, next_token
+
+
+def get_event(actor: Actor, event_id: str) -> Event:
+    """One event by its eventID (or its hash ID) within the actor's scope, else Http404."""
+    events = visible(actor, Event.objects.all())
+    found = events.filter(event_id=event_id).first() or events.filter(event_hash=event_id).first()
+    if found is None:
+        from django.http import Http404
+
+        raise Http404
+    return found
+
+
+# ------------------------------------------------------------------ lot graph
+
+
+def _walk(start: set[int], forward: bool, max_depth: int) -> set[int]:
+    seen = set(start)
+    frontier = set(start)
+    depth = 0
+    while frontier and depth < max_depth:
+        depth += 1
+        if forward:
+            pairs = LotLink.objects.filter(source_id__in=frontier).values_list("target_id")
+        else:
+            pairs = LotLink.objects.filter(target_id__in=frontier).values_list("source_id")
+        nxt = {row[0] for row in pairs} - seen
+        seen |= nxt
+        frontier = nxt
+    return seen
+
+
+def lot_ids_for(uris: Iterable[str]) -> set[int]:
+    return set(
+        Lot.objects.filter(uri__in=[canonical_epc(u) for u in uris]).values_list("id", flat=True)
+    )
+
+
+def backward_lot_ids(lot_ids: set[int], max_depth: int = 50) -> set[int]:
+    """Every lot the given lots were made from or contain, transitively (them included)."""
+    return _walk(lot_ids, forward=False, max_depth=max_depth)
+
+
+def forward_lot_ids(lot_ids: set[int], max_depth: int = 50) -> set[int]:
+    """Every lot the given lots went into, transitively (them included)."""
+    return _walk(lot_ids, forward=True, max_depth=max_depth)
+
+
+def trace(actor: Actor, uri: str, direction: str = "backward") -> dict:
+    """The lots behind (or ahead of) an identifier and the events naming them that the actor
+    may see."""
+    start = lot_ids_for([uri])
+    if not start:
+        from django.http import Http404
+
+        raise Http404
+    walk = backward_lot_ids if direction == "backward" else forward_lot_ids
+    lots = walk(start)
+    events = visible(actor, Event.objects.all()).filter(
+        pk__in=EventEPC.objects.filter(lot_id__in=lots).values("event_id")
+    )
+    return {
+        "lots": sorted(Lot.objects.filter(pk__in=lots).values_list("uri", flat=True)),
+        "events": list(events.order_by("event_time", "pk")),
+    }

@@ -1,0 +1,187 @@
+"""Is a submitted EPCIS document acceptable? GS1's EPCIS 2.0 JSON Schema first, then the rules
+the schema cannot say (a quantity below zero, a transformation with neither inputs nor outputs,
+unknown vocabulary). Every problem names its JSON path ($.epcisBody.eventList[3].bizStep)."""
+
+import json
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from jsonschema import Draft7Validator, FormatChecker
+
+from . import vocab
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "EPCIS-JSON-Schema.json"
+
+#: At most this many problems are reported for one document.
+MAX_ERRORS = 20
+#: What the stored columns hold (trace.models): a larger value is refused, not truncated.
+MAX_QUANTITY = 10**14
+MAX_ID_LENGTH = 500
+
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True
+
+
+def _format_checker() -> FormatChecker:
+    """Only the formats the EPCIS schema relies on: an absolute URI (a scheme, a colon, no
+    spaces; CURIEs pass, as JSON-LD reads them as IRIs) and an RFC 3339 date-time."""
+    checker = FormatChecker(formats=())
+    checker.checks("uri")(lambda v: not isinstance(v, str) or vocab.is_uri(v))
+    checker.checks("date-time")(_is_date_time)
+    return checker
+
+
+def _inline(node: object, definitions: dict, depth: int = 0) -> object:
+    """The schema with its local $refs replaced by the definitions they name (GS1's schema has
+    no recursive ones): the same rules, validated about twice as fast."""
+    if depth > 50:
+        raise ValueError("recursive $ref in the EPCIS schema")
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/") and len(node) == 1:
+            name = ref.rsplit("/", 1)[1].replace("%40", "@")
+            return _inline(definitions[name], definitions, depth + 1)
+        return {k: _inline(v, definitions, depth) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, definitions, depth) for v in node]
+    return node
+
+
+@cache
+def validator() -> Draft7Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    definitions = schema.pop("definitions")
+    flat = _inline(schema, definitions)
+    return Draft7Validator(flat, format_checker=_format_checker())
+
+
+def _leaf_errors(error) -> list:
+    """The innermost errors of an anyOf/allOf/if-then tree: they point at the failing field."""
+    if not error.context:
+        return [error]
+    deepest = max(len(e.absolute_path) for e in error.context)
+    if deepest <= len(error.absolute_path):
+        return [error]
+    leaves = []
+    for sub in error.context:
+        if len(sub.absolute_path) == deepest:
+            leaves.extend(_leaf_errors(sub))
+    return leaves or [error]
+
+
+def _object_message(instance: dict) -> str:
+    sides = ("inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList")
+    if instance.get("type") == "TransformationEvent" and not any(instance.get(k) for k in sides):
+        return _("A transformation needs at least one input or one output.")
+    return _("This object has none of the allowed forms (its fields: %(keys)s).") % {
+        "keys": ", ".join(list(instance)[:12])
+    }
+
+
+def schema_errors(document: object) -> dict[str, list[str]]:
+    """{json_path: [message, …]} for the schema violations of a document."""
+    errors: dict[str, list[str]] = {}
+    for error in validator().iter_errors(document):
+        for leaf in _leaf_errors(error):
+            path = leaf.json_path
+            message = leaf.message
+            field = leaf.absolute_path[-1] if leaf.absolute_path else None
+            if leaf.validator == "anyOf" and isinstance(leaf.instance, dict):
+                message = _object_message(leaf.instance)
+            elif leaf.validator == "anyOf" and field in _VOCAB_NAMES:
+                message = _("'%(value)s' is neither a CBV %(field)s nor a URI.") % {
+                    "value": leaf.instance,
+                    "field": _VOCAB_NAMES[field],
+                }
+            if len(message) > 300:
+                message = message[:300] + "…"
+            if message not in errors.setdefault(path, []):
+                errors[path].append(message)
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors
+
+
+#: Fields whose schema is "a CBV word or a URI", and how to name them in a message.
+_VOCAB_NAMES = {
+    "bizStep": "bizStep",
+    "disposition": "disposition",
+    "type": "type",
+    "reason": "reason",
+    "component": "component",
+    "set": "disposition",
+    "unset": "disposition",
+}
+
+_VOCAB_FIELDS = (("bizStep", "bizStep"), ("disposition", "disposition"))
+_QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+
+
+def _event_errors(event: dict, base: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(path: str, message: str) -> None:
+        errors.setdefault(path, []).append(message)
+
+    for field, kind in _VOCAB_FIELDS:
+        value = event.get(field)
+        if isinstance(value, str) and not vocab.is_known(kind, value):
+            add(
+                f"{base}.{field}",
+                _("'%(value)s' is neither a CBV %(field)s nor a URI.")
+                % {"value": value, "field": field},
+            )
+    for name in _QUANTITY_LISTS:
+        for j, element in enumerate(event.get(name) or []):
+            quantity = element.get("quantity") if isinstance(element, dict) else None
+            if isinstance(quantity, int | float) and quantity < 0:
+                add(f"{base}.{name}[{j}].quantity", _("A quantity cannot be negative."))
+            elif isinstance(quantity, int | float) and quantity >= MAX_QUANTITY:
+                add(f"{base}.{name}[{j}].quantity", _("This quantity is too large."))
+            if isinstance(element, dict) and "uom" in element and "quantity" not in element:
+                add(f"{base}.{name}[{j}].uom", _("A unit of measure needs a quantity."))
+    if len(str(event.get("eventID", ""))) > MAX_ID_LENGTH:
+        add(f"{base}.eventID", _("An eventID may have at most 500 characters."))
+    if event.get("type") == "TransformationEvent":
+        sides = ("inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList")
+        if not any(event.get(k) for k in sides):
+            add(base, _("A transformation needs at least one input or one output."))
+    return errors
+
+
+def semantic_errors(document: dict) -> dict[str, list[str]]:
+    """The rules beyond the schema, for a document that passed the schema."""
+    errors: dict[str, list[str]] = {}
+    events = document.get("epcisBody", {}).get("eventList", [])
+    for i, event in enumerate(events):
+        for path, messages in _event_errors(event, f"$.epcisBody.eventList[{i}]").items():
+            errors.setdefault(path, []).extend(messages)
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors
+
+
+def document_errors(document: object) -> dict[str, list[str]]:
+    """Every problem of a parsed document, by JSON path; empty when it may be captured."""
+    if not isinstance(document, dict):
+        return {"$": [_("An EPCIS document must be a JSON object.")]}
+    if document.get("type") != "EPCISDocument":
+        return {"$.type": [_("Only an EPCISDocument can be captured.")]}
+    errors = schema_errors(document)
+    if errors:
+        return errors
+    return semantic_errors(document)
