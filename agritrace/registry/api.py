@@ -123,15 +123,19 @@ def _certificate(actor: Actor, certificate_id: int) -> Certificate:
     )
 
 
+def _filter_holders(holders: QuerySet, filters) -> QuerySet:
+    """The text and code-status filters that area and packing-house lists share."""
+    if filters.q:
+        holders = holders.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
+    if filters.code_status:
+        holders = holders.filter(code_status=filters.code_status)
+    return holders
+
+
 @router.get("/areas", response=list[AreaSummaryOut], tags=["areas"])
 @paginate(LimitOffsetPagination)
 def list_areas(request: HttpRequest, filters: Query[AreaFilters]):
-    areas = visible(_actor(request), _areas())
-    if filters.q:
-        areas = areas.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
-    if filters.code_status:
-        areas = areas.filter(code_status=filters.code_status)
-    return areas
+    return _filter_holders(visible(_actor(request), _areas()), filters)
 
 
 @router.post("/areas", response={201: AreaCreatedOut}, tags=["areas"])
@@ -405,12 +409,7 @@ def _packing_houses() -> QuerySet[PackingHouse]:
 @router.get("/packing-houses", response=list[PackingHouseOut], tags=["packing houses"])
 @paginate(LimitOffsetPagination)
 def list_packing_houses(request: HttpRequest, filters: Query[HolderFilters]):
-    houses = visible(_actor(request), _packing_houses())
-    if filters.q:
-        houses = houses.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
-    if filters.code_status:
-        houses = houses.filter(code_status=filters.code_status)
-    return houses
+    return _filter_holders(visible(_actor(request), _packing_houses()), filters)
 
 
 @router.post("/packing-houses", response={201: PackingHouseCreatedOut}, tags=["packing houses"])
