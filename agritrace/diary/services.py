@@ -488,6 +488,11 @@ def check_entry(entry: DiaryEntry) -> list[DiaryFlag]:
     return findings
 
 
+def _lower_first(text: str) -> str:
+    """'Banned in Vietnam' → 'banned in Vietnam' (lower() would lose the capital V)."""
+    return text[:1].lower() + text[1:]
+
+
 def _product_findings(entry: DiaryEntry, pesticide: Pesticide, day: date) -> list[DiaryFlag]:
     findings = []
     if pesticide.status in (RegistrationStatus.BANNED, RegistrationStatus.WITHDRAWN):
@@ -496,7 +501,7 @@ def _product_findings(entry: DiaryEntry, pesticide: Pesticide, day: date) -> lis
                 entry,
                 FlagKind.BANNED_PRODUCT,
                 _("%(p)s is %(s)s.")
-                % {"p": pesticide, "s": pesticide.get_status_display().lower()},
+                % {"p": pesticide, "s": _lower_first(str(pesticide.get_status_display()))},
                 details={"source": pesticide.source},
             )
         )

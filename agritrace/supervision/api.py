@@ -5,7 +5,7 @@ scope is a 404), writes are one service call each (ValidationError → 422 namin
 PermissionDenied → 403, by the handlers in agritrace/api.py)."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,7 +277,12 @@ def list_residue_plans(request: HttpRequest):
 def set_residue_plan(request: HttpRequest, payload: ResiduePlanIn):
     """Set the number of samples a province plans for a year (An Giang: 100)."""
     plan = services.set_residue_plan(
-        _actor(request), payload.province, payload.year, payload.target_samples, payload.source
+        _actor(request),
+        payload.province,
+        payload.year,
+        payload.target_samples,
+        payload.source,
+        payload.source_date,
     )
     return Status(201, plan)
 
@@ -370,14 +375,23 @@ def close_case(request: HttpRequest, case_id: int, payload: CloseCaseIn):
 
 
 @router.get("/limits", response=list[LimitOut])
-def list_limits(request: HttpRequest, market: str | None = None, crop: str | None = None):
+def list_limits(
+    request: HttpRequest,
+    market: str | None = None,
+    crop: str | None = None,
+    ingredient: str | None = None,
+):
     """The maximum residue limits on file, each with its source ('source unknown, demo
-    value' marks placeholders)."""
-    qs = ResidueLimit.objects.select_related("market", "crop")
+    value' marks placeholders). `ingredient`: a name of the input catalogue (or its id);
+    the market's default limits ('*') are listed with it."""
+    qs = ResidueLimit.objects.select_related("market", "crop", "ingredient")
     if market:
         qs = qs.filter(market__code=market.upper())
     if crop:
         qs = qs.filter(crop__code=crop)
+    if ingredient:
+        found = services.find_ingredient(ingredient)
+        qs = qs.filter(Q(ingredient__isnull=True) | Q(ingredient=found))
     return qs
 
 

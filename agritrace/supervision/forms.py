@@ -167,6 +167,11 @@ class ResiduePlanForm(forms.Form):
     source = forms.CharField(
         label=gettext_lazy("Source of the target"), required=False, max_length=300
     )
+    source_date = forms.DateField(
+        label=gettext_lazy("Date of the source"),
+        required=False,
+        widget=forms.DateInput(DATE),
+    )
 
 
 class SampleForm(forms.Form):
@@ -187,7 +192,10 @@ class SampleForm(forms.Form):
     laboratory = forms.ModelChoiceField(label=gettext_lazy("Laboratory"), queryset=None)
     analyses = forms.CharField(
         label=gettext_lazy("Active ingredients to test"),
-        help_text=gettext_lazy("Separated by commas, e.g. chlorpyrifos, cypermethrin"),
+        help_text=gettext_lazy(
+            "Names of the input catalogue, separated by commas, e.g. Chlorpyrifos ethyl, "
+            "Carbendazim"
+        ),
     )
 
     def __init__(self, *args, actor: Actor, **kwargs):
@@ -221,7 +229,7 @@ class ResultForm(forms.Form):
 
     def __init__(self, *args, sample, **kwargs):
         super().__init__(*args, **kwargs)
-        done = set(sample.results.values_list("ingredient", flat=True))
+        done = set(sample.results.values_list("ingredient__name", flat=True))
         self.fields["ingredient"].choices = [(i, i) for i in sample.analyses if i not in done]
         self.fields["analysed_on"].initial = timezone.localdate()
 

@@ -181,29 +181,52 @@ class MarketPest(SourcedData):
 DEMO_SOURCE = "source unknown, demo value"
 
 
+def _mrl_unique(name: str, fields: list[str], crop_null: bool, ingredient_null: bool):
+    return models.UniqueConstraint(
+        fields=fields,
+        condition=models.Q(crop__isnull=crop_null, ingredient__isnull=ingredient_null),
+        name=name,
+    )
+
+
 class ResidueLimit(SourcedData):
-    """A maximum residue limit (MRL) in mg/kg. crop None: every crop; ingredient '*': the
-    market's default for ingredients without a limit of their own."""
+    """A maximum residue limit (MRL) in mg/kg for an active ingredient of the input
+    catalogue (diary.ActiveIngredient). crop None: every crop; ingredient None: the market's
+    default for ingredients without a limit of their own (shown as '*')."""
 
     market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="residue_limits")
     crop = models.ForeignKey(Crop, null=True, blank=True, on_delete=models.CASCADE)
-    ingredient = models.CharField(_("active ingredient"), max_length=100)
+    ingredient = models.ForeignKey(
+        "diary.ActiveIngredient",
+        verbose_name=_("active ingredient"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residue_limits",
+        help_text=_("Empty: the market's default limit for any other ingredient"),
+    )
     mrl_mg_kg = models.DecimalField(_("limit (mg/kg)"), max_digits=10, decimal_places=4)
     is_demo = models.BooleanField(
         _("demo value"), default=False, help_text=_("Not from an official source")
     )
 
     class Meta:
-        ordering = ["market", "crop", "ingredient"]
+        ordering = ["market", "crop", "ingredient__name"]
+        # One limit per market, crop (or every crop) and ingredient (or the default); NULLs
+        # are distinct in a plain unique constraint, hence one partial constraint per case.
         constraints = [
-            models.UniqueConstraint(
-                fields=["market", "crop", "ingredient"],
-                name="mrl_unique",
-            )
+            _mrl_unique("mrl_unique", ["market", "crop", "ingredient"], False, False),
+            _mrl_unique("mrl_unique_any_crop", ["market", "ingredient"], True, False),
+            _mrl_unique("mrl_unique_default", ["market", "crop"], False, True),
+            _mrl_unique("mrl_unique_any_crop_default", ["market"], True, True),
         ]
 
     def __str__(self) -> str:
-        return f"{self.market.code} {self.crop or '*'} {self.ingredient}: {self.mrl_mg_kg}"
+        return f"{self.market.code} {self.crop or '*'} {self.ingredient_name}: {self.mrl_mg_kg}"
+
+    @property
+    def ingredient_name(self) -> str:
+        return self.ingredient.name if self.ingredient_id else "*"
 
 
 # ---------------------------------------------------------------- monitoring
@@ -426,13 +449,15 @@ class PestObservation(models.Model):
 # ---------------------------------------------------------------- residue programme
 
 
-class ResiduePlan(models.Model):
+class ResiduePlan(SourcedData):
+    """The province's yearly number of residue samples; the figure's source is the
+    province's decision (or 'unknown')."""
+
     province = models.ForeignKey(
         AdminUnit, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("year"))
     target_samples = models.PositiveIntegerField(_("samples planned"))
-    source = models.CharField(_("source"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -469,7 +494,9 @@ class Sample(models.Model):
         Organisation, verbose_name=_("laboratory"), on_delete=models.PROTECT, related_name="+"
     )
     analyses = models.JSONField(
-        _("analyses requested"), default=list, help_text=_("Active ingredients to test for")
+        _("analyses requested"),
+        default=list,
+        help_text=_("Names of the active ingredients (of the input catalogue) to test for"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=SampleStatus.choices, default=SampleStatus.SENT
@@ -494,7 +521,12 @@ class Sample(models.Model):
 
 class LabResult(models.Model):
     sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="results")
-    ingredient = models.CharField(_("active ingredient"), max_length=100)
+    ingredient = models.ForeignKey(
+        "diary.ActiveIngredient",
+        verbose_name=_("active ingredient"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     value_mg_kg = models.DecimalField(_("value (mg/kg)"), max_digits=12, decimal_places=4)
     loq_mg_kg = models.DecimalField(
         _("limit of quantification (mg/kg)"),
@@ -510,7 +542,7 @@ class LabResult(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["sample", "ingredient"]
+        ordering = ["sample", "ingredient__name"]
         constraints = [models.UniqueConstraint(fields=["sample", "ingredient"], name="result_once")]
 
     def __str__(self) -> str:
@@ -533,7 +565,12 @@ class ResidueCase(models.Model):
     result = models.ForeignKey(LabResult, on_delete=models.PROTECT, related_name="cases")
     area = models.ForeignKey(PlantingArea, on_delete=models.PROTECT, related_name="+")
     market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="+")
-    ingredient = models.CharField(max_length=100)
+    ingredient = models.ForeignKey(
+        "diary.ActiveIngredient",
+        verbose_name=_("active ingredient"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     value_mg_kg = models.DecimalField(max_digits=12, decimal_places=4)
     limit_mg_kg = models.DecimalField(max_digits=10, decimal_places=4)
     limit_source = models.CharField(max_length=300)

@@ -295,6 +295,7 @@ class ResiduePlanIn(Schema):
     year: int
     target_samples: int
     source: str = ""
+    source_date: date | None = None
 
 
 class ResiduePlanOut(Schema):
@@ -303,6 +304,7 @@ class ResiduePlanOut(Schema):
     year: int
     target_samples: int
     source: str
+    source_date: date | None
     progress: dict[str, int]
 
     @staticmethod
@@ -332,9 +334,14 @@ class TakeSampleIn(Schema):
 class ResultOut(Schema):
     id: int
     ingredient: str
+    ingredient_id: int
     value_mg_kg: float
     loq_mg_kg: float | None
     analysed_on: date
+
+    @staticmethod
+    def resolve_ingredient(obj) -> str:
+        return obj.ingredient.name
 
 
 class SampleOut(Schema):
@@ -357,11 +364,13 @@ class SampleOut(Schema):
 
     @staticmethod
     def resolve_results(obj) -> list:
-        return list(obj.results.all())
+        return list(obj.results.select_related("ingredient"))
 
 
 class ResultIn(Schema):
-    ingredient: str
+    ingredient: str = Field(
+        ..., description="The active ingredient's name in the input catalogue (or its id)"
+    )
     value_mg_kg: Decimal
     loq_mg_kg: Decimal | None = None
     analysed_on: date
@@ -373,6 +382,7 @@ class CaseOut(Schema):
     area: HolderRef
     market: MarketRef
     ingredient: str
+    ingredient_id: int
     value_mg_kg: float
     limit_mg_kg: float
     limit_source: str
@@ -394,6 +404,10 @@ class CaseOut(Schema):
     def resolve_follow_up(obj) -> str | None:
         return obj.follow_up.code if obj.follow_up_id else None
 
+    @staticmethod
+    def resolve_ingredient(obj) -> str:
+        return obj.ingredient.name
+
 
 class ResultEnteredOut(Schema):
     result: ResultOut
@@ -413,7 +427,8 @@ class CloseCaseIn(Schema):
 class LimitOut(Schema):
     market: MarketRef
     crop: str | None
-    ingredient: str
+    ingredient: str = Field(..., description="'*': the market's default for other ingredients")
+    ingredient_id: int | None
     mrl_mg_kg: float
     source: str
     source_date: date | None
@@ -422,6 +437,10 @@ class LimitOut(Schema):
     @staticmethod
     def resolve_crop(obj) -> str | None:
         return obj.crop.code if obj.crop_id else None
+
+    @staticmethod
+    def resolve_ingredient(obj) -> str:
+        return obj.ingredient_name
 
 
 class FlagOut(Schema):

@@ -39,12 +39,14 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
+from agritrace.diary.models import ActiveIngredient
 from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry import lifecycle
 from agritrace.registry.codes import parse_code
 from agritrace.registry.models import CodeStatus, Market, PackingHouse, PlantingArea, Plot
 
+from .catalogue import ingredient_for
 from .models import (
     AreaMarketFlag,
     CaseStatus,
@@ -221,6 +223,16 @@ def _own_province(actor: Actor, province: AdminUnit | int | None) -> AdminUnit:
 
 def normalise_ingredient(name: Any) -> str:
     return " ".join(str(name or "").split()).lower()
+
+
+def find_ingredient(ref: Any) -> ActiveIngredient | None:
+    """The input catalogue's active ingredient named `ref` (any case, or a known synonym
+    such as chlorpyrifos for chlorpyrifos ethyl), or with that id; None when there is none."""
+    if isinstance(ref, ActiveIngredient):
+        return ref
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        return ActiveIngredient.objects.filter(pk=int(ref)).first()
+    return ingredient_for(ActiveIngredient, ref, create=False)
 
 
 # ------------------------------------------------------------------ risk
@@ -949,9 +961,15 @@ def record_observation(actor: Actor, data: dict) -> PestObservation:
 
 @transaction.atomic
 def set_residue_plan(
-    actor: Actor, province: AdminUnit | int, year: Any, target_samples: Any, source: str = ""
+    actor: Actor,
+    province: AdminUnit | int,
+    year: Any,
+    target_samples: Any,
+    source: str = "",
+    source_date: Any = None,
 ) -> ResiduePlan:
-    """The province's yearly number of residue samples (An Giang: 100 a year, seeds 003)."""
+    """The province's yearly number of residue samples (An Giang: 100 a year, seeds 003),
+    with the decision it comes from and its date ('unknown' when not given)."""
     require(actor, "plan_monitoring")
     province = _own_province(actor, province)
     errors: dict = {}
@@ -967,15 +985,24 @@ def set_residue_plan(
             raise ValueError
     except (TypeError, ValueError):
         errors["target_samples"] = _("Give the number of samples planned (1 or more).")
+    source = " ".join(str(source or "").split())
+    if len(source) > 300:
+        errors["source"] = _("At most 300 characters.")
+    day = _as_date(source_date, "source_date", errors, required=False)
+    if day and day > _today():
+        errors["source_date"] = _("The source's date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     plan, created = ResiduePlan.objects.get_or_create(
-        province=province, year=year, defaults={"target_samples": target, "source": source}
+        province=province,
+        year=year,
+        defaults={"target_samples": target, "source": source or "unknown", "source_date": day},
     )
     before = None if created else snapshot(plan)
     if not created:
         plan.target_samples = target
         plan.source = source or plan.source
+        plan.source_date = day or plan.source_date
         plan.save()
     record(actor.user, "residue_plan.set", plan, before, snapshot(plan))
     return plan
@@ -1002,6 +1029,7 @@ def residue_progress(actor: Actor, plan: ResiduePlan) -> dict:
 
 
 def _clean_analyses(raw: Any, errors: dict) -> list[str]:
+    """The catalogue names of the active ingredients to test for."""
     if isinstance(raw, str):
         raw = [p for p in raw.replace(";", ",").split(",")]
     if not isinstance(raw, list):
@@ -1012,12 +1040,20 @@ def _clean_analyses(raw: Any, errors: dict) -> list[str]:
         if not isinstance(name, str):
             errors["analyses"] = _("Each analysis is the name of an active ingredient.")
             return []
-        clean = normalise_ingredient(name)
-        if clean and clean not in names:
-            if len(clean) > 100:
-                errors["analyses"] = _("An ingredient name is at most 100 characters.")
-                return []
-            names.append(clean)
+        if not normalise_ingredient(name):
+            continue
+        if len(name) > 120:
+            errors["analyses"] = _("An ingredient name is at most 120 characters.")
+            return []
+        found = find_ingredient(name)
+        if found is None:
+            errors["analyses"] = _(
+                "“%(i)s” is not in the input catalogue: name its active ingredients as the "
+                "catalogue does."
+            ) % {"i": name.strip()}
+            return []
+        if found.name not in names:
+            names.append(found.name)
     if not names:
         errors["analyses"] = _("List the active ingredients to test for.")
     return names
@@ -1115,30 +1151,38 @@ def take_sample(actor: Actor, sample: Sample, sampled_on: Any, plot_or_lot: str 
     return sample
 
 
-def limit_for(market: Market, crop_id: int, ingredient: str) -> ResidueLimit | None:
+def limit_for(
+    market: Market, crop_id: int, ingredient: ActiveIngredient | str
+) -> ResidueLimit | None:
     """The limit that applies: the crop's own for the ingredient, else any crop's, else the
     market's default for the crop, else its default."""
-    ingredient = normalise_ingredient(ingredient)
+    found = find_ingredient(ingredient)
+    ingredient_id = found.pk if found is not None else None
     rows = {
-        (r.crop_id, r.ingredient): r
-        for r in ResidueLimit.objects.filter(
-            market=market, ingredient__in=[ingredient, "*"]
-        ).filter(Q(crop_id=crop_id) | Q(crop__isnull=True))
+        (r.crop_id, r.ingredient_id): r
+        for r in ResidueLimit.objects.filter(market=market)
+        .filter(Q(ingredient__isnull=True) | Q(ingredient_id=ingredient_id))
+        .filter(Q(crop_id=crop_id) | Q(crop__isnull=True))
     }
-    for key in ((crop_id, ingredient), (None, ingredient), (crop_id, "*"), (None, "*")):
+    keys = [(crop_id, None), (None, None)]
+    if ingredient_id is not None:
+        keys = [(crop_id, ingredient_id), (None, ingredient_id), *keys]
+    for key in keys:
         if key in rows:
             return rows[key]
     return None
 
 
 def _clean_result(sample: Sample, data: dict, errors: dict) -> dict:
-    ingredient = normalise_ingredient(data.get("ingredient"))
-    if not ingredient:
+    raw = data.get("ingredient")
+    ingredient = find_ingredient(raw) if normalise_ingredient(raw) else None
+    asked = ", ".join(sample.analyses)
+    if not normalise_ingredient(raw):
         errors["ingredient"] = _("Name the active ingredient.")
-    elif ingredient not in sample.analyses:
+    elif ingredient is None or ingredient.name not in sample.analyses:
         errors["ingredient"] = _(
             "The laboratory was not asked to test this sample for %(i)s (asked: %(list)s)."
-        ) % {"i": ingredient, "list": ", ".join(sample.analyses)}
+        ) % {"i": ingredient or str(raw).strip(), "list": asked}
     elif sample.results.filter(ingredient=ingredient).exists():
         errors["ingredient"] = _("This sample already has a result for %(i)s.") % {"i": ingredient}
     value = _as_decimal(data.get("value_mg_kg"), "value_mg_kg", errors)
@@ -1189,7 +1233,7 @@ def enter_result(actor: Actor, sample: Sample, data: dict) -> tuple[LabResult, l
     result = LabResult.objects.create(sample=sample, entered_by=actor.user, **clean)
     record(actor.user, "lab_result.enter", result, None, snapshot(result))
     cases = _compare_with_limits(actor, sample, result)
-    done = set(sample.results.values_list("ingredient", flat=True))
+    done = set(sample.results.values_list("ingredient__name", flat=True))
     if set(sample.analyses) <= done:
         sample.status = SampleStatus.ANALYSED
         sample.save(update_fields=["status"])
@@ -1214,7 +1258,7 @@ def _open_case(
     actor: Actor, sample: Sample, result: LabResult, market: Market, limit: ResidueLimit
 ) -> ResidueCase:
     area = sample.area
-    follow_up = _follow_up_sample(actor, sample, result.ingredient)
+    follow_up = _follow_up_sample(actor, sample, result.ingredient.name)
     case = ResidueCase.objects.create(
         sample=sample,
         result=result,

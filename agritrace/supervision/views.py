@@ -410,6 +410,7 @@ def residues(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["year"],
                 form.cleaned_data["target_samples"],
                 form.cleaned_data["source"],
+                form.cleaned_data.get("source_date"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -4,7 +4,7 @@ from django.db import migrations
 def load(apps, schema_editor):
     from agritrace.supervision.catalogue import load_supervision_catalogue
 
-    load_supervision_catalogue(apps)
+    load_supervision_catalogue(apps, limits=False)
 
 
 class Migration(migrations.Migration):

@@ -313,7 +313,7 @@ def test_samples_register_take_and_import(world, area):
     )
     assert r.status_code == 201, r.content
     planned = r.json()
-    assert planned["status"] == "planned" and planned["analyses"] == ["chlorpyrifos"]
+    assert planned["status"] == "planned" and planned["analyses"] == ["Chlorpyrifos ethyl"]
     r = post(c, "/samples", {"area": area.pk, "laboratory": world.orgs["lab"].pk, "analyses": []})
     assert r.status_code == 422 and {"sampled_on", "analyses"} <= set(r.json()["errors"])
     assert (
@@ -362,7 +362,7 @@ def test_residue_plans_and_limits(world, area):
         == 403
     )
     limits = client(world, "lab").get(f"{API}/limits", {"market": "eu"}).json()
-    assert {row["ingredient"] for row in limits} == {"*", "chlorpyrifos"}
+    assert {row["ingredient"] for row in limits} == {"*", "Chlorpyrifos ethyl"}
     assert all(not row["is_demo"] for row in limits)
 
 

@@ -138,7 +138,7 @@ def test_a_season_of_supervision(live_server, world, browser):
     page.goto(f"{base}/supervision/")
     page.wait_for_url("**/supervision/samples/")
     page.get_by_role("link", name=sample.code).click()
-    page.select_option("#id_ingredient", "chlorpyrifos")
+    page.select_option("#id_ingredient", "Chlorpyrifos ethyl")
     page.fill("#id_value_mg_kg", "0.35")
     page.fill("#id_loq_mg_kg", "0.01")
     page.fill("#id_analysed_on", today.isoformat())

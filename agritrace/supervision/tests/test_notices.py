@@ -95,7 +95,7 @@ def test_investigation_plans_surprise_visits_and_samples(world, area, house):
     assert len(made["visits"]) == 2 and all(v.kind == VisitKind.SURPRISE for v in made["visits"])
     assert all(v.notice == notice for v in made["visits"])
     (sample,) = made["samples"]
-    assert sample.area == area and sample.notice == notice and sample.analyses == ["auramine o"]
+    assert sample.area == area and sample.notice == notice and sample.analyses == ["Auramine O"]
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.INVESTIGATING
     with pytest.raises(ValidationError) as exc:

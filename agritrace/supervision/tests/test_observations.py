@@ -58,7 +58,7 @@ def test_the_representative_records_its_own_areas_surveillance(world, area, othe
         ({"incidence_pct": "lots"}, "incidence_pct"),
         ({"incidence_pct": None}, "incidence_pct"),
         ({"incidence_pct": None, "count_per_tree": "-2"}, "count_per_tree"),
-        ({"observed_on": days(1)}, "observed_on"),
+        ({"observed_on": lambda: days(1)}, "observed_on"),
         ({"observed_on": "1999-01-01"}, "observed_on"),
         ({"pest": "unicorn"}, "pest"),
         ({"plot": 999999}, "plot"),
@@ -66,6 +66,9 @@ def test_the_representative_records_its_own_areas_surveillance(world, area, othe
     ],
 )
 def test_bad_observations_name_the_field(world, area, change, field):
+    # dates relative to today are computed when the test runs, not when it is collected
+    # (a run that crosses midnight would otherwise see "tomorrow" become today)
+    change = {k: v() if callable(v) else v for k, v in change.items()}
     with pytest.raises(ValidationError) as exc:
         observe(world, area, **change)
     assert field in exc.value.message_dict

@@ -187,12 +187,21 @@ def test_residue_pages_for_the_province_and_the_laboratory(world, area):
     lab = client(world, "lab")
     url = reverse("supervision-sample", args=[sample.pk])
     r = lab.post(
-        url, {"ingredient": "chlorpyrifos", "value_mg_kg": "-1", "analysed_on": days(0).isoformat()}
+        url,
+        {
+            "ingredient": "Chlorpyrifos ethyl",
+            "value_mg_kg": "-1",
+            "analysed_on": days(0).isoformat(),
+        },
     )
     assert "A residue cannot be negative." in r.content.decode()
     r = lab.post(
         url,
-        {"ingredient": "chlorpyrifos", "value_mg_kg": "0.4", "analysed_on": days(0).isoformat()},
+        {
+            "ingredient": "Chlorpyrifos ethyl",
+            "value_mg_kg": "0.4",
+            "analysed_on": days(0).isoformat(),
+        },
     )
     assert r.status_code == 302
     case = ResidueCase.objects.get()
