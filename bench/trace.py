@@ -7,8 +7,10 @@ database of its own, it is migrated and filled). Generates a synthetic chain, pe
 lots: 4 harvests (commissioning at a planting area), 4 purchases (receiving at a packing
 house), 1 packing (a transformation: the 4 lots in, 1 packed lot out), 1 shipping (the packed
 lot aggregated onto an SSCC pallet), 1 receiving of the pallet at the importer: 11 events. All go
-through the capture service (JSON Schema validation, event hash, dedup, link tables) in
-documents of --batch events. Prints events/s, then the median and p99 of a backward trace
+through the capture service (JSON Schema validation, event hash, dedup, the domain checks of
+checks.py, lot and link tables) in documents of --batch events; the 500 planting areas and 40
+packing houses the chain names are registered first (issued codes, supply contracts), so every
+check runs and passes. Prints events/s, then the median and p99 of a backward trace
 (pallet → packed lot → harvest lots, and every event naming them) over --samples random
 pallets.
 """
@@ -26,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 EVENTS_PER_UNIT = 11
+AREAS = 500
+HOUSES = 40
 
 
 def _event(kind: str, when: datetime, **fields) -> dict:
@@ -39,10 +43,10 @@ def _event(kind: str, when: datetime, **fields) -> dict:
 
 def unit_events(n: int, base: datetime, ns: str) -> tuple[list[dict], str]:
     """The 11 events of chain unit n, and its pallet's SSCC."""
-    area = f"{ns}loc:VN-BNOR-{n % 500:04d}"
-    house = f"{ns}loc:VN-BNPH-{n % 40:04d}"
-    lots = [f"{ns}lot:VN-BNOR-{n % 500:04d}:H{n}-{i}" for i in range(4)]
-    packed = f"{ns}lot:VN-BNPH-{n % 40:04d}:P{n}"
+    area = f"{ns}loc:VN-BNOR-{n % AREAS:04d}"
+    house = f"{ns}loc:VN-BNPH-{n % HOUSES:04d}"
+    lots = [f"{ns}lot:VN-BNOR-{n % AREAS:04d}:H{n}-{i}" for i in range(4)]
+    packed = f"{ns}lot:VN-BNPH-{n % HOUSES:04d}:P{n}"
     sscc = f"urn:epc:id:sscc:8930000.{1_000_000_000 + n}"
     t = base + timedelta(minutes=n)
     events = []
@@ -107,6 +111,77 @@ def unit_events(n: int, base: datetime, ns: str) -> tuple[list[dict], str]:
     return events, sscc
 
 
+def _registry(org, province) -> None:
+    """The 500 planting areas (issued codes) and 40 packing houses the chain names, each house
+    with a supply contract from the areas that send it lots, so that the domain checks of
+    every captured event run and pass (checks.py)."""
+    from datetime import date
+
+    from agritrace.places.models import AdminUnit
+    from agritrace.registry.models import (
+        CodeStatus,
+        Crop,
+        PackingHouse,
+        PlantingArea,
+        SupplyContract,
+    )
+
+    commune = AdminUnit.objects.filter(parent=province).order_by("code").first()
+    crop = Crop.objects.get(code="durian")
+    PlantingArea.objects.bulk_create(
+        [
+            PlantingArea(
+                code=f"VN-BNOR-{a:04d}",
+                code_status=CodeStatus.ISSUED,
+                name=f"bench area {a}",
+                representative=org,
+                crop=crop,
+                commune=commune,
+                declared_area_ha=10,
+            )
+            for a in range(AREAS)
+        ],
+        ignore_conflicts=True,
+    )
+    PackingHouse.objects.bulk_create(
+        [
+            PackingHouse(
+                code=f"VN-BNPH-{h:04d}",
+                code_status=CodeStatus.ISSUED,
+                name=f"bench packing house {h}",
+                operator=org,
+                address="bench",
+                capacity_t_per_day=100,
+                commune=commune,
+            )
+            for h in range(HOUSES)
+        ],
+        ignore_conflicts=True,
+    )
+    areas = dict(PlantingArea.objects.filter(code__startswith="VN-BNOR-").values_list("code", "pk"))
+    houses = dict(
+        PackingHouse.objects.filter(code__startswith="VN-BNPH-").values_list("code", "pk")
+    )
+    pairs = {(n % AREAS, n % HOUSES) for n in range(AREAS * HOUSES)}
+    have = set(
+        SupplyContract.objects.filter(area_id__in=areas.values()).values_list(
+            "area_id", "packing_house_id"
+        )
+    )
+    SupplyContract.objects.bulk_create(
+        [
+            SupplyContract(
+                area_id=areas[f"VN-BNOR-{a:04d}"],
+                packing_house_id=houses[f"VN-BNPH-{h:04d}"],
+                valid_from=date(2000, 1, 1),
+                valid_to=date(2100, 1, 1),
+            )
+            for a, h in sorted(pairs)
+            if (areas[f"VN-BNOR-{a:04d}"], houses[f"VN-BNPH-{h:04d}"]) not in have
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
@@ -137,6 +212,7 @@ def main() -> None:
     Membership.objects.create(user=user, organisation=org, role=Role.OFFICER)
     actor = Actor.of(user)
     ns = services.ID_BASE
+    _registry(org, unit)
     run = time.time_ns()  # fresh identifiers, so a rerun on the same database adds new events
     base = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=run % 10_000_000)
     units = max(1, args.events // EVENTS_PER_UNIT)
@@ -181,7 +257,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print(
         f"capture: {captured} events in {elapsed:.1f} s = {captured / elapsed:,.0f} events/s "
-        f"(validation, hash, dedup, lots, links; documents of {args.batch})"
+        f"(validation, hash, dedup, domain checks, lots, links; documents of {args.batch})"
     )
     print(f"events in the database now: {Event.objects.count()}")
 

@@ -4,7 +4,7 @@ standard's own paths, at /epcis/ (urls_epcis.py). Thin: the work is in services.
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router
+from ninja import Router, Schema, Status
 
 from agritrace.api import actor
 
@@ -108,4 +108,151 @@ def build_router() -> Router:
     return router
 
 
-router = build_router()
+class RecallIn(Schema):
+    sample: int | None = None
+    notice: int | None = None
+    reason: str = ""
+
+
+class PackOutFactorIn(Schema):
+    factor: str | float
+    source: str = ""
+    source_date: str | None = None
+
+
+def add_domain_routes(router: Router) -> Router:
+    """What AgriTrace adds beside the EPCIS interface (at /api/trace/ only): recalls, a lot's
+    recall status, the flags of the domain checks and the crops' pack-out factors."""
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404
+
+    from agritrace.accounts.access import require, visible
+    from agritrace.audit.services import record, snapshot
+    from agritrace.registry.models import Crop
+
+    from . import recall as recalls
+    from .models import EventFlag, PackOutFactor
+
+    @router.post(
+        "/recalls",
+        summary="Start a recall from a failed residue sample or a notice (province, PPO)",
+        response={201: dict},
+    )
+    def start_recall(request: HttpRequest, payload: RecallIn):
+        found = recalls.start_recall(
+            actor(request),
+            sample_id=payload.sample,
+            notice_id=payload.notice,
+            reason=payload.reason,
+        )
+        return Status(201, recalls.recall_json(found))
+
+    @router.get("/recalls", summary="Recalls in one's scope, newest first", response=dict)
+    def list_recalls(request: HttpRequest):
+        items = recalls.recalls(actor(request)).select_related("sample", "created_org")[:200]
+        return {"recalls": [recalls.recall_json(r, with_lots=False) for r in items]}
+
+    @router.get("/recalls/{recall_id}", summary="One recall with its lots", response=dict)
+    def one_recall(request: HttpRequest, recall_id: int):
+        found = get_object_or_404(recalls.recalls(actor(request)), pk=recall_id)
+        return recalls.recall_json(found)
+
+    @router.get("/lot-status", summary="Is a lot recalled? (?uri=…)", response=dict)
+    def lot_status(request: HttpRequest, uri: str):
+        if actor(request).is_public:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return recalls.lot_status(uri)
+
+    @router.get("/flags", summary="Flags of the domain checks on events in scope", response=dict)
+    def flags(request: HttpRequest, rule: str = "", event: str = ""):
+        found = visible(actor(request), EventFlag.objects.all()).select_related("event", "lot")
+        if rule:
+            found = found.filter(rule=rule)
+        if event:
+            found = found.filter(event__event_id=event)
+        return {
+            "flags": [
+                {
+                    "eventID": f.event.event_id,
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "message": f.message,
+                    "path": f.path,
+                    "lot": f.lot.uri if f.lot_id else None,
+                    "createdAt": f.created_at.isoformat(),
+                }
+                for f in found.order_by("-created_at", "-pk")[:500]
+            ]
+        }
+
+    def _factor_json(crop: Crop) -> dict:
+        from .checks import DEFAULT_PACK_OUT_FACTOR
+
+        row = PackOutFactor.objects.filter(crop=crop).first()
+        return {
+            "crop": crop.code,
+            "factor": str(row.factor if row else DEFAULT_PACK_OUT_FACTOR),
+            "source": row.source if row else "default",
+            "sourceDate": row.source_date.isoformat() if row and row.source_date else None,
+        }
+
+    @router.get("/pack-out-factors", summary="Pack-out factor per crop", response=dict)
+    def pack_out_factors(request: HttpRequest):
+        actor(request)
+        return {"factors": [_factor_json(c) for c in Crop.objects.order_by("code")]}
+
+    @router.put(
+        "/pack-out-factors/{crop_code}",
+        summary="Set a crop's pack-out factor, with its source (ministry, province, PPO)",
+        response=dict,
+    )
+    def set_pack_out_factor(request: HttpRequest, crop_code: str, body: PackOutFactorIn):
+        from datetime import date
+        from decimal import Decimal, InvalidOperation
+
+        who = actor(request)
+        require(who, "manage_catalogue")
+        payload = body.model_dump()
+        crop = get_object_or_404(Crop, code=crop_code)
+        errors: dict[str, list[str]] = {}
+        try:
+            factor = Decimal(str(payload.get("factor")))
+            if not (Decimal("0.01") <= factor <= Decimal("10")):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["factor"] = ["A number between 0.01 and 10."]
+        source = str(payload.get("source") or "").strip()
+        if not source:
+            errors["source"] = ["Say where the figure comes from."]
+        source_date = None
+        if payload.get("source_date"):
+            try:
+                source_date = date.fromisoformat(str(payload["source_date"]))
+            except ValueError:
+                errors["source_date"] = ["A date (YYYY-MM-DD)."]
+        if errors:
+            raise ValidationError(errors)
+        row, _created = PackOutFactor.objects.get_or_create(
+            crop=crop, defaults={"factor": factor, "source": source}
+        )
+        before = snapshot(row)
+        row.factor, row.source, row.source_date = factor, source[:300], source_date
+        row.save()
+        record(who.user, "trace.pack_out_factor", row, before, snapshot(row), source)
+        return _factor_json(crop)
+
+    return router
+
+
+router = add_domain_routes(build_router())
+
+
+def _add_trace_routes() -> None:
+    from .api_trace import add_routes
+
+    add_routes(router)
+
+
+_add_trace_routes()

@@ -134,6 +134,36 @@ class Lot(models.Model):
 
     uri = models.CharField(_("identifier"), max_length=255, unique=True)
     first_seen = models.DateTimeField(_("first event"), null=True, blank=True)
+    # What the domain checks (checks.py) keep per lot, updated at capture: when the lot came
+    # into being (its earliest commissioning, transformation output or aggregation ADD), the
+    # planting area it was harvested at, its crop, how many kilograms were made and how many
+    # were drawn from it by transformations, and the declared net weight of one item of it.
+    origin_time = models.DateTimeField(_("created by an event at"), null=True, blank=True)
+    origin_area = models.ForeignKey(
+        "registry.PlantingArea",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trace_lots",
+        verbose_name=_("harvested at"),
+    )
+    crop = models.ForeignKey(
+        "registry.Crop",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    produced_kg = models.DecimalField(
+        _("kilograms made"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    drawn_kg = models.DecimalField(
+        _("kilograms drawn by transformations"), max_digits=20, decimal_places=6, default=0
+    )
+    net_weight_kg = models.DecimalField(
+        _("net weight of one item (kg)"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
 
     def __str__(self) -> str:
         return self.uri
@@ -197,3 +227,107 @@ class LotLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.target_id} ({self.kind})"
+
+
+class FlagSeverity(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    SERIOUS = "serious", _("Serious")
+
+
+class EventFlag(models.Model):
+    """A domain check that an event failed without being refused (see checks.py): it is
+    stored, and the flag tells the authorities and the capturer what looks wrong."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="flags")
+    rule = models.CharField(_("rule"), max_length=40)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=FlagSeverity.choices, default=FlagSeverity.WARNING
+    )
+    message = models.TextField(_("message"))
+    path = models.CharField(_("JSON path"), max_length=300, blank=True)
+    lot = models.ForeignKey(
+        Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["rule", "-created_at"], name="trace_flag_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message[:60]}"
+
+
+class PackOutFactor(models.Model):
+    """How many kilograms of packed produce one kilogram of a crop's harvest may give at most
+    (a packing removes stalks, culls and water; it does not add mass). Regulatory data: set
+    by the authority, with its source; 1.0 (output mass never above input mass) until then."""
+
+    crop = models.OneToOneField(
+        "registry.Crop", on_delete=models.CASCADE, related_name="pack_out_factor"
+    )
+    factor = models.DecimalField(_("pack-out factor"), max_digits=6, decimal_places=4)
+    source = models.CharField(_("source"), max_length=300, default="unknown")
+    source_date = models.DateField(_("source date"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["crop__code"]
+
+    def __str__(self) -> str:
+        return f"{self.crop_id}: {self.factor}"
+
+
+class Recall(models.Model):
+    """A recall decided by a province or plant-protection office: from a failed residue
+    sample or an importing country's notice, every lot reached by a forward trace."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    sample = models.ForeignKey(
+        "supervision.Sample", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice = models.ForeignKey(
+        "supervision.Notice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    areas = models.ManyToManyField("registry.PlantingArea", blank=True, related_name="+")
+    start_lots = models.JSONField(_("lots the trace started from"), default=list, blank=True)
+    province = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_org = models.ForeignKey(
+        Organisation, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    notified = models.ManyToManyField(Organisation, blank=True, related_name="recalls")
+    shipments = models.JSONField(_("shipments reached"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class RecallLot(models.Model):
+    """A lot marked recalled by a recall."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="lots")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="recalls")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "lot"], name="trace_recall_lot_once")
+        ]
+        indexes = [models.Index(fields=["lot"], name="trace_recalllot_lot")]
+
+    def __str__(self) -> str:
+        return f"{self.recall_id}: {self.lot_id}"

@@ -1,6 +1,13 @@
 """Is a submitted EPCIS document acceptable? GS1's EPCIS 2.0 JSON Schema first, then the rules
 the schema cannot say (a quantity below zero, a transformation with neither inputs nor outputs,
-unknown vocabulary). Every problem names its JSON path ($.epcisBody.eventList[3].bizStep)."""
+unknown vocabulary). Every problem names its JSON path ($.epcisBody.eventList[3].bizStep).
+
+Speed: the schema is compiled to Python by fastjsonschema (about 10 times faster than
+jsonschema on a 1,000-event document, which was most of the time of a capture). It only says
+"valid" or "not"; for an invalid document jsonschema then runs to say where and why, so the
+messages and paths are jsonschema's. Both check the same schema with the same two formats
+(tests/test_validation.py holds them to the same verdict).
+"""
 
 import json
 import re
@@ -8,6 +15,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import fastjsonschema
 from django.utils.translation import gettext as _
 from jsonschema import Draft7Validator, FormatChecker
 
@@ -67,6 +75,71 @@ def validator() -> Draft7Validator:
     definitions = schema.pop("definitions")
     flat = _inline(schema, definitions)
     return Draft7Validator(flat, format_checker=_format_checker())
+
+
+def _merge_any_of(node: object, definitions: dict) -> object:
+    """The same schema with each anyOf made cheaper to try: nested anyOfs reached through a
+    $ref are flattened into it, and its branches that are plain string enums are merged into
+    one enum tried first (anyOf(anyOf(a, b), c) = anyOf(a, b, c); branch order does not change
+    what an anyOf accepts). GS1's propertyNames rules are such anyOfs, checked for every
+    property of every event."""
+    if isinstance(node, list):
+        return [_merge_any_of(v, definitions) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _merge_any_of(v, definitions) for k, v in node.items()}
+    branches = node.get("anyOf")
+    if not isinstance(branches, list):
+        return node
+    flat: list = []
+    pending = list(branches)
+    while pending:
+        branch = pending.pop(0)
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if isinstance(ref, str) and len(branch) == 1 and ref.startswith("#/definitions/"):
+            target = definitions.get(ref.rsplit("/", 1)[1].replace("%40", "@"))
+            if isinstance(target, dict) and set(target) == {"anyOf"}:
+                pending = list(target["anyOf"]) + pending
+                continue
+        if isinstance(branch, dict) and set(branch) == {"anyOf"}:
+            pending = list(branch["anyOf"]) + pending
+            continue
+        flat.append(branch)
+    enums = [
+        b
+        for b in flat
+        if isinstance(b, dict) and set(b) == {"type", "enum"} and b["type"] == "string"
+    ]
+    if len(enums) > 1:
+        merged = {"type": "string", "enum": sorted({v for b in enums for v in b["enum"]})}
+        flat = [merged] + [b for b in flat if b not in enums]
+    node["anyOf"] = flat
+    return node
+
+
+def _fast_formats() -> dict:
+    return {
+        "uri": lambda v: not isinstance(v, str) or vocab.is_uri(v),
+        "date-time": _is_date_time,
+    }
+
+
+@cache
+def fast_validator():
+    """The schema compiled by fastjsonschema: raises JsonSchemaException when invalid."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    definitions = schema["definitions"]
+    schema = _merge_any_of(schema, definitions)
+    return fastjsonschema.compile(schema, formats=_fast_formats(), detailed_exceptions=False)
+
+
+def is_valid(document: object) -> bool:
+    """Does the document pass GS1's schema? (fast; no explanation)"""
+    try:
+        fast_validator()(document)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def _leaf_errors(error) -> list:
@@ -181,7 +254,8 @@ def document_errors(document: object) -> dict[str, list[str]]:
         return {"$": [_("An EPCIS document must be a JSON object.")]}
     if document.get("type") != "EPCISDocument":
         return {"$.type": [_("Only an EPCISDocument can be captured.")]}
-    errors = schema_errors(document)
-    if errors:
-        return errors
+    if not is_valid(document):
+        errors = schema_errors(document)
+        if errors:
+            return errors
     return semantic_errors(document)

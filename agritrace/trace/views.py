@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agritrace.accounts.access import Actor, get_visible, visible
+from agritrace.accounts.access import Actor, can, get_visible, visible
 
 from . import services, vocab
 from .models import Event, EventType
@@ -72,6 +72,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "trace/home.html",
         {
             "events": page,
+            "trace_lots": _trace_lots(page),
+            "may_capture": can(actor, "capture_events"),
             "filters": filters,
             "problems": problems,
             "event_types": EventType.choices,
@@ -82,6 +84,21 @@ def home(request: HttpRequest) -> HttpResponse:
             + urlencode({k: filters[k] for k in ("type", "biz_step", "date") if filters[k]}),
         },
     )
+
+
+def _trace_lots(events: list) -> dict[int, str]:
+    """The lot each listed event leads to a trace of: what it made, else what it names."""
+    from .models import EventEPC, Role
+
+    preference = {Role.OUTPUT_QUANTITY: 0, Role.OUTPUT: 0, Role.QUANTITY: 1, Role.EPC: 1}
+    found: dict[int, tuple[int, str]] = {}
+    for event_id, role, uri in EventEPC.objects.filter(
+        event_id__in=[e.pk for e in events]
+    ).values_list("event_id", "role", "lot__uri"):
+        rank = preference.get(role, 2)
+        if event_id not in found or rank < found[event_id][0]:
+            found[event_id] = (rank, uri)
+    return {k: v[1] for k, v in found.items()}
 
 
 @login_required

@@ -1,0 +1,924 @@
+"""Domain checks on captured EPCIS events: what the JSON Schema cannot know about AgriTrace's own
+planting areas, packing houses and lots.
+
+Run by `services._store` for every new event of a document, inside the document's transaction,
+before anything is written. Each rule ends either in a *rejection* (the whole document is
+refused with a 400 naming the event's JSON path and the rule, nothing is stored) or in a *flag*
+(the event is stored and an `EventFlag` row says what looks wrong, for the capturer and the
+authorities to look into):
+
+=======================  ===============================================  ==================
+rule                     what                                             outcome
+=======================  ===============================================  ==================
+``area_code_not_issued`` a harvest (ObjectEvent, bizStep commissioning    reject
+                         or …harvesting) at a planting area whose code is
+                         not issued (none, suspended or revoked)
+``crop_mismatch``        a harvest that declares a crop (ILMD or the      reject
+                         document's EPCClass master data: ``crop``) other
+                         than the planting area's, or no known crop
+``unknown_location``     an event at a location of our namespace that     flag (serious for a
+                         names no planting area or packing house          harvest, else warning)
+``packing_unlinked``     a packing (TransformationEvent, or bizStep       flag
+                         packing) at a packing house with no supply
+                         contract, exporter authorisation or common
+                         operator linking it to an input lot's area on
+                         the day
+``mass_balance``         a transformation whose output mass is above its  flag; reject above
+                         input mass × the crop's pack-out factor          1.5 × the allowed mass
+                                                                          (setting)
+``lot_overdrawn``        more kilograms drawn from a lot by               flag; reject above the
+                         transformations, over time, than it was made     same ratio
+                         with
+``event_before_lot``     an event naming a lot earlier than the event     reject; flag when the
+                         that made it (commissioning, transformation      making event comes
+                         output, aggregation ADD of a pallet), beyond     later than events
+                         ``CLOCK_TOLERANCE``                              already stored
+``unit``                 a quantity whose unit cannot be converted to     reject
+                         kilograms: not a UN/CEFACT mass code (KGM, TNE,
+                         GRM, LBR…), or a count (H87, XBX, CT, no unit…)
+                         of a class without a declared net weight
+                         (ILMD or EPCClass master data ``netWeight``)
+=======================  ===============================================  ==================
+
+A harvest whose code is not issued is refused because the lot would carry a code the area may
+not use; so is a crop the code was not issued for. A missing link, a doubtful mass or an
+unknown location may have an honest explanation (a contract not yet entered, water loss
+recorded late) and the record of what happened must not be lost: those are flags. A grossly
+impossible mass and an event before its lot exist are errors of the document itself.
+
+Only events that touch AgriTrace's own identifiers are checked: a read point or business
+location of our namespace (``urn:agritrace:loc:``) or a lot of it (``urn:agritrace:lot:``).
+Other organisations' events (the GS1 conformance documents, for example) are stored as
+captured. The lot facts the checks need (when a lot was made, where it was harvested, its
+crop, kilograms made and drawn, net weight of an item) are kept on `Lot` at capture, so no
+check reads the events table.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .identifiers import canonical_epc
+from .models import EventFlag, FlagSeverity, Lot, PackOutFactor, Role
+
+#: UN/CEFACT Recommendation 20 codes of mass, in kilograms.
+MASS_UNITS: dict[str, Decimal] = {
+    "KGM": Decimal(1),
+    "TNE": Decimal(1000),
+    "DTN": Decimal(100),
+    "GRM": Decimal("0.001"),
+    "MGM": Decimal("0.000001"),
+    "LBR": Decimal("0.45359237"),
+    "ONZ": Decimal("0.028349523125"),
+}
+#: Counts (UN/CEFACT Rec 20 and Rec 21 package codes): kilograms only with a net weight.
+COUNT_UNITS = frozenset(["", *"H87 C62 EA NAR CT XBX XCT XCS XCR XBG XSA XPK XPX XBA XTY".split()])
+
+#: Seconds an event may precede the event that made its lot (clocks of different devices).
+CLOCK_TOLERANCE = timedelta(seconds=getattr(settings, "AGRITRACE_TRACE_CLOCK_TOLERANCE_S", 600))
+#: Above this many times the allowed mass, a mass balance problem is refused, not flagged.
+MASS_BALANCE_REJECT_RATIO = Decimal(
+    str(getattr(settings, "AGRITRACE_TRACE_MASS_BALANCE_REJECT_RATIO", "1.5"))
+)
+#: Pack-out factor of a crop the authority has not set (nor the data file).
+DEFAULT_PACK_OUT_FACTOR = Decimal(str(getattr(settings, "AGRITRACE_DEFAULT_PACK_OUT_FACTOR", "1")))
+
+_HARVEST_STEP = re.compile(r"(^|[:/#-])harvesting$")
+
+
+@lru_cache(maxsize=100_000)
+def canonical(uri: str) -> str:
+    return canonical_epc(uri)
+
+
+def local_name(key: str) -> str:
+    """'cbvmda:netWeight' → 'netWeight'; 'urn:epcglobal:cbv:mda#netWeight' → 'netWeight'."""
+    return re.split(r"[:#/]", key)[-1]
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and number > 0 else None
+
+
+def weight_kg(value: object) -> Decimal | None:
+    """A declared weight in kilograms: a number (kg), or {"value": 3.5, "unitCode": "KGM"}."""
+    if isinstance(value, Mapping):
+        number = _decimal(value.get("value", value.get("@value")))
+        unit = str(value.get("unitCode") or value.get("uom") or "KGM").upper()
+        if number is None or unit not in MASS_UNITS:
+            return None
+        return number * MASS_UNITS[unit]
+    return _decimal(value)
+
+
+# ------------------------------------------------------------------ lot state
+
+
+@dataclass
+class LotState:
+    """What is known of one lot: as stored (`old_*`) and what this document adds."""
+
+    uri: str
+    pk: int | None = None
+    old_first_seen: datetime | None = None
+    old_origin_time: datetime | None = None
+    old_produced: Decimal | None = None
+    old_drawn: Decimal = Decimal(0)
+    origin_area_id: int | None = None
+    crop_id: int | None = None
+    net_weight: Decimal | None = None
+    # changes made by this document
+    first_seen: datetime | None = None
+    origin_time: datetime | None = None
+    produced: Decimal = Decimal(0)
+    drawn: Decimal = Decimal(0)
+    set_origin_area: bool = False
+    set_crop: bool = False
+    set_net_weight: bool = False
+
+    @property
+    def made_at(self) -> datetime | None:
+        times = [t for t in (self.old_origin_time, self.origin_time) if t is not None]
+        return min(times) if times else None
+
+    @property
+    def produced_total(self) -> Decimal | None:
+        if self.old_produced is None and not self.produced:
+            return None
+        return (self.old_produced or Decimal(0)) + self.produced
+
+    @property
+    def drawn_total(self) -> Decimal:
+        return self.old_drawn + self.drawn
+
+    def see(self, when: datetime) -> None:
+        if self.first_seen is None or when < self.first_seen:
+            self.first_seen = when
+
+    def made(self, when: datetime) -> None:
+        if self.origin_time is None or when < self.origin_time:
+            self.origin_time = when
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            (self.first_seen and (not self.old_first_seen or self.first_seen < self.old_first_seen))
+            or (
+                self.origin_time
+                and (not self.old_origin_time or self.origin_time < self.old_origin_time)
+            )
+            or self.produced
+            or self.drawn
+            or self.set_origin_area
+            or self.set_crop
+            or self.set_net_weight
+        )
+
+
+_LOT_FIELDS = (
+    "uri",
+    "id",
+    "first_seen",
+    "origin_time",
+    "produced_kg",
+    "drawn_kg",
+    "origin_area_id",
+    "crop_id",
+    "net_weight_kg",
+)
+
+
+class LotBook:
+    """The lots a document names, read once, changed in memory, written back once."""
+
+    CHUNK = 500
+
+    def __init__(self, uris: Iterable[str]):
+        self.lots: dict[str, LotState] = {}
+        ordered = sorted(set(uris))
+        for start in range(0, len(ordered), self.CHUNK):
+            chunk = ordered[start : start + self.CHUNK]
+            for row in Lot.objects.filter(uri__in=chunk).values_list(*_LOT_FIELDS):
+                self.lots[row[0]] = self._state(row)
+        for uri in ordered:
+            self.lots.setdefault(uri, LotState(uri=uri))
+
+    @staticmethod
+    def _state(row) -> LotState:
+        uri, pk, first, origin, produced, drawn, area, crop, net = row
+        return LotState(
+            uri=uri,
+            pk=pk,
+            old_first_seen=first,
+            old_origin_time=origin,
+            old_produced=produced,
+            old_drawn=drawn or Decimal(0),
+            origin_area_id=area,
+            crop_id=crop,
+            net_weight=net,
+        )
+
+    def __getitem__(self, uri: str) -> LotState:
+        return self.lots[uri]
+
+    def save(self) -> dict[str, int]:
+        """Create the new lots with what this document says of them, apply the changes to
+        the existing ones (as increments, safe beside a concurrent capture); {uri: id}."""
+        ids = {uri: s.pk for uri, s in self.lots.items() if s.pk is not None}
+        new = [s for s in self.lots.values() if s.pk is None]
+        if new:
+            Lot.objects.bulk_create(
+                [
+                    Lot(
+                        uri=s.uri,
+                        first_seen=s.first_seen,
+                        origin_time=s.origin_time,
+                        produced_kg=s.produced if s.produced else None,
+                        drawn_kg=s.drawn,
+                        origin_area_id=s.origin_area_id,
+                        crop_id=s.crop_id,
+                        net_weight_kg=s.net_weight,
+                    )
+                    for s in new
+                ],
+                batch_size=self.CHUNK,
+                ignore_conflicts=True,
+            )
+            uris = [s.uri for s in new]
+            created: dict[str, int] = {}
+            for start in range(0, len(uris), self.CHUNK):
+                created.update(
+                    Lot.objects.filter(uri__in=uris[start : start + self.CHUNK]).values_list(
+                        "uri", "id"
+                    )
+                )
+            ids.update(created)
+            # A lot made at the same moment by a concurrent capture (the insert above then
+            # does nothing) keeps that capture's values: rare, and only the counters differ.
+        for state in self.lots.values():
+            if state.pk is None or not state.changed:
+                continue
+            updates: dict[str, object] = {}
+            if state.first_seen and (
+                not state.old_first_seen or state.first_seen < state.old_first_seen
+            ):
+                updates["first_seen"] = Least(
+                    Coalesce("first_seen", state.first_seen), state.first_seen
+                )
+            if state.origin_time and (
+                not state.old_origin_time or state.origin_time < state.old_origin_time
+            ):
+                updates["origin_time"] = Least(
+                    Coalesce("origin_time", state.origin_time), state.origin_time
+                )
+            if state.produced:
+                updates["produced_kg"] = Coalesce("produced_kg", Decimal(0)) + state.produced
+            if state.drawn:
+                updates["drawn_kg"] = F("drawn_kg") + state.drawn
+            if state.set_origin_area:
+                updates["origin_area_id"] = Coalesce("origin_area_id", state.origin_area_id)
+            if state.set_crop:
+                updates["crop_id"] = Coalesce("crop_id", state.crop_id)
+            if state.set_net_weight:
+                updates["net_weight_kg"] = state.net_weight
+            if updates:
+                Lot.objects.filter(pk=state.pk).update(**updates)
+        return ids
+
+
+# ------------------------------------------------------------------ the document
+
+
+@dataclass
+class Item:
+    """One new event of the document: its index, as captured, its unsaved row, its rows."""
+
+    index: int
+    event: Mapping
+    record: object  # models.Event, not yet saved
+    own: bool = False
+    read_point_unknown: bool = False
+    location_unknown: bool = False
+
+
+@dataclass
+class Element:
+    """An identifier an event names, where (JSON path), in which role, how many kilograms."""
+
+    path: str
+    uri: str
+    role: str
+    quantity: Decimal | None
+    uom: str
+    kg: Decimal | None = None
+
+
+@dataclass
+class Outcome:
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    #: (item, rule, severity, message, path, lot uri or "")
+    flags: list[tuple[Item, str, str, str, str, str]] = field(default_factory=list)
+
+    def reject(self, path: str, rule: str, message: str) -> None:
+        text = f"{message} [{rule}]"
+        if text not in self.errors.setdefault(path, []):
+            self.errors[path].append(text)
+
+    def flag(
+        self,
+        item: Item,
+        rule: str,
+        message: str,
+        path: str = "",
+        severity=FlagSeverity.WARNING,
+        lot: str = "",
+    ) -> None:
+        self.flags.append((item, rule, str(severity), message, path, lot))
+
+
+_LISTS = (
+    ("epcList", Role.EPC),
+    ("childEPCs", Role.CHILD),
+    ("inputEPCList", Role.INPUT),
+    ("outputEPCList", Role.OUTPUT),
+)
+_QUANTITY_LISTS = (
+    ("quantityList", Role.QUANTITY),
+    ("childQuantityList", Role.CHILD_QUANTITY),
+    ("inputQuantityList", Role.INPUT_QUANTITY),
+    ("outputQuantityList", Role.OUTPUT_QUANTITY),
+)
+
+
+def elements(event: Mapping, base: str) -> list[Element]:
+    found: list[Element] = []
+    for key, role in _LISTS:
+        for j, epc in enumerate(event.get(key) or []):
+            found.append(Element(f"{base}.{key}[{j}]", canonical(epc), role, None, ""))
+    if event.get("parentID"):
+        found.append(
+            Element(f"{base}.parentID", canonical(event["parentID"]), Role.PARENT, None, "")
+        )
+    for key, role in _QUANTITY_LISTS:
+        for j, q in enumerate(event.get(key) or []):
+            quantity = q.get("quantity")
+            found.append(
+                Element(
+                    f"{base}.{key}[{j}]",
+                    canonical(q["epcClass"]),
+                    role,
+                    Decimal(str(quantity)) if quantity is not None else None,
+                    str(q.get("uom", "")),
+                )
+            )
+    return found
+
+
+def _creates(event: Mapping, element: Element) -> bool:
+    """Does this event bring the identifier into being?"""
+    kind, action = event.get("type"), event.get("action")
+    if kind == "ObjectEvent":
+        return action == "ADD" and element.role in (Role.EPC, Role.QUANTITY)
+    if kind == "TransformationEvent":
+        return element.role in (Role.OUTPUT, Role.OUTPUT_QUANTITY)
+    if kind in ("AggregationEvent", "AssociationEvent"):
+        return action == "ADD" and element.role == Role.PARENT
+    return False
+
+
+def _is_harvest(item: Item) -> bool:
+    step = item.record.biz_step
+    return (
+        item.event.get("type") == "ObjectEvent"
+        and item.event.get("action") != "DELETE"
+        and (step == "commissioning" or bool(_HARVEST_STEP.search(step)))
+    )
+
+
+def _is_packing(item: Item) -> bool:
+    return item.event.get("type") == "TransformationEvent" or item.record.biz_step == "packing"
+
+
+_INPUT_ROLES = {
+    "TransformationEvent": (Role.INPUT, Role.INPUT_QUANTITY),
+    "ObjectEvent": (Role.EPC, Role.QUANTITY),
+    "AggregationEvent": (Role.CHILD, Role.CHILD_QUANTITY),
+    "AssociationEvent": (Role.CHILD, Role.CHILD_QUANTITY),
+    "TransactionEvent": (Role.EPC, Role.QUANTITY),
+}
+
+
+def _master_data(document: Mapping) -> dict[str, dict[str, object]]:
+    """EPCClass master data of the document header: {canonical class: {local name: value}}."""
+    found: dict[str, dict[str, object]] = {}
+    header = document.get("epcisHeader") or {}
+    master = header.get("epcisMasterData") or {}
+    for vocabulary in master.get("vocabularyList") or []:
+        if not isinstance(vocabulary, Mapping):
+            continue
+        for element in vocabulary.get("vocabularyElementList") or []:
+            if not isinstance(element, Mapping) or not isinstance(element.get("id"), str):
+                continue
+            attrs = found.setdefault(canonical(element["id"]), {})
+            for attribute in element.get("attributes") or []:
+                if isinstance(attribute, Mapping) and isinstance(attribute.get("id"), str):
+                    attrs[local_name(attribute["id"])] = attribute.get("attribute")
+    return found
+
+
+class Crops:
+    """The crop catalogue, matched by code, name or scientific name."""
+
+    def __init__(self):
+        from agritrace.registry.models import Crop
+
+        self.by_name: dict[str, int] = {}
+        for crop in Crop.objects.all():
+            for name in (crop.code, crop.name_en, crop.name_vi, crop.scientific_name):
+                if name:
+                    self.by_name.setdefault(name.strip().casefold(), crop.pk)
+            self.by_name.setdefault(str(crop.pk), crop.pk)
+        self.names = {c.pk: c.code for c in Crop.objects.all()}
+
+    def find(self, value: object) -> int | None:
+        if isinstance(value, Mapping):
+            value = value.get("@value") or value.get("value") or value.get("code")
+        if not isinstance(value, str | int):
+            return None
+        text = str(value).strip().casefold()
+        return self.by_name.get(text) or self.by_name.get(local_name(text))
+
+
+def _pack_out_factors() -> dict[int, Decimal]:
+    return dict(PackOutFactor.objects.values_list("crop_id", "factor"))
+
+
+def pack_out_factor(crop_id: int | None, factors: Mapping[int, Decimal]) -> Decimal:
+    if crop_id is None:
+        return DEFAULT_PACK_OUT_FACTOR
+    return factors.get(crop_id, DEFAULT_PACK_OUT_FACTOR)
+
+
+def _fmt(kg: Decimal) -> str:
+    return f"{kg.quantize(Decimal('0.001')).normalize():f} kg"
+
+
+class DocumentChecks:
+    """The checks of one document's new events (see the module docstring)."""
+
+    def __init__(self, document: Mapping, items: list[Item], book: LotBook):
+        self.document = document
+        self.items = items
+        self.book = book
+        self.outcome = Outcome()
+        self.elements: dict[int, list[Element]] = {}
+        self._crops: Crops | None = None
+        self._factors: dict[int, Decimal] | None = None
+
+    @property
+    def crops(self) -> Crops:
+        if self._crops is None:
+            self._crops = Crops()
+        return self._crops
+
+    @property
+    def factors(self) -> dict[int, Decimal]:
+        if self._factors is None:
+            self._factors = _pack_out_factors()
+        return self._factors
+
+    # -------------------------------------------------------------- declared facts
+
+    def _declarations(self, master: Mapping) -> None:
+        """Net weights and crops the document declares (ILMD, EPCClass master data)."""
+        for uri, attrs in master.items():
+            if uri not in self.book.lots:
+                continue
+            state = self.book[uri]
+            if "netWeight" in attrs:
+                weight = weight_kg(attrs["netWeight"])
+                if weight is not None and weight != state.net_weight:
+                    state.net_weight, state.set_net_weight = weight, True
+        for item in self.items:
+            ilmd = item.event.get("ilmd")
+            if not isinstance(ilmd, Mapping):
+                continue
+            weight = None
+            for key, value in ilmd.items():
+                if local_name(key) == "netWeight":
+                    weight = weight_kg(value)
+            if weight is None:
+                continue
+            for element in self.elements[item.index]:
+                if _creates(item.event, element) and element.role in (
+                    Role.QUANTITY,
+                    Role.OUTPUT_QUANTITY,
+                ):
+                    state = self.book[element.uri]
+                    if weight != state.net_weight:
+                        state.net_weight, state.set_net_weight = weight, True
+
+    def _declared_crop(self, item: Item, master: Mapping) -> tuple[object, str] | None:
+        """(value, path) of a crop the event (ILMD) or its classes' master data declare."""
+        base = f"$.epcisBody.eventList[{item.index}]"
+        ilmd = item.event.get("ilmd")
+        if isinstance(ilmd, Mapping):
+            for key, value in ilmd.items():
+                if local_name(key) in ("crop", "cropCode"):
+                    return value, f"{base}.ilmd.{key}"
+        for element in self.elements[item.index]:
+            attrs = master.get(element.uri) or {}
+            for key in ("crop", "cropCode"):
+                if key in attrs:
+                    return attrs[key], "$.epcisHeader.epcisMasterData"
+        return None
+
+    # -------------------------------------------------------------- units
+
+    def _convert(self, item: Item, element: Element) -> None:
+        if element.quantity is None:
+            if element.role in (Role.EPC, Role.INPUT, Role.OUTPUT, Role.CHILD):
+                # One instance: its class's net weight, when declared.
+                element.kg = None
+            return
+        unit = element.uom.upper()
+        if unit in MASS_UNITS:
+            element.kg = element.quantity * MASS_UNITS[unit]
+            return
+        weight = self.book[element.uri].net_weight if element.uri in self.book.lots else None
+        if unit in COUNT_UNITS and weight is not None:
+            element.kg = element.quantity * weight
+            return
+        if not item.own:
+            return
+        if unit in COUNT_UNITS:
+            what = _("a count of items") if unit else _("a count of items (no unit given)")
+            self.outcome.reject(
+                element.path + (".uom" if unit else ".quantity"),
+                "unit",
+                _(
+                    "%(uom)s is %(what)s and no net weight is declared for %(lot)s: declare "
+                    "one (ILMD or master data cbvmda:netWeight) or give the quantity in KGM, "
+                    "TNE, GRM or LBR."
+                )
+                % {"uom": element.uom or _("The quantity"), "what": what, "lot": element.uri},
+            )
+        else:
+            self.outcome.reject(
+                element.path + ".uom",
+                "unit",
+                _(
+                    "The unit %(uom)s cannot be converted to kilograms: use a UN/CEFACT mass "
+                    "code (KGM, TNE, GRM, LBR) or a count (H87, XBX, CT…) with a declared net "
+                    "weight."
+                )
+                % {"uom": element.uom},
+            )
+
+    # -------------------------------------------------------------- the run
+
+    def run(self) -> Outcome:
+        master = _master_data(self.document)
+        for item in self.items:
+            self.elements[item.index] = [
+                e
+                for e in elements(item.event, f"$.epcisBody.eventList[{item.index}]")
+                if e.uri in self.book.lots  # (an identifier too long to index is not a lot)
+            ]
+        self._declarations(master)
+        ordered = sorted(self.items, key=lambda it: (it.record.event_time, it.index))
+        # 1. Units, then what each event makes and draws (in time order, so a packing sees
+        #    the crop of lots harvested earlier in the same document).
+        for item in ordered:
+            for element in self.elements[item.index]:
+                self._convert(item, element)
+        for item in ordered:
+            if item.record.error_declaration is not None:
+                continue  # an event declared erroneous makes and draws nothing
+            self._harvest(item, master)
+            self._book(item)
+        # 2. The checks that need the whole document's lots.
+        unlinked = []
+        for item in ordered:
+            if not item.own:
+                continue
+            self._locations(item)
+            self._before_lot(item)
+            if item.record.packing_house is not None and _is_packing(item):
+                unlinked.append(item)
+            if item.event.get("type") == "TransformationEvent":
+                self._mass_balance(item)
+        self._overdrawn(ordered)
+        if unlinked:
+            self._links(unlinked)
+        return self.outcome
+
+    def _book(self, item: Item) -> None:
+        """Record on the lots what the event says: seen, made, kilograms made and drawn, and
+        the crop a transformation passes on."""
+        when = item.record.event_time
+        event = item.event
+        kind = event.get("type")
+        input_crops: set = set()
+        for element in self.elements[item.index]:
+            state = self.book[element.uri]
+            state.see(when)
+            if _creates(event, element):
+                state.made(when)
+                if element.kg is not None:
+                    state.produced += element.kg
+            if kind == "TransformationEvent" and element.role in (Role.INPUT, Role.INPUT_QUANTITY):
+                if element.kg is not None and element.role == Role.INPUT_QUANTITY:
+                    state.drawn += element.kg
+                input_crops.add(state.crop_id)
+        if kind == "TransformationEvent" and len(input_crops) == 1 and None not in input_crops:
+            crop = next(iter(input_crops))
+            for element in self.elements[item.index]:
+                state = self.book[element.uri]
+                if element.role in (Role.OUTPUT, Role.OUTPUT_QUANTITY) and state.crop_id is None:
+                    state.crop_id, state.set_crop = crop, True
+
+    def _harvest(self, item: Item, master: Mapping) -> None:
+        if not _is_harvest(item):
+            return
+        area = item.record.area
+        base = f"$.epcisBody.eventList[{item.index}]"
+        from .services import ID_BASE
+
+        ours = item.record.biz_location.startswith(ID_BASE + "loc:")
+        where = f"{base}.bizLocation.id" if ours else f"{base}.readPoint.id"
+        if area is None:
+            return
+        from agritrace.registry.models import CodeStatus
+
+        if area.code_status != CodeStatus.ISSUED:
+            self.outcome.reject(
+                where,
+                "area_code_not_issued",
+                _(
+                    "Planting area %(code)s has no issued code (status: %(status)s): no harvest "
+                    "can be recorded under it."
+                )
+                % {"code": area.code, "status": area.get_code_status_display()},
+            )
+        crop_id = area.crop_id
+        declared = self._declared_crop(item, master)
+        if declared is not None:
+            value, path = declared
+            found = self.crops.find(value)
+            if found is None:
+                self.outcome.reject(
+                    path,
+                    "crop_mismatch",
+                    _("'%(value)s' is not a crop of the catalogue.") % {"value": value},
+                )
+            elif found != area.crop_id:
+                self.outcome.reject(
+                    path,
+                    "crop_mismatch",
+                    _(
+                        "The harvest is of %(declared)s but planting area %(code)s is registered "
+                        "for %(crop)s."
+                    )
+                    % {
+                        "declared": self.crops.names.get(found, found),
+                        "code": area.code,
+                        "crop": self.crops.names.get(area.crop_id, area.crop_id),
+                    },
+                )
+        for element in self.elements[item.index]:
+            if _creates(item.event, element):
+                state = self.book[element.uri]
+                if state.origin_area_id is None:
+                    state.origin_area_id, state.set_origin_area = area.pk, True
+                if state.crop_id is None:
+                    state.crop_id, state.set_crop = crop_id, True
+
+    def _locations(self, item: Item) -> None:
+        base = f"$.epcisBody.eventList[{item.index}]"
+        for key, unknown in (
+            ("bizLocation", item.location_unknown),
+            ("readPoint", item.read_point_unknown),
+        ):
+            if unknown:
+                uri = (item.event.get(key) or {}).get("id", "")
+                harvest = _is_harvest(item)
+                self.outcome.flag(
+                    item,
+                    "unknown_location",
+                    _("%(uri)s names no planting area or packing house of the registry.")
+                    % {"uri": uri}
+                    + (" " + _("A harvest there cannot be checked.") if harvest else ""),
+                    f"{base}.{key}.id",
+                    FlagSeverity.SERIOUS if harvest else FlagSeverity.WARNING,
+                )
+
+    def _before_lot(self, item: Item) -> None:
+        when = item.record.event_time
+        for element in self.elements[item.index]:
+            state = self.book[element.uri]
+            if _creates(item.event, element):
+                # Made now, but named earlier by events already stored?
+                earlier = state.old_first_seen
+                made_before = state.old_origin_time
+                if (
+                    earlier is not None
+                    and earlier < when - CLOCK_TOLERANCE
+                    and (made_before is None or made_before > when)
+                ):
+                    self.outcome.flag(
+                        item,
+                        "event_before_lot",
+                        _(
+                            "%(lot)s is made by this event at %(when)s but events already "
+                            "stored name it from %(earlier)s on."
+                        )
+                        % {"lot": element.uri, "when": when.isoformat(), "earlier": earlier},
+                        element.path,
+                        FlagSeverity.SERIOUS,
+                        lot=element.uri,
+                    )
+                continue
+            made = state.made_at
+            if made is not None and when < made - CLOCK_TOLERANCE:
+                self.outcome.reject(
+                    element.path,
+                    "event_before_lot",
+                    _(
+                        "This event (%(when)s) is earlier than the event that made %(lot)s "
+                        "(%(made)s)."
+                    )
+                    % {"when": when.isoformat(), "lot": element.uri, "made": made.isoformat()},
+                )
+
+    def _mass_balance(self, item: Item) -> None:
+        inputs = [
+            e for e in self.elements[item.index] if e.role in (Role.INPUT, Role.INPUT_QUANTITY)
+        ]
+        outputs = [
+            e for e in self.elements[item.index] if e.role in (Role.OUTPUT, Role.OUTPUT_QUANTITY)
+        ]
+        if not inputs or not outputs:
+            return
+        if any(e.kg is None for e in inputs + outputs):
+            return  # instances without a net weight: the mass cannot be told
+        allowed = sum(
+            (e.kg * pack_out_factor(self.book[e.uri].crop_id, self.factors) for e in inputs),
+            Decimal(0),
+        )
+        made = sum((e.kg for e in outputs), Decimal(0))
+        if made <= allowed:
+            return
+        path = f"$.epcisBody.eventList[{item.index}].outputQuantityList"
+        message = _(
+            "The outputs weigh %(made)s but the inputs (%(inputs)s) allow at most %(allowed)s "
+            "with the crop's pack-out factor."
+        ) % {
+            "made": _fmt(made),
+            "inputs": _fmt(sum((e.kg for e in inputs), Decimal(0))),
+            "allowed": _fmt(allowed),
+        }
+        if made > allowed * MASS_BALANCE_REJECT_RATIO:
+            self.outcome.reject(path, "mass_balance", message)
+        else:
+            self.outcome.flag(item, "mass_balance", message, path, FlagSeverity.SERIOUS)
+
+    def _overdrawn(self, ordered: list[Item]) -> None:
+        last_draw: dict[str, tuple[Item, Element]] = {}
+        for item in ordered:
+            if not item.own or item.event.get("type") != "TransformationEvent":
+                continue
+            for element in self.elements[item.index]:
+                if element.role == Role.INPUT_QUANTITY and element.kg is not None:
+                    last_draw[element.uri] = (item, element)
+        for uri, (item, element) in last_draw.items():
+            state = self.book[uri]
+            produced = state.produced_total
+            if produced is None:
+                continue  # made outside our records, or without a mass: nothing to compare
+            drawn = state.drawn_total
+            if drawn <= produced:
+                continue
+            message = _(
+                "%(drawn)s have now been drawn from %(lot)s, which was made with %(made)s."
+            ) % {"drawn": _fmt(drawn), "lot": uri, "made": _fmt(produced)}
+            if drawn > produced * MASS_BALANCE_REJECT_RATIO:
+                self.outcome.reject(element.path, "lot_overdrawn", message)
+            else:
+                self.outcome.flag(
+                    item, "lot_overdrawn", message, element.path, FlagSeverity.SERIOUS, lot=uri
+                )
+
+    def _links(self, items: list[Item]) -> None:
+        """Packings at a packing house: is the house linked to each input lot's area?"""
+        from agritrace.registry.models import CodeAuthorisation, PlantingArea, SupplyContract
+
+        areas_of: dict[str, set[int]] = {}
+        unresolved: list[str] = []
+        for item in items:
+            roles = _INPUT_ROLES.get(item.event.get("type"), ())
+            for element in self.elements[item.index]:
+                if element.role in roles and element.uri not in areas_of:
+                    state = self.book[element.uri]
+                    if state.origin_area_id is not None:
+                        areas_of[element.uri] = {state.origin_area_id}
+                    else:
+                        areas_of[element.uri] = set()
+                        if state.pk is not None:
+                            unresolved.append(element.uri)
+        for uri in unresolved:
+            # A lot made by an earlier packing: the areas of the harvest lots behind it.
+            from .services import backward_lot_ids
+
+            behind = backward_lot_ids({self.book[uri].pk}, max_depth=10)
+            areas_of[uri] = set(
+                Lot.objects.filter(pk__in=behind, origin_area__isnull=False).values_list(
+                    "origin_area_id", flat=True
+                )
+            )
+        area_ids = set().union(*areas_of.values()) if areas_of else set()
+        if not area_ids:
+            return
+        houses = {item.record.packing_house.pk: item.record.packing_house for item in items}
+        operators = {h.operator_id for h in houses.values()}
+        contracts: dict[tuple[int, int], list] = {}
+        for house_id, area_id, start, end in SupplyContract.objects.filter(
+            packing_house_id__in=houses, area_id__in=area_ids
+        ).values_list("packing_house_id", "area_id", "valid_from", "valid_to"):
+            contracts.setdefault((house_id, area_id), []).append((start, end))
+        grants: dict[tuple[int, int], list] = {}
+        for org_id, area_id, start, end in CodeAuthorisation.objects.filter(
+            Q(grantee_id__in=operators, area_id__in=area_ids, withdrawn_at__isnull=True)
+        ).values_list("grantee_id", "area_id", "valid_from", "valid_to"):
+            grants.setdefault((org_id, area_id), []).append((start, end))
+        areas = dict(
+            PlantingArea.objects.filter(pk__in=area_ids).values_list("pk", "representative_id")
+        )
+        codes = dict(PlantingArea.objects.filter(pk__in=area_ids).values_list("pk", "code"))
+        for item in items:
+            house = item.record.packing_house
+            day = timezone.localtime(item.record.event_time).date()
+            roles = _INPUT_ROLES.get(item.event.get("type"), ())
+            for element in self.elements[item.index]:
+                if element.role not in roles:
+                    continue
+                for area_id in sorted(areas_of.get(element.uri, ())):
+                    linked = (
+                        areas.get(area_id) == house.operator_id
+                        or any(a <= day <= b for a, b in contracts.get((house.pk, area_id), ()))
+                        or any(
+                            a <= day <= b for a, b in grants.get((house.operator_id, area_id), ())
+                        )
+                    )
+                    if not linked:
+                        self.outcome.flag(
+                            item,
+                            "packing_unlinked",
+                            _(
+                                "Packing house %(house)s has no supply contract or authorisation "
+                                "for planting area %(area)s on %(day)s (input %(lot)s)."
+                            )
+                            % {
+                                "house": house.code or house.name,
+                                "area": codes.get(area_id) or area_id,
+                                "day": day.isoformat(),
+                                "lot": element.uri,
+                            },
+                            element.path,
+                            lot=element.uri,
+                        )
+
+
+def check(document: Mapping, items: list[Item], book: LotBook) -> Outcome:
+    return DocumentChecks(document, items, book).run()
+
+
+def save_flags(outcome: Outcome, lot_ids: Mapping[str, int]) -> int:
+    rows = [
+        EventFlag(
+            event_id=item.record.pk,
+            rule=rule,
+            severity=severity,
+            message=message,
+            path=path[:300],
+            lot_id=lot_ids.get(lot) if lot else None,
+        )
+        for item, rule, severity, message, path, lot in outcome.flags
+    ]
+    EventFlag.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

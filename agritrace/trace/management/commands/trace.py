@@ -1,0 +1,105 @@
+"""agritrace trace import FILE --as USER | template FILE | kde --as USER (--lot URI | --from
+DATE --to DATE): harvests, packings and shipments from a spreadsheet (all or nothing), the
+import template, and the FSMA 204 key data elements."""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from agritrace.registry.management.commands.areas import actor_for
+from agritrace.trace import export, imports
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(_("The date must look like 2026-06-30.")) from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Traceability: import harvests, packings and shipments from a spreadsheet (XLSX or "
+        "CSV, all or nothing), write the import template, export FSMA 204 key data elements."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True, metavar="import|template|kde")
+        imp = sub.add_parser("import", help="Read events from a workbook or a CSV file")
+        imp.add_argument("file", help="XLSX with sheets harvests/packings/shipments, or a CSV")
+        imp.add_argument("--as", dest="username", required=True, help="Act as this user")
+        imp.add_argument(
+            "--kind",
+            choices=["harvests", "packings", "shipments"],
+            default="",
+            help="What a CSV file holds (default: guessed from its columns)",
+        )
+        tpl = sub.add_parser("template", help="Write the import template (.xlsx)")
+        tpl.add_argument("file")
+        kde = sub.add_parser("kde", help="FSMA 204 key data elements of a lot or a time range")
+        kde.add_argument("--as", dest="username", required=True, help="Act as this user")
+        kde.add_argument("--lot", help="A lot identifier: its chain, backward and forward")
+        kde.add_argument("--from", dest="start", help="First day (YYYY-MM-DD)")
+        kde.add_argument("--to", dest="end", help="Last day (YYYY-MM-DD)")
+        kde.add_argument("--format", choices=["xlsx", "csv"], default="csv")
+        kde.add_argument("--output", "-o", help="File to write (default: standard output)")
+
+    def handle(self, *args, action: str, **options):
+        getattr(self, f"_{action}")(options)
+
+    def _template(self, options):
+        data = imports.template_xlsx()
+        Path(options["file"]).write_bytes(data)
+        self.stdout.write(_("Wrote %(n)d bytes to %(f)s.") % {"n": len(data), "f": options["file"]})
+
+    def _import(self, options):
+        actor = actor_for(options["username"])
+        path = Path(options["file"])
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(f)s: %(e)s") % {"f": path, "e": exc}) from None
+        try:
+            result = imports.import_file(actor, content, path.name, kind=options["kind"])
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
+        except imports.ImportRejected as exc:
+            for line in exc.lines:
+                self.stderr.write(line)
+            raise CommandError(
+                _("Nothing was imported: %(n)d problem(s).") % {"n": len(exc.lines)}
+            ) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Imported %(n)s events (%(d)s already recorded), capture %(c)s.")
+                % {"n": result.stored, "d": result.duplicates, "c": result.capture_id}
+            )
+        )
+
+    def _kde(self, options):
+        actor = actor_for(options["username"])
+        if options.get("lot"):
+            try:
+                rows = export.lot_rows(actor, options["lot"])
+            except Http404:
+                raise CommandError(_("No such lot in your scope.")) from None
+        elif options.get("start") and options.get("end"):
+            events = export.range_events(actor, _day(options["start"]), _day(options["end"]))
+            rows = export.rows_for(events)
+        else:
+            raise CommandError(_("Give --lot, or --from and --to."))
+        content, _type = export.export(rows, options["format"])
+        if options.get("output"):
+            Path(options["output"]).write_bytes(content)
+            self.stdout.write(
+                _("Wrote %(n)d bytes to %(f)s.") % {"n": len(content), "f": options["output"]}
+            )
+        elif options["format"] == "csv":
+            sys.stdout.write(content.decode("utf-8-sig"))
+        else:
+            raise CommandError(_("An XLSX file needs --output."))
