@@ -75,6 +75,7 @@ def _register_routers() -> None:
     from agritrace.diary.api import router as diary_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
+    from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
     from agritrace.trace.api import router as trace_router
 
@@ -84,6 +85,7 @@ def _register_routers() -> None:
     api.add_router("/diary", diary_router)
     api.add_router("/supervision", supervision_router)
     api.add_router("/trace", trace_router)
+    api.add_router("/stamps", stamps_router)
 
 
 _register_routers()

@@ -26,6 +26,20 @@ def _commands() -> list[tuple[str, str]]:
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
         ("tokens create|list|revoke", _("API tokens: a new one is shown once")),
+        (
+            "trace import FILE --as USER",
+            _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),
+        ),
+        ("trace template FILE", _("write the traceability import template (XLSX)")),
+        ("trace kde --as USER", _("FSMA 204 key data elements of a lot or a time range")),
+        (
+            "recall start|list|status",
+            _("recall the lots reached from a failed sample or a notice; a lot's status"),
+        ),
+        (
+            "stamps request|void|export|lookup|rotate-key",
+            _("traceability stamps for a packed lot; rotate the stamps' signing key"),
+        ),
         ("serve [--host --port]", _("run the web service (waitress)")),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]

@@ -1,6 +1,9 @@
 """A demo province to try AgriTrace with: Đắk Lắk's real communes, its authorities, four
 cooperatives with about sixty households and their plots, three packing houses, two exporters
-and a laboratory, and files at every step of their life.
+and a laboratory, and files at every step of their life; the season's farm diaries (some
+entries flagged) and the province's supervision of the issued codes: a monitoring plan and its
+visits, residue samples and results (one above China's limit), a pest observation and an
+importing country's notice (agritrace.diary.demo, agritrace.supervision.demo).
 
 Everything in the registry is made through the domain services (registry.services and
 registry.lifecycle) acting as the right person, so the audit log, the application steps and the
@@ -35,6 +38,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor
 from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
+from agritrace.diary.demo import diary_steps
 from agritrace.places.models import AdminUnit, ProvinceAbbreviation
 from agritrace.places.services import find_commune, find_province
 from agritrace.registry import geometry as geo
@@ -47,6 +51,8 @@ from agritrace.registry.models import (
     PlantingArea,
     Variety,
 )
+from agritrace.stamps.demo import ChainCast, chain_steps
+from agritrace.supervision.demo import Cast, supervision_steps
 
 DEMO_PASSWORD = "demo12345"
 DEMO_SEED = 2026
@@ -331,8 +337,13 @@ def build_demo(seed: int = DEMO_SEED) -> dict:
 def summary(created: bool) -> dict:
     from agritrace.accounts.models import Organisation as Org
     from agritrace.audit.models import AuditEntry
+    from agritrace.diary.models import DiaryEntry, DiaryFlag
     from agritrace.notifications.models import Notification
     from agritrace.registry.models import Household, Plot, PlotOverlap
+    from agritrace.stamps.demo import demo_stamp_uris
+    from agritrace.stamps.models import Stamp
+    from agritrace.supervision.models import MonitoringVisit, Notice, ResidueCase, Sample
+    from agritrace.trace.models import Event
 
     codes = sorted(
         c
@@ -357,7 +368,16 @@ def summary(created: bool) -> dict:
             "applications": Application.objects.count(),
             "notifications": Notification.objects.count(),
             "audit_entries": AuditEntry.objects.count(),
+            "diary_entries": DiaryEntry.objects.count(),
+            "diary_flags": DiaryFlag.objects.count(),
+            "monitoring_visits": MonitoringVisit.objects.count(),
+            "samples": Sample.objects.count(),
+            "residue_cases": ResidueCase.objects.count(),
+            "notices": Notice.objects.count(),
+            "trace_events": Event.objects.count(),
+            "stamps": Stamp.objects.count(),
         },
+        "stamp_uris": demo_stamp_uris(),
     }
 
 
@@ -889,4 +909,49 @@ def _story(demo: _Demo) -> None:
     line.on(1, _move, demo, "B2", "submit", "coop4")
     line.on(1, _newcomer, demo)
 
+    # The season's farm diaries, and the province's supervision of the issued codes.
+    for days_ago, step in diary_steps(demo.actor, demo.households):
+        line.on(days_ago, step)
+    supervision = supervision_steps(
+        demo.actor("inspector"), demo.actor("lab"), lambda: _supervision_cast(demo)
+    )
+    for days_ago, step in supervision:
+        line.on(days_ago, step)
+    # The produce: harvests, packing, inspection and shipping as EPCIS events, and stamps.
+    for days_ago, step in chain_steps(demo.actor, lambda: _chain_cast(demo)):
+        line.on(days_ago, step)
+
     line.run(demo)
+
+
+def _chain_cast(demo: _Demo) -> ChainCast:
+    """A1's and E1's durian through packing house PH1, shipped to the first exporter."""
+
+    def area(key: str) -> PlantingArea:
+        return PlantingArea.objects.select_related("crop").get(pk=demo.areas[key].pk)
+
+    return ChainCast(
+        a1=area("A1"),
+        e1=area("E1"),
+        house=PackingHouse.objects.select_related("operator").get(pk=demo.apps["PH1"].subject.pk),
+        exporter=demo.orgs["exporter1"],
+        households={"A1": demo.households["A1"], "E1": demo.households["E1"]},
+    )
+
+
+def _supervision_cast(demo: _Demo) -> Cast:
+    """A1 passes its visit; C1's visit finds pesticide packaging in a ditch; A3, where a
+    banned product is in the diary, has a sample above China's limit; E1 has fruit flies; the
+    packing house gets a surprise visit and an importing country's notice."""
+
+    def area(key: str) -> PlantingArea:
+        return PlantingArea.objects.select_related("crop").get(pk=demo.areas[key].pk)
+
+    return Cast(
+        passed=area("A1"),
+        corrective=area("C1"),
+        failing=area("A3"),
+        clean=[area("A1"), area("E1"), area("C1")],
+        pests=area("E1"),
+        house=PackingHouse.objects.get(pk=demo.apps["PH1"].subject.pk),
+    )

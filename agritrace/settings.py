@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "agritrace.diary",
     "agritrace.supervision",
     "agritrace.trace",
+    "agritrace.stamps",
     "agritrace.web",
 ]
 
@@ -132,6 +133,13 @@ EMAIL_USE_TLS = env_bool("AGRITRACE_EMAIL_USE_TLS", False)
 # tile URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png where allowed.
 AGRITRACE_TILE_URL = os.environ.get("AGRITRACE_TILE_URL", "")
 AGRITRACE_TILE_ATTRIBUTION = os.environ.get("AGRITRACE_TILE_ATTRIBUTION", "")
+
+# Traceability stamps: the public address their QR codes point to (short: it sets the QR's
+# size), and the keyring file of their signing keys (`agritrace stamps rotate-key`).
+AGRITRACE_STAMP_DOMAIN = os.environ.get("AGRITRACE_STAMP_DOMAIN", SITE_URL)
+AGRITRACE_STAMP_KEYRING = Path(
+    os.environ.get("AGRITRACE_STAMP_KEYRING", VAR_DIR / "stamp-keys.json")
+)
 
 # A demo installation lists its demo logins on the login page (never in production).
 AGRITRACE_SHOW_DEMO_LOGINS = env_bool("AGRITRACE_SHOW_DEMO_LOGINS", False)

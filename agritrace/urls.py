@@ -9,5 +9,6 @@ urlpatterns = [
     path("supervision/", include("agritrace.supervision.urls")),
     path("trace/", include("agritrace.trace.urls")),
     path("epcis/", include("agritrace.trace.urls_epcis")),
+    path("", include("agritrace.stamps.urls")),
     path("", include("agritrace.web.urls")),
 ]

@@ -193,6 +193,12 @@ def visible(actor: Actor, queryset: QuerySet) -> QuerySet:
         q = _event_filter(actor)
     elif name == "trace.CaptureJob":
         q = _capture_job_filter(actor)
+    elif name == "trace.EventFlag":
+        q = _event_flag_filter(actor)
+    elif name == "trace.Recall":
+        q = _recall_filter(actor)
+    elif name.startswith("stamps."):
+        q = _stamp_filter(actor, name)
     else:
         raise PermissionDenied(f"no access rule for {name}")
     if q is None:
@@ -241,6 +247,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "handle_notices": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     "observe_pests": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.REPRESENTATIVE},
     # trace
+    "recall": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     "capture_events": {
         OrgKind.PACKING_HOUSE,
         OrgKind.EXPORTER,
@@ -249,6 +256,8 @@ PERMISSIONS: dict[str, set[str]] = {
         OrgKind.PROVINCE,
         OrgKind.PLANT_PROTECTION,
     },
+    # stamps: for the lots one packed
+    "request_stamps": {OrgKind.PACKING_HOUSE, OrgKind.EXPORTER},
 }
 
 #: Roles that may only read.
@@ -396,6 +405,28 @@ def _event_filter(actor: Actor) -> Q | None:
     return None
 
 
+def _event_flag_filter(actor: Actor) -> Q | None:
+    """Flags of the domain checks follow their event."""
+    from django.apps import apps
+
+    event_q = _event_filter(actor)
+    if event_q is None or event_q == Q():
+        return event_q
+    return Q(event__in=apps.get_model("trace", "Event").objects.filter(event_q).values("pk"))
+
+
+def _recall_filter(actor: Actor) -> Q | None:
+    """Recalls: the ministry sees all, a province (department or plant-protection office) its
+    province's, and every organisation the recall was sent to sees that one."""
+    if actor.is_public:
+        return None
+    if actor.kind == OrgKind.MINISTRY:
+        return Q()
+    if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        return Q(province_id=actor.province_id) | Q(notified=actor.organisation.pk)
+    return Q(notified=actor.organisation.pk)
+
+
 def _capture_job_filter(actor: Actor) -> Q | None:
     """Capture jobs: one's own organisation's (all of them for the ministry)."""
     if actor.is_public:
@@ -403,3 +434,30 @@ def _capture_job_filter(actor: Actor) -> Q | None:
     if actor.kind == OrgKind.MINISTRY:
         return Q()
     return Q(organisation_id=actor.organisation.pk)
+
+
+# ------------------------------------------------------------------ stamps
+
+
+def _stamp_filter(actor: Actor, name: str) -> Q | None:
+    """Stamp batches, their stamps and scans: the packing house or exporter that requested
+    them, and the operator of the packing house that packed the lot; the province the lot was
+    packed in; the ministry all. Nobody else (the public checks one stamp at a time through
+    the lookup, never a list)."""
+    prefix = {"stamps.StampBatch": "", "stamps.Stamp": "batch__", "stamps.Scan": "stamp__batch__"}
+    if name not in prefix:
+        raise PermissionDenied(f"no access rule for {name}")
+    path = prefix[name]
+    if actor.is_public:
+        return None
+    kind = actor.kind
+    if kind == OrgKind.MINISTRY:
+        return Q()
+    if kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        return Q(**{f"{path}province_id": actor.province_id})
+    if kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+        org_id = actor.organisation.pk
+        return Q(**{f"{path}requested_by_id": org_id}) | Q(
+            **{f"{path}packing_house__operator_id": org_id}
+        )
+    return None

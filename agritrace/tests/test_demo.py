@@ -14,6 +14,7 @@ from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.models import AuditEntry
 from agritrace.audit.services import verify
 from agritrace.demo import COMMUNES, DEMO_PASSWORD, DEMO_USERNAMES, build_demo, quadrilateral
+from agritrace.diary.models import DiaryEntry
 from agritrace.notifications.models import Notification
 from agritrace.places.models import AdminUnit, ProvinceAbbreviation
 from agritrace.registry import geometry as geo
@@ -33,6 +34,7 @@ from agritrace.registry.models import (
     SupplyContract,
 )
 from agritrace.registry.services import area_flags, public_code_list
+from agritrace.supervision.models import MonitoringVisit, Sample
 
 
 def _fingerprint() -> dict:
@@ -47,6 +49,14 @@ def _fingerprint() -> dict:
         ),
         "applications": sorted(
             (str(a.subject.name), a.kind, a.status) for a in Application.objects.all()
+        ),
+        "diary": sorted(
+            (e.recorded_for.national_id, e.kind, e.date.isoformat(), str(e.quantity))
+            for e in DiaryEntry.objects.select_related("recorded_for")
+        ),
+        "samples": sorted(Sample.objects.values_list("code", "area__code", "status", "sampled_on")),
+        "visits": sorted(
+            MonitoringVisit.objects.values_list("kind", "due_date", "outcome", "visited_on")
         ),
     }
 
@@ -225,3 +235,129 @@ def test_plots_are_valid_quadrilaterals():
     for hectares in (0.3, 1.0, 3.0):
         shape = geo.parse_geojson(quadrilateral(rng, 108.05, 12.67, hectares))
         assert geo.geodesic_area_m2(shape) / 10_000 == pytest.approx(hectares, rel=0.3)
+
+
+def test_households_keep_diaries_and_some_entries_are_flagged(demo):
+    from agritrace.diary.models import DiaryEntry, DiaryFlag, EntryKind, FlagKind
+
+    entries = DiaryEntry.objects.select_related("recorded_by_org", "recorded_for")
+    assert demo["second"]["counts"]["diary_entries"] == entries.count() >= 20
+    kinds = set(entries.values_list("kind", flat=True))
+    assert {EntryKind.SPRAYING, EntryKind.FERTILISING, EntryKind.HARVEST} <= kinds
+    # the households log in and keep their own; the cooperatives enter for other members
+    by_household = entries.filter(recorded_by_org__kind=OrgKind.HOUSEHOLD)
+    assert set(by_household.values_list("recorded_by__username", flat=True)) == {
+        "household",
+        "household2",
+    }
+    assert entries.filter(recorded_by_org__kind=OrgKind.REPRESENTATIVE).exists()
+    assert entries.values("recorded_for").distinct().count() >= 5
+    # spread over the season, none in the future
+    dates = sorted(entries.values_list("date", flat=True))
+    assert dates[0] <= timezone.localdate() - timedelta(days=140)
+    assert dates[-1] <= timezone.localdate()
+    flags = {f.kind: f for f in DiaryFlag.objects.select_related("entry", "related_entry")}
+    assert set(flags) == {FlagKind.PHI, FlagKind.BANNED_PRODUCT, FlagKind.MARKET_INGREDIENT}
+    phi = flags[FlagKind.PHI]
+    assert phi.entry.kind == EntryKind.HARVEST
+    assert phi.entry.recorded_for.name == "Nguyễn Văn Hùng"
+    assert (phi.entry.date - phi.related_entry.date).days < 14
+    # flags reach the representative and the plant-protection office
+    assert (
+        Notification.objects.filter(
+            organisation__kind=OrgKind.PLANT_PROTECTION, title__startswith="Diary warning"
+        ).count()
+        == 3
+    )
+
+
+def test_the_province_supervises_the_codes(demo):
+    from agritrace.supervision.models import (
+        AreaMarketFlag,
+        MonitoringPlan,
+        MonitoringVisit,
+        Notice,
+        NoticeStatus,
+        Outcome,
+        PestObservation,
+        ResidueCase,
+        ResiduePlan,
+        Sample,
+        SampleStatus,
+        VisitKind,
+    )
+
+    plan = MonitoringPlan.objects.get()
+    assert plan.province.name == "Đắk Lắk"
+    scheduled = plan.visits.filter(kind=VisitKind.SCHEDULED)
+    # every code issued when the plan was made has its visit (seven areas, one packing house)
+    assert scheduled.count() == 8
+    assert set(scheduled.exclude(outcome="").values_list("outcome", flat=True)) == {
+        Outcome.PASSED,
+        Outcome.CORRECTIVE,
+    }
+    assert scheduled.filter(recorded_at=None).count() == 6
+    assert MonitoringVisit.objects.get(outcome=Outcome.CORRECTIVE).corrective_actions.count() == 1
+    surprise = MonitoringVisit.objects.filter(kind=VisitKind.SURPRISE)
+    assert surprise.count() == 2 and all(v.status == "planned" for v in surprise)
+    assert all(v.inspector.username == "inspector" for v in surprise)
+
+    assert ResiduePlan.objects.get().target_samples == 100
+    samples = Sample.objects.all()
+    assert samples.filter(status=SampleStatus.ANALYSED).count() == 4
+    case = ResidueCase.objects.select_related("area", "market", "ingredient").get()
+    assert (case.area.name, case.market.code, case.ingredient.name) == (
+        "Vùng sầu riêng Buôn Kniết",
+        "CN",
+        "Chlorpyrifos ethyl",
+    )
+    assert case.value_mg_kg > case.limit_mg_kg
+    flag = AreaMarketFlag.objects.get(lifted_at=None)
+    assert (flag.area, flag.market) == (case.area, case.market)
+    follow_up = samples.get(follow_up_of=case.sample)
+    assert follow_up.status == SampleStatus.SENT and follow_up.area == case.area
+    # the area flagged is the one whose diary shows a banned product
+    assert case.area.diary_entries.filter(flags__kind="banned_product").exists()
+
+    observation = PestObservation.objects.select_related("pest").get()
+    assert observation.pest.key == "bactrocera-correcta" and observation.incidence_pct > 0
+    notice = Notice.objects.get()
+    assert notice.status == NoticeStatus.INVESTIGATING and notice.market.code == "CN"
+    assert list(notice.packing_houses.values_list("code", flat=True)) == ["VN-DLPH-0001"]
+    assert notice.visits.count() == 1
+    counts = demo["second"]["counts"]
+    assert (counts["samples"], counts["residue_cases"], counts["notices"]) == (5, 1, 1)
+
+
+def test_supervision_is_in_the_audit_log(demo):
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        "diary.create",
+        "monitoring_plan.generate",
+        "monitoring_visit.record",
+        "sample.register",
+        "lab_result.enter",
+        "residue_case.open",
+        "pest_observation.create",
+        "notice.register",
+    } <= actions
+
+
+def test_produce_is_traced_from_orchard_to_stamps(demo):
+    from agritrace.stamps import services as stamps
+    from agritrace.trace.models import Event, EventFlag
+
+    steps = list(Event.objects.order_by("event_time", "id").values_list("biz_step", flat=True))
+    assert steps.count("commissioning") == 3
+    assert {"receiving", "packing", "inspecting", "shipping"} <= set(steps)
+    # the demo's chains pass every domain check: no flag, no refusal
+    assert not EventFlag.objects.exists()
+    uris = demo["second"]["stamp_uris"]
+    assert len(uris) == 2
+    a1, e1 = (stamps.lookup_uri(uri) for uri in uris)
+    assert a1.status == stamps.Status.GENUINE
+    assert [a["code"] for a in a1.summary["areas"]] == ["VN-DLOR-0001"]
+    assert a1.summary["packing_house"]["code"] == "VN-DLPH-0001"
+    assert a1.summary["inspections"] and a1.summary["inspections"][0]["certificate"]
+    # E1's code was suspended ten days ago: its stamps say so
+    assert e1.status == stamps.Status.SUSPENDED

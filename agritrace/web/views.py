@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 
 from .views_codes import *  # noqa: F403
 from .views_records import *  # noqa: F403
@@ -19,3 +20,10 @@ class LoginView(auth_views.LoginView):
                 for username, org, role in demo_logins()
             ]
         return context
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers and monitoring: the process answers, nothing more (no
+    database, no session). bench/lookup.py also uses it as the trivial endpoint to compare
+    the public stamp lookup with."""
+    return HttpResponse("ok", content_type="text/plain")

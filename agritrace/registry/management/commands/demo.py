@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -31,6 +33,10 @@ class Command(BaseCommand):
         if result["created"]:
             self.stdout.write(self.style.SUCCESS(describe(result)))
             self.stdout.write(_("Codes issued: %(c)s") % {"c": ", ".join(result["codes"])})
+            for uri in result.get("stamp_uris", []):
+                self.stdout.write(
+                    _("A stamp to scan (open it in a browser): %(uri)s") % {"uri": uri}
+                )
         else:
             self.stdout.write(_("Demo data is already present: nothing was changed."))
         self.stdout.write(format_logins(result["logins"], result["password"]))
@@ -41,6 +47,7 @@ def describe(result: dict) -> str:
         _(
             "Demo data created: %(planting_areas)d planting areas, %(households)d households, "
             "%(plots)d plots, %(packing_houses)d packing houses, %(applications)d applications, "
+            "%(trace_events)d traceability events, %(stamps)d stamps, "
             "%(audit_entries)d audit entries."
         )
         % result["counts"]
@@ -58,12 +65,21 @@ def reset_sqlite(stdout) -> None:
             )
             % {"db": connection.vendor}
         )
+    from django.apps import apps as django_apps
+
+    from agritrace.diary.catalogue import load_inputs
     from agritrace.places.loader import load_units
     from agritrace.registry.catalogue import load_catalogue
+    from agritrace.supervision.catalogue import load_supervision_catalogue
 
     stdout.write(
         _("Deleting every record in %(db)s ...") % {"db": settings.DATABASES["default"]["NAME"]}
     )
     call_command("flush", interactive=False, verbosity=0)
+    # the reference data the data migrations loaded, in their order
     load_units()
     load_catalogue()
+    load_inputs()
+    load_supervision_catalogue()
+    trace_data = import_module("agritrace.trace.migrations.0002_checks_flags_recalls")
+    trace_data.load_pack_out_factors(django_apps, None)

@@ -1,0 +1,164 @@
+"""Stamp API at /api/stamps/. For packing houses and exporters (token or session): request
+stamps, list batches, void, the CSV of serials. Public (no authentication, rate limited,
+cacheable): the lookup of a stamp by its Digital Link URI or serial, for importers' systems, and
+of a planting-area / packing-house code."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router, Schema, Status
+
+from agritrace.api import actor
+
+from . import services
+from .services import Status as Verdict
+from .views import client_of, over_limit
+
+router = Router(tags=["stamps"])
+
+#: HTTP status of a public lookup per status: a malformed request is 400, a signature that
+#: does not match 422, a stamp or code that does not exist 404; every other verdict (recalled,
+#: revoked, voided, suspected copy…) is an answer about a real stamp, 200.
+LOOKUP_HTTP = {Verdict.MALFORMED: 400, Verdict.FORGED: 422, Verdict.UNKNOWN: 404}
+
+
+class StampRequestIn(Schema):
+    lot: str
+    count: int
+
+
+class VoidIn(Schema):
+    serials: list[str]
+    reason: str
+
+
+def batch_json(batch) -> dict:
+    return {
+        "id": batch.pk,
+        "lot": batch.lot.uri,
+        "lot_code": batch.lot_code,
+        "count": batch.count,
+        "packing_house": batch.packing_house.code if batch.packing_house_id else None,
+        "requested_by": batch.requested_by.name,
+        "created_at": batch.created_at.isoformat(),
+        "serials_csv": f"/api/stamps/batches/{batch.pk}/serials.csv",
+    }
+
+
+@router.post("/batches", response={201: dict}, summary="Request stamps for a packed lot")
+def request_stamps(request: HttpRequest, data: StampRequestIn):
+    batch = services.request_stamps(actor(request), data.lot, data.count)
+    return Status(201, batch_json(batch))
+
+
+@router.get("/batches", response=list[dict], summary="Stamp batches in scope")
+def list_batches(request: HttpRequest):
+    return [batch_json(b) for b in services.batches(actor(request))[:500]]
+
+
+@router.get("/batches/{batch_id}", response=dict, summary="One stamp batch")
+def get_batch(request: HttpRequest, batch_id: str):
+    return batch_json(services.get_batch(actor(request), batch_id))
+
+
+@router.get("/batches/{batch_id}/serials.csv", summary="Serials and URIs for a label printer")
+def batch_csv(request: HttpRequest, batch_id: str) -> HttpResponse:
+    who = actor(request)
+    batch = services.get_batch(who, batch_id)
+    response = HttpResponse(services.export_csv(who, batch), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="stamps-{batch.pk}.csv"'
+    return response
+
+
+@router.post("/void", response=dict, summary="Void stamps (damaged labels)")
+def void(request: HttpRequest, data: VoidIn):
+    return {"voided": services.void_stamps(actor(request), data.serials, data.reason)}
+
+
+# ------------------------------------------------------------------ public
+
+
+def _public(request: HttpRequest, body: dict, status: int, max_age: int) -> JsonResponse:
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = f"public, max-age={max_age}" if status < 500 else "no-store"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _limited(request: HttpRequest) -> JsonResponse | None:
+    if over_limit(request, client_of(request)):
+        response = JsonResponse({"detail": "Too many requests: wait a minute."}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    return None
+
+
+def lookup_json(result: services.Lookup) -> dict:
+    """What an importer's system needs: the verdict, the stamp, the lot and its origin."""
+    body: dict = {"status": result.status}
+    if result.problem:
+        body["problem"] = result.problem
+    if result.link is not None and result.status != Verdict.MALFORMED:
+        body["serial"] = result.link.serial
+        body["lot"] = result.link.lot
+        body["gtin"] = result.link.gtin
+    if result.stamp is not None:
+        body["uri"] = result.link.uri()
+        body["stamp_status"] = result.stamp.status
+        body["suspected_copy"] = result.stamp.suspected_copy_at is not None
+    summary = result.summary
+    if summary:
+        body["lot_uri"] = summary["lot_uri"]
+        body["product"] = {"vi": summary["crop_vi"], "en": summary["crop_en"]}
+        body["variety"] = summary["variety"]
+        body["planting_areas"] = [
+            {
+                "code": a["code"],
+                "status": a["status"],
+                "commune": a["commune"],
+                "province": a["province"],
+                "certificates": a["certificates"],
+            }
+            for a in summary["areas"]
+        ]
+        body["packing_house"] = summary["packing_house"]
+        body["harvest_from"] = summary["harvest_from"]
+        body["harvest_to"] = summary["harvest_to"]
+        body["pack_date"] = summary["pack_date"]
+        body["inspections"] = summary["inspections"]
+        body["chain"] = summary["timeline"]
+        body["recalled"] = bool(summary["recall"])
+    return body
+
+
+@router.get(
+    "/lookup",
+    auth=None,
+    summary="Check a stamp by its Digital Link URI (?uri=) or serial (?serial=)",
+    response={200: dict, 400: dict, 404: dict, 422: dict, 429: dict},
+)
+def lookup(request: HttpRequest, uri: str = "", serial: str = ""):
+    limited = _limited(request)
+    if limited:
+        return limited
+    if uri:
+        result = services.lookup_uri(uri[: 4 * 1024])
+    elif serial:
+        result = services.lookup_serial(serial[:64])
+    else:
+        return _public(request, {"status": Verdict.MALFORMED, "problem": "empty"}, 400, 60)
+    return _public(request, lookup_json(result), LOOKUP_HTTP.get(result.status, 200), 60)
+
+
+@router.get(
+    "/codes/{code}",
+    auth=None,
+    summary="A planting-area or packing-house code: its status and markets",
+    response={200: dict, 404: dict, 429: dict},
+)
+def code(request: HttpRequest, code: str):
+    limited = _limited(request)
+    if limited:
+        return limited
+    row = services.public_code(code[:64])
+    if row is None:
+        return _public(request, {"detail": "Not found.", "code": code[:64]}, 404, 60)
+    return _public(request, row, 200, 300)
