@@ -192,3 +192,12 @@ def walk_to_issued(world: World, app):
     transition(app, "approve", ppo)
     app = transition(app, "issue", ppo)
     return app
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium, launched for one browser test (see agritrace/tests/browser.py)."""
+    from agritrace.tests.browser import launch
+
+    with launch() as browser:
+        yield browser

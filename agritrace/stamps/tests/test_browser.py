@@ -2,57 +2,31 @@
 a genuine, a recalled, a forged and a copied stamp, in Vietnamese and in English, and the page
 with scripts off. The copy is made the way it happens: the same label scanned in Hà Nội and,
 minutes later, in Hồ Chí Minh City, each person sharing their place with the button.
-Screenshots land in /tmp/stamps/ (AGRITRACE_SCREENSHOTS overrides)."""
-
-import os
-import shutil
-from pathlib import Path
+Screenshots land in test-artifacts/screenshots/stamps-*.png."""
 
 import pytest
 
 from agritrace.stamps import services, strings
+from agritrace.tests import browser as browser_kit
 
 from .conftest import DOMAIN, GTIN_LOT_URN, build_chain, recall
 
-CHROMIUM = os.environ.get("AGRITRACE_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("AGRITRACE_SCREENSHOTS", "/tmp/stamps"))
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM} (scripts/test.sh installs Debian's chromium)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = browser_kit.BROWSER_TEST
 
 
 @pytest.fixture
-def browser():
-    pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser(chromium):
+    return chromium
 
 
 def phone(browser, locale: str, **options):
-    context = browser.new_context(locale=locale, viewport=PHONE, is_mobile=True, **options)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
+    return browser_kit.new_page(
+        browser, locale, viewport=browser_kit.PHONE["viewport"], is_mobile=True, **options
+    )
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    browser_kit.shot(page, f"stamps-{name}")
 
 
 def local(base: str, uri: str) -> str:

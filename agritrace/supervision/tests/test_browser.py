@@ -4,10 +4,6 @@ the phone across a reload and refuses to send while offline), a laboratory enter
 residue result and the area shows as flagged for that market, and the officer suspends the
 code. Screenshots land in test-artifacts/screenshots/."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 
@@ -19,48 +15,26 @@ from agritrace.supervision.models import (
     Outcome,
     ResidueCase,
 )
+from agritrace.tests import browser as browser_kit
 
 from .conftest import days, issue_area
 
-CHROMIUM = os.environ.get("AGRITRACE_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE, DESKTOP = browser_kit.PHONE, browser_kit.DESKTOP
 
-pytestmark = [
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM} (scripts/test.sh installs Debian's chromium)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = browser_kit.BROWSER_TEST
 
 
 @pytest.fixture
-def browser():
-    pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser(chromium):
+    return chromium
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"supervision-{name}.png"), full_page=True)
+    browser_kit.shot(page, f"supervision-{name}")
 
 
 def session(browser, base: str, username: str, device: dict):
-    context = browser.new_context(locale="en-US", **device)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = browser_kit.new_page(browser, **device)
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-Secret-123")

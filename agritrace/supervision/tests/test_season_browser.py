@@ -3,14 +3,11 @@ the web pages only. A household logs in on a phone, records two sprays and a har
 the pre-harvest interval and sees the warning; the inspector completes the scheduled
 inspection; the inspector sends a residue sample, the laboratory enters a result above
 China's limit and the area is shown flagged for China; the province's officer suspends the
-code and its status shows suspended. Screenshots go to $AGRITRACE_SHOTS (default
-/tmp/season/)."""
+code and its status shows suspended. Screenshots go to
+test-artifacts/screenshots/season-*.png."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from agritrace.diary.models import DiaryEntry, DiaryFlag, FlagKind
@@ -24,21 +21,16 @@ from agritrace.supervision.models import (
     Sample,
     SampleStatus,
 )
+from agritrace.tests import browser as browser_kit
 
 from .conftest import issue_area
-from .test_browser import CHROMIUM, DESKTOP, PHONE, browser, session  # noqa: F401
+from .test_browser import DESKTOP, PHONE, browser, session  # noqa: F401
 
-SHOTS = Path(os.environ.get("AGRITRACE_SHOTS", "/tmp/season"))
-
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = browser_kit.BROWSER_TEST
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"season-{name}.png"), full_page=True)
+    browser_kit.shot(page, f"season-{name}")
 
 
 def record_entry(page, base: str, plot_pk: int, kind: str, day, product="", quantity=""):

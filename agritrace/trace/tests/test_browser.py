@@ -3,57 +3,29 @@ the packing house records a packing and a shipment through the forms, then opens
 trace of the shipped lot from the event list and sees the planting area, the packing house and
 the harvest date. Screenshots land in test-artifacts/screenshots/trace-*.png."""
 
-import os
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from agritrace.tests import browser
 from agritrace.trace import services
 from agritrace.trace.models import Event
 
 from .ui_fixtures import AREA_CODE, HOUSE_CODE, make_farm
 
-CHROMIUM = os.environ.get("AGRITRACE_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = browser.BROWSER_TEST
 
 
 @pytest.fixture
-def phone():
-    pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(
-            locale="en-US",
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def phone(chromium):
+    context, page = browser.new_page(chromium, device_scale_factor=2, **browser.PHONE)
+    yield page
+    context.close()
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"trace-{name}.png"), full_page=True)
+    browser.shot(page, f"trace-{name}")
 
 
 def login(page, base: str, username: str) -> None:

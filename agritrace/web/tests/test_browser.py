@@ -3,55 +3,28 @@ to an issued code: the cooperative files it, the province's plant-protection off
 inspects and issues. Screenshots of each main page land in test-artifacts/screenshots/."""
 
 import json
-import os
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST
 from agritrace.registry.models import PlantingArea
+from agritrace.tests import browser as browser_kit
 from conftest import square
 
-CHROMIUM = os.environ.get("AGRITRACE_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM} (scripts/test.sh installs Debian's chromium)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = browser_kit.BROWSER_TEST
 
 
 @pytest.fixture
-def browser_page():
-    pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself between page steps are plain synchronous ones.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_page(chromium):
+    context, page = browser_kit.new_page(chromium, **browser_kit.DESKTOP)
+    yield page
+    context.close()
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    browser_kit.shot(page, name)
 
 
 def login(page, base: str, username: str) -> None:
