@@ -134,6 +134,16 @@ EMAIL_USE_TLS = env_bool("AGRITRACE_EMAIL_USE_TLS", False)
 AGRITRACE_TILE_URL = os.environ.get("AGRITRACE_TILE_URL", "")
 AGRITRACE_TILE_ATTRIBUTION = os.environ.get("AGRITRACE_TILE_ATTRIBUTION", "")
 
+# The cache holds the stamps' lot summaries and rate-limit counters: per process, which suits
+# one `agritrace serve` process; with several, set a shared backend in a settings module
+# (README). Django's default of 300 entries would evict lot summaries on a busy day.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("AGRITRACE_CACHE_MAX_ENTRIES", "20000"))},
+    }
+}
+
 # Traceability stamps: the public address their QR codes point to (short: it sets the QR's
 # size), and the keyring file of their signing keys (`agritrace stamps rotate-key`).
 AGRITRACE_STAMP_DOMAIN = os.environ.get("AGRITRACE_STAMP_DOMAIN", SITE_URL)
