@@ -37,7 +37,7 @@ from agritrace.trace.identifiers import canonical_epc
 from agritrace.trace.models import Event, EventEPC, Lot, Role
 
 from . import digital_link as dl
-from . import signing
+from . import labels, signing
 from .models import Scan, Stamp, StampBatch
 
 MAX_PER_REQUEST = 100_000
@@ -860,13 +860,13 @@ def public_code(code: str) -> dict | None:
 # ------------------------------------------------------------------ label sheets
 
 
-def label_data(labels, batch: StampBatch, market: str = "") -> list:
+def label_data(batch: StampBatch, market: str = "") -> list:
     """The label renderer's LabelData for the active stamps of a batch."""
     summary = lot_summary(batch.lot_id)
     area = summary["areas"][0] if summary["areas"] else {}
     house = summary["packing_house"] or {}
     crop = " / ".join(x for x in (summary["crop_vi"], summary["crop_en"]) if x)
-    wording = getattr(labels, "MARKET_WORDING", {}).get(f"{market}-{summary['crop_code']}")
+    wording = labels.MARKET_WORDING.get(f"{market}-{summary['crop_code']}")
     lines = tuple(wording.lines) if wording is not None else ()
     key = LotKey(batch.primary, batch.key, batch.lot_code)
     return [
@@ -886,11 +886,14 @@ def label_data(labels, batch: StampBatch, market: str = "") -> list:
     ]
 
 
-def render_labels(labels, batch: StampBatch, layout: str = "a4", market: str = "") -> bytes:
+def render_labels(batch: StampBatch, layout: str = "a4", market: str = "") -> bytes:
     """A PDF of label sheets for a batch (`layout`: "a4" or "roll")."""
     if layout not in ("a4", "roll"):
         raise ValidationError({"layout": [_("A4 sheets or a roll.")]})
-    data = label_data(labels, batch, market)
+    data = label_data(batch, market)
     if not data:
         raise ValidationError({"batch": [_("No active stamps to print.")]})
-    return labels.render_sheet(data, layout, title=f"AgriTrace {batch.lot_code}")
+    try:
+        return labels.render_sheet(data, layout, title=f"AgriTrace {batch.lot_code}")
+    except ValueError as exc:  # what does not fit on a label, a character no font has
+        raise ValidationError({"batch": [str(exc)]}) from exc

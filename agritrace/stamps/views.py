@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
@@ -277,14 +276,6 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.of(request.user)
 
 
-def _labels_module():
-    try:
-        from . import labels  # the label renderer, when present
-    except ImportError:
-        return None
-    return labels
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def batch_list(request: HttpRequest) -> HttpResponse:
@@ -334,7 +325,6 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": counts,
             "qr": services.qr_svg(rows[0]["uri"]) if rows else "",
             "may_act": can(actor, "request_stamps"),
-            "has_labels": _labels_module() is not None,
         },
     )
 
@@ -372,17 +362,14 @@ def batch_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def batch_labels(request: HttpRequest, pk: int) -> HttpResponse:
-    """Label sheets as PDF, when the label renderer (stamps/labels.py) is installed."""
+    """Label sheets as PDF (A4 sheets or a roll)."""
     actor = _actor(request)
     batch = services.get_batch(actor, pk)
     if not can(actor, "request_stamps"):
         raise PermissionDenied
-    labels = _labels_module()
-    if labels is None:
-        return HttpResponse(_("Label sheets are not available yet."), status=501)
     try:
         pdf = services.render_labels(
-            labels, batch, request.GET.get("layout", "a4"), request.GET.get("market", "")[:8]
+            batch, request.GET.get("layout", "a4"), request.GET.get("market", "")[:8]
         )
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=422, content_type="text/plain")

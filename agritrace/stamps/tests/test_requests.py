@@ -336,7 +336,6 @@ def test_command_line(world, chain, tmp_path):
 
 
 def test_label_sheets_as_pdf(world, chain, tmp_path):
-    pytest.importorskip("fpdf")
     batch = services.request_stamps(world.actor("packing"), GTIN_LOT_URN, 4)
     client = logged_in(world, "packing")
     response = client.get(f"/stamps/batches/{batch.pk}/labels.pdf?layout=a4")
