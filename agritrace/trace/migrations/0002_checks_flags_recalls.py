@@ -7,26 +7,9 @@ from django.db import migrations, models
 
 
 def load_pack_out_factors(apps, schema_editor):
-    """Every crop of the catalogue gets the data file's factor (1.0 unless set there), with
-    its source: no official figure is known, the authority sets its own."""
-    import json
-    from decimal import Decimal
-    from pathlib import Path
+    from agritrace.trace.catalogue import load_pack_out_factors as load
 
-    import agritrace.trace
-
-    path = Path(agritrace.trace.__file__).resolve().parent / "data" / "pack_out_factors.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    Crop = apps.get_model("registry", "Crop")
-    PackOutFactor = apps.get_model("trace", "PackOutFactor")
-    for crop in Crop.objects.all():
-        PackOutFactor.objects.get_or_create(
-            crop=crop,
-            defaults={
-                "factor": Decimal(str(data["factors"].get(crop.code, data["default"]))),
-                "source": data["source"],
-            },
-        )
+    load(apps)
 
 
 class Migration(migrations.Migration):

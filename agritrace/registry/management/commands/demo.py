@@ -1,5 +1,3 @@
-from importlib import import_module
-
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -65,12 +63,11 @@ def reset_sqlite(stdout) -> None:
             )
             % {"db": connection.vendor}
         )
-    from django.apps import apps as django_apps
-
     from agritrace.diary.catalogue import load_inputs
     from agritrace.places.loader import load_units
     from agritrace.registry.catalogue import load_catalogue
     from agritrace.supervision.catalogue import load_supervision_catalogue
+    from agritrace.trace.catalogue import load_pack_out_factors
 
     stdout.write(
         _("Deleting every record in %(db)s ...") % {"db": settings.DATABASES["default"]["NAME"]}
@@ -81,5 +78,4 @@ def reset_sqlite(stdout) -> None:
     load_catalogue()
     load_inputs()
     load_supervision_catalogue()
-    trace_data = import_module("agritrace.trace.migrations.0002_checks_flags_recalls")
-    trace_data.load_pack_out_factors(django_apps, None)
+    load_pack_out_factors()
