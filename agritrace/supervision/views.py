@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from agritrace.accounts.access import Actor, can, get_visible, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.registry.models import PackingHouse, PlantingArea, Plot
+from agritrace.trace.recall import recall_panel
 from agritrace.web.forms import add_service_errors, service_errors
 
 from . import services
@@ -501,6 +502,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sample": sample,
             "results": sample.results.all(),
             "cases": visible(actor, sample.cases.select_related("market")),
+            "recall": recall_panel(actor, sample=sample),
             "result_form": result_form if may_enter else None,
             "take_form": TakeSampleForm(initial={"sampled_on": timezone.localdate()})
             if can(actor, "inspect") and sample.status == SampleStatus.PLANNED
@@ -589,7 +591,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "supervision/case_detail.html",
-        {"case": case, "form": form, "flags": case.flags.select_related("market")},
+        {
+            "case": case,
+            "form": form,
+            "flags": case.flags.select_related("market"),
+            "recall": recall_panel(actor, sample=case.sample),
+        },
     )
 
 
@@ -665,5 +672,6 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_plan": can(actor, "plan_monitoring") and notice.status != "replied",
             "may_decide": can(actor, "decide") and not notice.decision,
             "may_reply": can(actor, "handle_notices") and notice.status != "replied",
+            "recall": recall_panel(actor, notice=notice),
         },
     )

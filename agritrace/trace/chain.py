@@ -418,7 +418,7 @@ def build(
     if enrich and len(events) > MAX_STEPS:
         events = events[:MAX_STEPS]
         truncated = True
-    places = _Places()
+    places = Places()
     steps = []
     for event in events:
         items = [Item(uri, role, q, uom) for _lid, uri, role, q, uom in rows[event.pk]]
@@ -490,7 +490,7 @@ def _documents(document: dict) -> list[tuple[str, str]]:
     return out
 
 
-class _Places:
+class Places:
     """Names for location and party URIs (areas, packing houses, organisations)."""
 
     def __init__(self):

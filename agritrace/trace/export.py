@@ -156,7 +156,7 @@ class _Context:
 
     def __init__(self):
         self.holders = _Holders()
-        self.places = chain._Places()
+        self.places = chain.Places()
         self.origin: dict[int, Event | None] = {}
         self.harvests: dict[int, list[Event]] = {}
         self.parents: dict[int, set[int]] = defaultdict(set)

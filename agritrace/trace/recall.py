@@ -31,13 +31,15 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from agritrace.accounts.access import Actor, get_visible, require, visible
+from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.notifications.services import notify
 
+from . import builders
 from .identifiers import canonical_epc
 from .models import Event, EventEPC, Lot, Recall, RecallLot
 
@@ -328,6 +330,58 @@ def start_recall(
 
 def recalls(actor: Actor) -> QuerySet:
     return visible(actor, Recall.objects.all())
+
+
+def shipment_rows(recall: Recall) -> list[dict]:
+    """The recall's shipments for people: local time, destinations by name."""
+    from .chain import Places
+
+    places = Places()
+    rows = []
+    for item in recall.shipments:
+        moment = parse_datetime(item.get("eventTime") or "")
+        rows.append(
+            {
+                "time": timezone.localtime(moment) if moment else None,
+                "step": item.get("bizStep", ""),
+                "shipment": item.get("parentID", ""),
+                "destinations": " · ".join(
+                    dict.fromkeys(places.name(d)[0] for d in item.get("destinations") or [] if d)
+                ),
+                "documents": [
+                    builders.document_number(d) for d in item.get("bizTransactions") or [] if d
+                ],
+            }
+        )
+    return rows
+
+
+def started_message(recall: Recall) -> str:
+    """The one-line summary told to whoever started the recall (web and CLI)."""
+    return _("Recall %(ref)s: %(n)d lots, %(s)d shipments, %(o)d organisations told.") % {
+        "ref": recall.reference,
+        "n": recall.lots.count(),
+        "s": len(recall.shipments),
+        "o": recall.notified.count(),
+    }
+
+
+def recall_panel(actor: Actor, *, sample=None, notice=None) -> dict:
+    """What a failed sample's or a notice's page shows about recalls: the recalls already
+    started from it that the actor may see, and whether the actor may start one (a sample
+    only once it has a result above a limit)."""
+    if sample is not None:
+        started = recalls(actor).filter(sample=sample)
+        eligible = _failed(sample)
+    else:
+        started = recalls(actor).filter(notice=notice)
+        eligible = True
+    return {
+        "sample": sample,
+        "notice": notice,
+        "recalls": list(started.order_by("-created_at")),
+        "may_start": eligible and can(actor, "recall"),
+    }
 
 
 def recall_json(recall: Recall, with_lots: bool = True) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_record, views_trace
+from . import views, views_recall, views_record, views_trace
 
 urlpatterns = [
     path("", views.home, name="trace-home"),
@@ -14,4 +14,7 @@ urlpatterns = [
     path("export/", views_trace.range_kde, name="trace-export"),
     path("import/", views_trace.import_page, name="trace-import"),
     path("import/template.xlsx", views_trace.import_template, name="trace-import-template"),
+    path("recalls/", views_recall.recall_list, name="trace-recalls"),
+    path("recalls/start/", views_recall.recall_start, name="trace-recall-start"),
+    path("recalls/<int:pk>/", views_recall.recall_detail, name="trace-recall"),
 ]

@@ -1,7 +1,9 @@
 """Debian's Chromium (Playwright) on a phone-sized screen: the cooperative records a harvest,
 the packing house records a packing and a shipment through the forms, then opens the backward
 trace of the shipped lot from the event list and sees the planting area, the packing house and
-the harvest date. Screenshots land in test-artifacts/screenshots/trace-*.png."""
+the harvest date; a residue sample of the area then fails and the plant-protection office
+starts a recall from the sample's page. Screenshots land in
+test-artifacts/screenshots/trace-*.png."""
 
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ from agritrace.tests import browser
 from agritrace.trace import services
 from agritrace.trace.models import Event
 
+from .test_recall import failed_sample
 from .ui_fixtures import AREA_CODE, HOUSE_CODE, make_farm
 
 pytestmark = browser.BROWSER_TEST
@@ -116,3 +119,21 @@ def test_harvest_packing_shipment_then_backward_trace(live_server, world, phone)
     shot(page, "7-backward-trace")
     page.set_viewport_size({"width": 1280, "height": 900})
     shot(page, "8-backward-trace-desktop")
+
+    # A residue sample of the area fails; the plant-protection office recalls from its page.
+    sample = failed_sample(world, farm, sampled_on=harvest_day)
+    login(page, base, "ppo_user")
+    page.goto(f"{base}/supervision/samples/{sample.pk}/")
+    page.fill("#recall-reason", "Chlorpyrifos above China's limit")
+    shot(page, "9-sample-start-recall")
+    page.get_by_role("button", name="Start a recall").click()
+    page.wait_for_url("**/trace/recalls/*/")
+    recalled = page.locator("#lots").inner_text()
+    assert services.lot_uri(AREA_CODE, "H1") in recalled
+    assert services.lot_uri(HOUSE_CODE, "P1") in recalled
+    assert world.orgs["packing"].name in page.locator("#notified").inner_text()
+    shipments = page.locator("#shipments tbody tr")
+    assert shipments.count() == 1
+    assert "Hữu Nghị border gate" in shipments.inner_text()
+    assert "BL-2025-001" in shipments.inner_text()
+    shot(page, "10-recall")

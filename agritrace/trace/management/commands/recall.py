@@ -58,15 +58,7 @@ class Command(BaseCommand):
             sample_id = found
         done = recall.start_recall(who, sample_id=sample_id, notice_id=notice, reason=reason)
         data = recall.recall_json(done)
-        self.stdout.write(
-            _("Recall %(ref)s: %(n)d lots, %(s)d shipments, %(o)d organisations told.")
-            % {
-                "ref": done.reference,
-                "n": data["lotCount"],
-                "s": len(data["shipments"]),
-                "o": len(data["notified"]),
-            }
-        )
+        self.stdout.write(recall.started_message(done))
         for uri in data["lots"]:
             self.stdout.write(f"  {uri}")
 

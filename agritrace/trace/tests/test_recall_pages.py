@@ -1,0 +1,180 @@
+"""Recall pages: an office starts a recall from a failed sample's, a residue case's or a
+notice's page and lands on the recall (lots, shipments, organisations told); the recall list
+and page are scoped; every other role is refused and nothing is created."""
+
+from datetime import date
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from agritrace.audit.models import AuditEntry
+from agritrace.notifications.models import Notification
+from agritrace.registry.models import Market
+from agritrace.supervision.models import Notice
+from agritrace.trace.models import Recall, RecallLot
+
+from .conftest import session_client
+from .test_checks import LOT_A, LOT_B, PACKED, SSCC
+from .test_recall import PALLET, captured, failed_sample  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("agritrace.trace.tests.urls")]
+
+START = "/trace/recalls/start/"
+
+
+def _notice(world) -> Notice:
+    return Notice.objects.create(
+        market=Market.objects.get(code="CN"),
+        reference="GACC-2025-17",
+        received_on=date(2025, 6, 20),
+        shipment_reference=SSCC,
+        hazard="residue",
+        province=world.province,
+    )
+
+
+def test_the_office_starts_a_recall_from_the_failed_samples_page(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    client = session_client(world, "ppo")
+    page = client.get(reverse("supervision-sample", args=[sample.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'action="{START}"' in html and f'name="sample" value="{sample.pk}"' in html
+
+    response = client.post(
+        START, {"sample": sample.pk, "reason": "", "next": f"/supervision/samples/{sample.pk}/"}
+    )
+    made = Recall.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/trace/recalls/{made.pk}/"
+    assert made.sample == sample and made.reason.startswith("Residue sample")
+    assert set(made.lots.values_list("lot__uri", flat=True)) == {LOT_A, LOT_B, PACKED, PALLET}
+    assert AuditEntry.objects.filter(action="trace.recall").count() == 1
+
+    detail = client.get(response["Location"])
+    text = detail.content.decode()
+    assert made.reference in text and "4 lots recalled" in text
+    for uri in (LOT_A, LOT_B, PACKED, PALLET):
+        assert uri in text
+    assert SSCC in text  # the shipment's pallet
+    for key in ("packing", "exporter", "coop"):
+        assert world.orgs[key].name in text
+    assert [str(m) for m in get_messages(detail.wsgi_request)] == [
+        f"Recall {made.reference}: 4 lots, 1 shipments, {made.notified.count()} organisations told."
+    ]
+    # The sample's page now links the recall.
+    again = client.get(reverse("supervision-sample", args=[sample.pk])).content.decode()
+    assert f'href="/trace/recalls/{made.pk}/"' in again
+
+
+def test_the_residue_cases_page_offers_the_recall_of_its_sample(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    case = sample.cases.get()
+    html = session_client(world, "ppo").get(reverse("supervision-case", args=[case.pk]))
+    assert f'name="sample" value="{sample.pk}"' in html.content.decode()
+
+
+def test_the_province_starts_a_recall_from_a_notices_page(world, captured):  # noqa: F811
+    notice = _notice(world)
+    client = session_client(world, "province")
+    html = client.get(reverse("supervision-notice", args=[notice.pk])).content.decode()
+    assert f'name="notice" value="{notice.pk}"' in html
+    response = client.post(START, {"notice": notice.pk, "reason": "GACC notice of 20 June"})
+    made = Recall.objects.get()
+    assert response["Location"] == f"/trace/recalls/{made.pk}/"
+    assert made.notice == notice and made.reason == "GACC notice of 20 June"
+    assert RecallLot.objects.filter(recall=made).count() == 4
+    assert "GACC notice of 20 June" in client.get(response["Location"]).content.decode()
+
+
+def test_a_sample_with_no_result_above_a_limit_offers_no_recall(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    sample.cases.all().delete()
+    client = session_client(world, "ppo")
+    html = client.get(reverse("supervision-sample", args=[sample.pk])).content.decode()
+    assert START not in html
+    back = f"/supervision/samples/{sample.pk}/"
+    response = client.post(START, {"sample": sample.pk, "next": back}, follow=True)
+    assert response.redirect_chain == [(back, 302)]
+    assert "no result above a limit" in response.content.decode()
+    assert not Recall.objects.exists() and not Notification.objects.exists()
+
+
+def test_naming_neither_or_both_is_refused(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    client = session_client(world, "ppo")
+    for body in ({}, {"sample": sample.pk, "notice": _notice(world).pk}, {"sample": "x"}):
+        response = client.post(START, body, follow=True)
+        assert response.redirect_chain == [("/trace/recalls/", 302)], body
+        assert "Name either a failed sample or a notice." in response.content.decode()
+    assert not Recall.objects.exists()
+
+
+def test_next_must_stay_on_this_site(world, captured):  # noqa: F811
+    client = session_client(world, "ppo")
+    response = client.post(START, {"next": "//evil.example/x"})
+    assert response["Location"] == "/trace/recalls/"
+
+
+@pytest.mark.parametrize("key", ["packing", "exporter", "coop", "household", "lab", "commune"])
+def test_other_roles_are_refused_and_see_no_form(world, captured, key):  # noqa: F811
+    sample = failed_sample(world, captured)
+    notice = _notice(world)
+    client = session_client(world, key)
+    for url in (
+        reverse("supervision-sample", args=[sample.pk]),
+        reverse("supervision-notice", args=[notice.pk]),
+    ):
+        page = client.get(url)
+        assert START not in page.content.decode(), (key, url)
+    assert client.post(START, {"sample": sample.pk}).status_code == 403
+    assert client.post(START, {"notice": notice.pk}).status_code == 403
+    assert not Recall.objects.exists() and not Notification.objects.exists()
+
+
+def test_a_viewer_of_the_office_is_refused(world, captured):  # noqa: F811
+    from conftest import make_user
+
+    viewer = make_user("ppo_viewer", world.orgs["ppo"], role="viewer")
+    sample = failed_sample(world, captured)
+    client = Client()
+    client.force_login(viewer)
+    page = client.get(reverse("supervision-sample", args=[sample.pk])).content.decode()
+    assert START not in page
+    assert client.post(START, {"sample": sample.pk}).status_code == 403
+    assert not Recall.objects.exists()
+
+
+def test_another_provinces_office_cannot_reach_the_sample(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    assert session_client(world, "other_ppo").post(START, {"sample": sample.pk}).status_code == 404
+    assert not Recall.objects.exists()
+
+
+def test_anonymous_is_sent_to_log_in(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    for response in (Client().post(START, {"sample": sample.pk}), Client().get("/trace/recalls/")):
+        assert response.status_code == 302 and "/login" in response["Location"]
+    assert not Recall.objects.exists()
+
+
+def test_start_takes_only_post(world, captured):  # noqa: F811
+    assert session_client(world, "ppo").get(START).status_code == 405
+
+
+def test_the_list_and_page_are_scoped(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    session_client(world, "ppo").post(START, {"sample": sample.pk})
+    made = Recall.objects.get()
+    page = f"/trace/recalls/{made.pk}/"
+    for key in ("ppo", "province", "packing", "exporter", "coop"):  # the office and those told
+        client = session_client(world, key)
+        listing = client.get("/trace/recalls/").content.decode()
+        assert made.reference in listing, key
+        assert client.get(page).status_code == 200, key
+    for key in ("other_ppo", "other_coop", "coop_b"):
+        client = session_client(world, key)
+        listing = client.get("/trace/recalls/").content.decode()
+        assert made.reference not in listing and "No recalls to show." in listing, key
+        assert client.get(page).status_code == 404, key
