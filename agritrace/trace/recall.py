@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -310,7 +311,7 @@ def start_recall(
             "your buyers; see the recall for the list."
         )
         % {"n": len(lots), "s": len(shipments), "origin": origin},
-        f"/api/trace/recalls/{recall.pk}",
+        reverse("trace-recall", args=[recall.pk]),
     )
     record(
         actor.user,

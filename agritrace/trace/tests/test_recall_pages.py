@@ -63,6 +63,10 @@ def test_the_office_starts_a_recall_from_the_failed_samples_page(world, captured
     assert [str(m) for m in get_messages(detail.wsgi_request)] == [
         f"Recall {made.reference}: 4 lots, 1 shipments, {made.notified.count()} organisations told."
     ]
+    # Those told are sent to the recall's page, and may open it.
+    told = Notification.objects.get(organisation=world.orgs["packing"])
+    assert told.url == f"/trace/recalls/{made.pk}/"
+    assert session_client(world, "packing").get(told.url).status_code == 200
     # The sample's page now links the recall.
     again = client.get(reverse("supervision-sample", args=[sample.pk])).content.decode()
     assert f'href="/trace/recalls/{made.pk}/"' in again
