@@ -6,7 +6,7 @@ caller's scope is 404."""
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -26,13 +26,6 @@ def _tracer(request: HttpRequest):
 
 def _json(data: dict) -> JsonResponse:
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-
-
-def _download(rows, fmt: str, name: str) -> HttpResponse:
-    content, content_type = export.export(rows, fmt)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
 
 
 def _format(value: str) -> str:
@@ -60,7 +53,7 @@ def add_routes(router: Router) -> None:
     )
     def lot_kde(request: HttpRequest, uri: str, format: str = "xlsx"):
         fmt = _format(format)
-        return _download(export.lot_rows(_tracer(request), uri), fmt, "fsma204-kde-lot")
+        return export.download(export.lot_rows(_tracer(request), uri), fmt, "fsma204-kde-lot")
 
     @router.get(
         "/areas/{int:area_id}/trace",
@@ -82,4 +75,4 @@ def add_routes(router: Router) -> None:
         if end < start:
             raise ValidationError({"end": [_("The end is before the start.")]})
         events = export.range_events(_tracer(request), start, end)
-        return _download(export.rows_for(events), fmt, f"fsma204-kde-{start}-{end}")
+        return export.download(export.rows_for(events), fmt, f"fsma204-kde-{start}-{end}")

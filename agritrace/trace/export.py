@@ -133,10 +133,10 @@ class _Holders:
         from agritrace.registry.models import PackingHouse, PlantingArea
 
         wanted = [i for i in set(area_ids) if i is not None and i not in self.areas]
-        for part in chain._chunks(wanted):
+        for part in chain._chunks(wanted, BATCH):
             self.areas.update(PlantingArea.objects.select_related("commune", "crop").in_bulk(part))
         wanted = [i for i in set(house_ids) if i is not None and i not in self.houses]
-        for part in chain._chunks(wanted):
+        for part in chain._chunks(wanted, BATCH):
             self.houses.update(PackingHouse.objects.select_related("commune").in_bulk(part))
 
 
@@ -163,6 +163,11 @@ class _Context:
         self.parents_read: set[int] = set()
         self.labels: dict[tuple, str] = {}
         self.crops: dict[str, str] = {}
+        self.events: dict[int, Ev] = {}
+        self.origin_events: dict[int, Ev] = {}
+        self.lots: dict[int, list] = {}
+        self.zone = timezone.get_current_timezone()
+        self.texts: dict[str, str] = {}
 
     def load(self, lot_ids: set[int]) -> None:
         missing = [i for i in lot_ids if i not in self.origin or i not in self.harvests]
@@ -171,31 +176,63 @@ class _Context:
             self._harvests(missing)
 
     def _origins(self, missing: list[int]) -> None:
+        """Each lot's origin: the earliest commissioning or transformation (packing) event
+        that creates it. The links come from the (lot, role) index, the candidates' steps
+        and times from the event rows (narrow), and only the origins not yet in hand (this
+        batch's events, earlier origins) are read whole."""
         for i in missing:
             self.origin[i] = None
+        candidates: dict[int, list[int]] = defaultdict(list)
+        for part in chain._chunks(missing, BATCH):
+            for lot_id, event_id in EventEPC.objects.filter(
+                lot_id__in=part, role__in=_CREATING
+            ).values_list("lot_id", "event_id"):
+                candidates[lot_id].append(event_id)
+        meta: dict[int, tuple] = {}
+        unknown = set()
+        for event_ids in candidates.values():
+            for pk in event_ids:
+                event = self.events.get(pk)
+                if event is not None:
+                    meta[pk] = (event.biz_step, event.event_type, event.event_time)
+                else:
+                    unknown.add(pk)
+        for part in chain._chunks(unknown, BATCH):
+            for pk, *rest in Event.objects.filter(
+                pk__in=part, biz_step__in=["commissioning", "packing"]
+            ).values_list("pk", "biz_step", "event_type", "event_time"):
+                meta[pk] = tuple(rest)
         origin_event: dict[int, int] = {}
-        for part in chain._chunks(missing):
-            for lot_id, event_id, biz_step, event_type in (
-                EventEPC.objects.filter(lot_id__in=part, role__in=_CREATING)
-                .filter(event__biz_step__in=["commissioning", "packing"])
-                .values_list("lot_id", "event_id", "event__biz_step", "event__event_type")
-                .order_by("event__event_time", "event_id")
-            ):
-                if biz_step == "packing" and event_type != "TransformationEvent":
-                    continue
-                origin_event.setdefault(lot_id, event_id)
-        events = {}
-        for part in chain._chunks(set(origin_event.values())):
-            found = read_events(Event.objects.filter(pk__in=part), self.holders)
-            events.update((e.pk, e) for e in found)
-        for lot_id, event_id in origin_event.items():
-            self.origin[lot_id] = events.get(event_id)
+        for lot_id, event_ids in candidates.items():
+            eligible = [
+                (meta[pk][2], pk)
+                for pk in event_ids
+                if pk in meta
+                and (
+                    meta[pk][0] == "commissioning"
+                    or (meta[pk][0] == "packing" and meta[pk][1] == "TransformationEvent")
+                )
+            ]
+            if eligible:
+                origin_event[lot_id] = min(eligible)[1]
+        wanted = {pk for pk in origin_event.values() if pk not in self.events}
+        for part in chain._chunks(wanted, BATCH):
+            for event in read_events(Event.objects.filter(pk__in=part), self.holders):
+                self.events[event.pk] = event
         codes = set()
-        for event in events.values():
+        for lot_id, event_id in origin_event.items():
+            event = self.events[event_id]
+            self.origin[lot_id] = event
+            self.origin_events[event_id] = event
             code = (event.document.get("ilmd") or {}).get(f"{builders.PREFIX}:crop")
             if code:
                 codes.add(code)
         self._crop_names(codes)
+
+    def hold(self, events: list["Ev"]) -> None:
+        """The batch about to be written: its events are known (no need to read them again
+        as origins); of earlier batches only the origins are kept."""
+        self.events = {**self.origin_events, **{e.pk: e for e in events}}
 
     def _harvests(self, lot_ids: list[int]) -> None:
         """For each lot, the harvest events behind it (walking back up to MAX_GENERATIONS):
@@ -205,7 +242,7 @@ class _Context:
         for _gen in range(MAX_GENERATIONS):
             if not frontier:
                 break
-            for part in chain._chunks(frontier):
+            for part in chain._chunks(frontier, BATCH):
                 for s, t in LotLink.objects.filter(target_id__in=part).values_list(
                     "source_id", "target_id"
                 ):
@@ -266,6 +303,31 @@ class _Context:
                 return ", ".join(p for p in parts if p)
         return ""
 
+    def text(self, key, default=None) -> str:
+        """A label in the current language, translated once per export."""
+        if key not in self.texts:
+            self.texts[key] = str(default if default is not None else _CTE_NAMES[key])
+        return self.texts[key]
+
+    def lot_columns(self, lot_id: int) -> list:
+        """What every row of a lot repeats: its code's source (and reference), product,
+        harvest locations and dates, packing location and date; computed once per lot."""
+        if lot_id not in self.lots:
+            origin = self.origin.get(lot_id)
+            harvests = self.harvests.get(lot_id, [])
+            packing = origin if origin is not None and origin.biz_step == "packing" else None
+            days = sorted({d for d in map(_harvest_day, harvests) if d is not None})
+            self.lots[lot_id] = [
+                self.holder_label(origin),
+                (origin.biz_location or origin.read_point) if origin is not None else "",
+                self.product(lot_id),
+                "; ".join(dict.fromkeys(self.holder_label(h) for h in harvests)),
+                "; ".join(d.isoformat() for d in days),
+                self.holder_label(packing),
+                _local(packing.event_time).date().isoformat() if packing is not None else "",
+            ]
+        return self.lots[lot_id]
+
     def holder_label(self, event: Event | None) -> str:
         if event is None:
             return ""
@@ -283,19 +345,29 @@ class _Context:
         return " · ".join(p for p in (holder.name, holder.code or "", address) if p)
 
 
+_CTE_NAMES = {
+    "harvesting": gettext_lazy("Harvesting"),
+    "creation": gettext_lazy("Creation"),
+    "initial_packing": gettext_lazy("Initial packing"),
+    "transformation": gettext_lazy("Transformation"),
+    "shipping": gettext_lazy("Shipping"),
+    "receiving": gettext_lazy("Receiving"),
+}
+
+
 def _cte(event: Event, ctx: _Context, inputs: list[int]) -> str:
     if event.biz_step == "commissioning":
-        return _("Harvesting") if event.area_id else _("Creation")
-    if event.biz_step == "packing":
+        key = "harvesting" if event.area_id else "creation"
+    elif event.biz_step == "packing":
         harvested = inputs and all(
             (o := ctx.origin.get(i)) is not None and o.biz_step == "commissioning" for i in inputs
         )
-        return _("Initial packing") if harvested else _("Transformation")
-    if event.biz_step == "shipping":
-        return _("Shipping")
-    if event.biz_step == "receiving":
-        return _("Receiving")
-    return event.biz_step
+        key = "initial_packing" if harvested else "transformation"
+    elif event.biz_step in ("shipping", "receiving"):
+        key = event.biz_step
+    else:
+        return event.biz_step
+    return ctx.text(key)
 
 
 def rows_for(events: Iterable[Event], only: set[str] | None = None) -> Iterator[list]:
@@ -312,9 +384,10 @@ def rows_for(events: Iterable[Event], only: set[str] | None = None) -> Iterator[
         yield from _batch_rows(batch, ctx, only)
 
 
-def _batch_rows(events: list[Event], ctx: _Context, only: set[str] | None) -> Iterator[list]:
+def _batch_rows(events: list[Ev], ctx: _Context, only: set[str] | None) -> Iterator[list]:
+    ctx.hold(events)
     items: dict[int, list] = defaultdict(list)
-    for part in chain._chunks([e.pk for e in events]):
+    for part in chain._chunks([e.pk for e in events], BATCH):
         for event_id, lot_id, uri, role, quantity, uom in EventEPC.objects.filter(
             event_id__in=part
         ).values_list("event_id", "lot_id", "lot__uri", "role", "quantity", "uom"):
@@ -330,9 +403,13 @@ def _batch_rows(events: list[Event], ctx: _Context, only: set[str] | None) -> It
             lots = outputs
         else:
             lots = [r for r in rows if r[2] not in (Role.PARENT,)]
+        if only is not None:
+            lots = [r for r in lots if r[1] in only]
+        if not lots:
+            continue
         document = event.document
         docs = chain._documents(document)
-        here = _local(event.event_time)
+        here = event.event_time.astimezone(ctx.zone)
         location = ctx.holder_label(event) or ctx.places.of_event(event)[0]
         ship_from = ship_to = ""
         if event.biz_step in ("shipping", "receiving"):
@@ -342,39 +419,35 @@ def _batch_rows(events: list[Event], ctx: _Context, only: set[str] | None) -> It
                 ship_from = ship_from or location
             else:
                 ship_to = ship_to or location
-        cte = _cte(event, ctx, [r[0] for r in inputs])
+        head = [_cte(event, ctx, [r[0] for r in inputs]), here.date(), here.strftime("%H:%M")]
         input_codes = "; ".join(builders.lot_code(r[1]) for r in inputs)
+        tail = [
+            input_codes if event.event_type == "TransformationEvent" else "",
+            "; ".join(ctx.text(("doc", t), _DOC_NAMES.get(t, t)) for t, _n in docs),
+            "; ".join(n for _t, n in docs),
+            event.event_id,
+        ]
         for lot_id, uri, _role, quantity, uom in lots:
-            if only is not None and uri not in only:
-                continue
-            origin = ctx.origin.get(lot_id)
-            harvests = ctx.harvests.get(lot_id, [])
-            packing = origin if origin is not None and origin.biz_step == "packing" else None
-            harvest_days = sorted(
-                {_harvest_day(h) for h in harvests if _harvest_day(h) is not None}
+            source, source_ref, product, harvest_at, harvest_days, packed_at, packed_on = (
+                ctx.lot_columns(lot_id)
             )
             yield [
-                cte,
-                here.date(),
-                here.strftime("%H:%M"),
+                *head,
                 builders.lot_code(uri),
                 uri,
-                ctx.holder_label(origin),
-                (origin.biz_location or origin.read_point) if origin is not None else "",
-                ctx.product(lot_id),
+                source,
+                source_ref,
+                product,
                 float(quantity) if quantity is not None else None,
                 uom,
                 location,
                 ship_from,
                 ship_to,
-                "; ".join(dict.fromkeys(ctx.holder_label(h) for h in harvests)),
-                "; ".join(d.isoformat() for d in harvest_days),
-                ctx.holder_label(packing),
-                _local(packing.event_time).date().isoformat() if packing is not None else "",
-                input_codes if event.event_type == "TransformationEvent" else "",
-                "; ".join(str(_DOC_NAMES.get(t, t)) for t, _n in docs),
-                "; ".join(n for _t, n in docs),
-                event.event_id,
+                harvest_at,
+                harvest_days,
+                packed_at,
+                packed_on,
+                *tail,
             ]
 
 
@@ -412,7 +485,9 @@ def lot_rows(actor: Actor, uri: str) -> Iterator[list]:
 
 
 def range_events(actor: Actor, start: date, end: date) -> Iterator[Ev]:
-    """The critical tracking events in the actor's scope from `start` to `end` (inclusive)."""
+    """The critical tracking events in the actor's scope from `start` to `end` (inclusive), in
+    time order. Their ids are read first (a narrow sort the event_time index serves), then the
+    events batch by batch, so the wide rows are never sorted and never read twice."""
     from datetime import time, timedelta
 
     zone = timezone.get_current_timezone()
@@ -421,21 +496,11 @@ def range_events(actor: Actor, start: date, end: date) -> Iterator[Ev]:
     qs = visible(actor, Event.objects.all()).filter(
         event_time__gte=low, event_time__lt=high, biz_step__in=CTE_STEPS
     )
-    last = None
+    ids = list(qs.order_by("event_time", "pk").values_list("pk", flat=True)[:MAX_ROWS])
     holders = _Holders()
-    while True:
-        page = qs.order_by("event_time", "pk")
-        if last is not None:
-            from django.db.models import Q
-
-            page = page.filter(Q(event_time__gt=last[0]) | Q(event_time=last[0], pk__gt=last[1]))
-        batch = read_events(page[:BATCH], holders)
-        if not batch:
-            return
-        yield from batch
-        last = (batch[-1].event_time, batch[-1].pk)
-        if len(batch) < BATCH:
-            return
+    for part in chain._chunks(ids, BATCH):
+        found = {e.pk: e for e in read_events(Event.objects.filter(pk__in=part), holders)}
+        yield from (found[pk] for pk in part if pk in found)
 
 
 # ------------------------------------------------------------------ writers
@@ -445,18 +510,35 @@ def headers() -> list[str]:
     return [str(label) for _key, label in COLUMNS]
 
 
-def write_csv(rows: Iterable[list], out: io.TextIOBase) -> int:
-    writer = csv.writer(out)
+def _csv_value(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def stream_csv(rows: Iterable[list], chunk: int = 1 << 16) -> Iterator[bytes]:
+    """The CSV (UTF-8 with a byte-order mark, which Excel needs) in pieces of about `chunk`
+    bytes, written as the rows are made: the download starts at once and memory stays flat."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+
+    def drain() -> bytes:
+        data = buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+    writer = csv.writer(buffer)
     writer.writerow(headers())
     n = 0
     for row in rows:
-        writer.writerow(
-            [v.isoformat() if isinstance(v, date) else ("" if v is None else v) for v in row]
-        )
+        writer.writerow([_csv_value(v) for v in row])
         n += 1
+        if buffer.tell() >= chunk:
+            yield drain()
         if n >= MAX_ROWS:
             break
-    return n
+    yield drain()
 
 
 def write_xlsx(rows: Iterable[list], out) -> int:
@@ -583,16 +665,56 @@ def _column(index: int) -> str:
     return get_column_letter(index + 1)
 
 
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 def export(rows: Iterable[list], fmt: str) -> tuple[bytes, str]:
-    """(content, content type) of the rows as XLSX or CSV."""
+    """(content, content type) of the rows as XLSX or CSV, in memory (tests, small lots)."""
     if fmt == "csv":
-        text = io.StringIO()
-        text.write("\ufeff")  # Excel reads UTF-8 with a byte-order mark
-        write_csv(rows, text)
-        return text.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+        return b"".join(stream_csv(rows)), CONTENT_TYPES["csv"]
     data = io.BytesIO()
     write_xlsx(rows, data)
-    return (
-        data.getvalue(),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return data.getvalue(), CONTENT_TYPES["xlsx"]
+
+
+def write(rows: Iterable[list], fmt: str, out) -> int:
+    """Write the rows as `fmt` to the binary file `out`; returns the bytes written."""
+    if fmt == "csv":
+        total = 0
+        for piece in stream_csv(rows):
+            out.write(piece)
+            total += len(piece)
+        return total
+    write_xlsx(rows, out)
+    return out.tell()
+
+
+def download(rows: Iterable[list], fmt: str, name: str):
+    """The HTTP response for the web page and the API. CSV streams as it is made, in the
+    language and time zone of the request; XLSX (a zip, written whole) goes through a
+    temporary file that spills to disk past 16 MB, not through memory."""
+    import tempfile
+
+    from django.http import FileResponse, StreamingHttpResponse
+    from django.utils import translation
+
+    filename = f"{name}.{fmt}"
+    if fmt == "csv":
+        language, zone = translation.get_language(), timezone.get_current_timezone()
+
+        def pieces() -> Iterator[bytes]:
+            with translation.override(language), timezone.override(zone):
+                yield from stream_csv(rows)
+
+        response = StreamingHttpResponse(pieces(), content_type=CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)
+    write_xlsx(rows, spool)
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES["xlsx"]
     )

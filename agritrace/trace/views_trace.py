@@ -103,14 +103,6 @@ def plot_trace(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ key data elements
 
 
-def kde_response(rows, fmt: str, name: str) -> HttpResponse:
-    content, content_type = export.export(rows, fmt)
-    response = HttpResponse(content, content_type=content_type)
-    ext = "csv" if fmt == "csv" else "xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
-    return response
-
-
 def _fmt(request: HttpRequest) -> str:
     fmt = request.GET.get("format", "xlsx")
     return fmt if fmt in ("xlsx", "csv") else "xlsx"
@@ -125,7 +117,7 @@ def lot_kde(request: HttpRequest) -> HttpResponse:
         raise Http404
     rows = export.lot_rows(actor, uri)
     stamp = timezone.localdate().isoformat()
-    return kde_response(rows, _fmt(request), f"fsma204-kde-lot-{stamp}")
+    return export.download(rows, _fmt(request), f"fsma204-kde-lot-{stamp}")
 
 
 @login_required
@@ -137,7 +129,7 @@ def range_kde(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         events = export.range_events(actor, data["start"], data["end"])
         name = f"fsma204-kde-{data['start']}-{data['end']}"
-        return kde_response(export.rows_for(events), data["format"], name)
+        return export.download(export.rows_for(events), data["format"], name)
     return render(request, "trace/export.html", {"form": form})
 
 

@@ -305,7 +305,7 @@ def test_kde_export_of_a_lot(world, traced):
     client = session_client(world, "packing")
     response = client.get("/trace/lot/kde/", {"uri": P1, "format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = _csv_rows(response.content)
+    rows = _csv_rows(response.getvalue())
     assert [r["Critical tracking event"] for r in rows] == [
         "Harvesting",
         "Initial packing",
@@ -330,12 +330,12 @@ def test_kde_export_of_a_lot(world, traced):
     from openpyxl import load_workbook
 
     xlsx = client.get("/trace/lot/kde/", {"uri": P1, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.getvalue())).active
     assert sheet.auto_filter.ref == f"A1:U{len(rows) + 1}"
     assert sheet["A1"].value == "Critical tracking event" and sheet.max_row == len(rows) + 1
     # The same through the API.
     api = bearer_client(world, "packing").get(f"/api/trace/lots/{P1}/kde", {"format": "csv"})
-    assert _csv_rows(api.content) == rows
+    assert _csv_rows(api.getvalue()) == rows
 
 
 def test_kde_export_of_a_time_range(world, traced):
@@ -343,11 +343,11 @@ def test_kde_export_of_a_time_range(world, traced):
     client = session_client(world, "province")
     assert client.get("/trace/export/").status_code == 200
     response = client.get("/trace/export/", {"start": start, "end": end, "format": "csv"})
-    assert len(_csv_rows(response.content)) == 4  # harvest, packing P1 and P2, shipping
+    assert len(_csv_rows(response.getvalue())) == 4  # harvest, packing P1 and P2, shipping
     api = bearer_client(world, "province").get(
         "/api/trace/kde", {"start": start, "end": end, "format": "csv"}
     )
-    assert api.status_code == 200 and len(_csv_rows(api.content)) == 4
+    assert api.status_code == 200 and len(_csv_rows(api.getvalue())) == 4
     wrong = bearer_client(world, "province").get(
         "/api/trace/kde", {"start": end, "end": start, "format": "pdf"}
     )
@@ -357,7 +357,42 @@ def test_kde_export_of_a_time_range(world, traced):
     # Another province sees none of it.
     other = session_client(world, "other_ppo")
     response = other.get("/trace/export/", {"start": start, "end": end, "format": "csv"})
-    assert _csv_rows(response.content) == []
+    assert _csv_rows(response.getvalue()) == []
+
+
+def test_a_csv_export_streams_in_the_language_of_its_request(world, traced):
+    from django.utils import translation
+
+    start, end = _at(5).date().isoformat(), _at(0).date().isoformat()
+    client = session_client(world, "province")
+    response = client.get(
+        "/trace/export/",
+        {"start": start, "end": end, "format": "csv"},
+        headers={"accept-language": "vi"},
+    )
+    assert response.streaming and response["Content-Disposition"].endswith('.csv"')
+    # The rows are made while the body is read, after the view returned: by then another
+    # request on this thread may have switched the language.
+    with translation.override("en"):
+        body = response.getvalue()
+    header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert header[0] == "Sự kiện truy xuất trọng yếu (CTE)" and rows[0][0] == "Thu hoạch"
+    xlsx = client.get("/trace/export/", {"start": start, "end": end, "format": "xlsx"})
+    assert xlsx["Content-Disposition"] == (f'attachment; filename="fsma204-kde-{start}-{end}.xlsx"')
+    assert xlsx.getvalue()[:2] == b"PK"  # a zip
+
+
+@pytest.mark.django_db(databases=[])
+def test_the_csv_comes_in_pieces_and_stops_at_the_row_cap(monkeypatch):
+    from datetime import date
+
+    rows = [[f"r{i}", date(2025, 1, 2), None, 1.5] for i in range(50)]
+    pieces = list(export.stream_csv(iter(rows), chunk=64))
+    assert len(pieces) > 10 and pieces[0].startswith("\ufeff".encode())
+    lines = b"".join(pieces).decode("utf-8-sig").splitlines()
+    assert len(lines) == 51 and lines[1] == "r0,2025-01-02,,1.5"
+    monkeypatch.setattr(export, "MAX_ROWS", 10)
+    assert len(b"".join(export.stream_csv(iter(rows))).splitlines()) == 11
 
 
 def test_kde_export_of_a_sizeable_graph_takes_seconds(world, farm):  # noqa: F811

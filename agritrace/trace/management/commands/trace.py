@@ -93,13 +93,14 @@ class Command(BaseCommand):
             rows = export.rows_for(events)
         else:
             raise CommandError(_("Give --lot, or --from and --to."))
-        content, _type = export.export(rows, options["format"])
         if options.get("output"):
-            Path(options["output"]).write_bytes(content)
+            with open(options["output"], "wb") as out:
+                size = export.write(rows, options["format"], out)
             self.stdout.write(
-                _("Wrote %(n)d bytes to %(f)s.") % {"n": len(content), "f": options["output"]}
+                _("Wrote %(n)d bytes to %(f)s.") % {"n": size, "f": options["output"]}
             )
         elif options["format"] == "csv":
-            sys.stdout.write(content.decode("utf-8-sig"))
+            for piece in export.stream_csv(rows):
+                sys.stdout.write(piece.decode("utf-8").lstrip("\ufeff"))
         else:
             raise CommandError(_("An XLSX file needs --output."))
