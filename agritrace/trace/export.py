@@ -299,7 +299,7 @@ class _Context:
                 name = str(event.area.crop)
             if name:
                 packed = origin is not None and origin.biz_step == "packing"
-                parts = [name, variety or "", _("packed") if packed else _("fresh, harvested")]
+                parts = [name, variety or "", self.text("packed" if packed else "fresh")]
                 return ", ".join(p for p in parts if p)
         return ""
 
@@ -345,6 +345,7 @@ class _Context:
         return " · ".join(p for p in (holder.name, holder.code or "", address) if p)
 
 
+#: The export's fixed words (event names, product states), translated once per export.
 _CTE_NAMES = {
     "harvesting": gettext_lazy("Harvesting"),
     "creation": gettext_lazy("Creation"),
@@ -352,6 +353,8 @@ _CTE_NAMES = {
     "transformation": gettext_lazy("Transformation"),
     "shipping": gettext_lazy("Shipping"),
     "receiving": gettext_lazy("Receiving"),
+    "packed": gettext_lazy("packed"),
+    "fresh": gettext_lazy("fresh, harvested"),
 }
 
 
