@@ -62,6 +62,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -150,6 +151,7 @@ class LotState:
     set_origin_area: bool = False
     set_crop: bool = False
     set_net_weight: bool = False
+    inserted: bool = False  # by this document's capture
 
     @property
     def made_at(self) -> datetime | None:
@@ -203,6 +205,64 @@ _LOT_FIELDS = (
 )
 
 
+_INSERT_COLUMNS = (
+    "uri",
+    "first_seen",
+    "origin_time",
+    "produced_kg",
+    "drawn_kg",
+    "origin_area_id",
+    "crop_id",
+    "net_weight_kg",
+)
+
+
+def _insert_lots(states: list[LotState]) -> list[tuple[str, int]]:
+    """INSERT the lots, leaving any that another transaction inserted first; (uri, id) of
+    those inserted. One statement, ON CONFLICT DO NOTHING RETURNING (PostgreSQL; SQLite
+    3.35+); Django's bulk_create cannot say which rows it inserted when it ignores
+    conflicts. Elsewhere (an older SQLite, which runs one writer anyway) bulk_create."""
+    if not states:
+        return []
+    values = [
+        (
+            s.uri,
+            s.first_seen,
+            s.origin_time,
+            s.produced if s.produced else None,
+            s.drawn,
+            s.origin_area_id,
+            s.crop_id,
+            s.net_weight,
+        )
+        for s in states
+    ]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        Lot.objects.bulk_create(
+            [Lot(**dict(zip(_INSERT_COLUMNS, row, strict=True))) for row in values],
+            ignore_conflicts=True,
+        )
+        return []
+    fields = [Lot._meta.get_field(name) for name in _INSERT_COLUMNS]
+    params = [
+        field.get_db_prep_save(value, connection)
+        for row in values
+        for field, value in zip(fields, row, strict=True)
+    ]
+    ops = connection.ops
+    table = ops.quote_name(Lot._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(values))} "
+        f"ON CONFLICT ({ops.quote_name('uri')}) DO NOTHING RETURNING "
+        f"{ops.quote_name('uri')}, {ops.quote_name('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 class LotBook:
     """The lots a document names, read once, changed in memory, written back once."""
 
@@ -238,67 +298,57 @@ class LotBook:
 
     def save(self) -> dict[str, int]:
         """Create the new lots with what this document says of them, apply the changes to
-        the existing ones (as increments, safe beside a concurrent capture); {uri: id}."""
-        ids = {uri: s.pk for uri, s in self.lots.items() if s.pk is not None}
+        the existing ones (as increments: safe beside a concurrent capture); {uri: id}.
+
+        A lot a concurrent capture inserted first (this document could not see it, being
+        uncommitted) makes our insert yield; it is then updated like an existing lot, so
+        its kilograms are added, not lost."""
         new = [s for s in self.lots.values() if s.pk is None]
-        if new:
-            Lot.objects.bulk_create(
-                [
-                    Lot(
-                        uri=s.uri,
-                        first_seen=s.first_seen,
-                        origin_time=s.origin_time,
-                        produced_kg=s.produced if s.produced else None,
-                        drawn_kg=s.drawn,
-                        origin_area_id=s.origin_area_id,
-                        crop_id=s.crop_id,
-                        net_weight_kg=s.net_weight,
-                    )
-                    for s in new
-                ],
-                batch_size=self.CHUNK,
-                ignore_conflicts=True,
-            )
-            uris = [s.uri for s in new]
-            created: dict[str, int] = {}
-            for start in range(0, len(uris), self.CHUNK):
-                created.update(
-                    Lot.objects.filter(uri__in=uris[start : start + self.CHUNK]).values_list(
-                        "uri", "id"
-                    )
-                )
-            ids.update(created)
-            # A lot made at the same moment by a concurrent capture (the insert above then
-            # does nothing) keeps that capture's values: rare, and only the counters differ.
+        for start in range(0, len(new), self.CHUNK):
+            part = new[start : start + self.CHUNK]
+            for uri, pk in _insert_lots(part):
+                state = self.lots[uri]
+                state.pk, state.inserted = pk, True
+            if any(s.pk is None for s in part):
+                found = Lot.objects.filter(uri__in=[s.uri for s in part if s.pk is None])
+                for uri, pk in found.values_list("uri", "id"):
+                    self.lots[uri].pk = pk
         for state in self.lots.values():
-            if state.pk is None or not state.changed:
+            if state.inserted or not state.changed:
                 continue
-            updates: dict[str, object] = {}
-            if state.first_seen and (
-                not state.old_first_seen or state.first_seen < state.old_first_seen
-            ):
-                updates["first_seen"] = Least(
-                    Coalesce("first_seen", state.first_seen), state.first_seen
-                )
-            if state.origin_time and (
-                not state.old_origin_time or state.origin_time < state.old_origin_time
-            ):
-                updates["origin_time"] = Least(
-                    Coalesce("origin_time", state.origin_time), state.origin_time
-                )
-            if state.produced:
-                updates["produced_kg"] = Coalesce("produced_kg", Decimal(0)) + state.produced
-            if state.drawn:
-                updates["drawn_kg"] = F("drawn_kg") + state.drawn
-            if state.set_origin_area:
-                updates["origin_area_id"] = Coalesce("origin_area_id", state.origin_area_id)
-            if state.set_crop:
-                updates["crop_id"] = Coalesce("crop_id", state.crop_id)
-            if state.set_net_weight:
-                updates["net_weight_kg"] = state.net_weight
+            updates = self._updates(state)
             if updates:
                 Lot.objects.filter(pk=state.pk).update(**updates)
-        return ids
+        return {uri: s.pk for uri, s in self.lots.items()}
+
+    @staticmethod
+    def _updates(state: LotState) -> dict[str, object]:
+        """The column expressions for what `state` changes: kilograms added, times the
+        earliest, area and crop the first known."""
+        updates: dict[str, object] = {}
+        if state.produced:
+            updates["produced_kg"] = Coalesce("produced_kg", Decimal(0)) + state.produced
+        if state.drawn:
+            updates["drawn_kg"] = F("drawn_kg") + state.drawn
+        if state.first_seen and (
+            not state.old_first_seen or state.first_seen < state.old_first_seen
+        ):
+            updates["first_seen"] = Least(
+                Coalesce("first_seen", state.first_seen), state.first_seen
+            )
+        if state.origin_time and (
+            not state.old_origin_time or state.origin_time < state.old_origin_time
+        ):
+            updates["origin_time"] = Least(
+                Coalesce("origin_time", state.origin_time), state.origin_time
+            )
+        if state.set_origin_area:
+            updates["origin_area_id"] = Coalesce("origin_area_id", state.origin_area_id)
+        if state.set_crop:
+            updates["crop_id"] = Coalesce("crop_id", state.crop_id)
+        if state.set_net_weight:
+            updates["net_weight_kg"] = state.net_weight
+        return updates
 
 
 # ------------------------------------------------------------------ the document
@@ -481,10 +531,17 @@ def _fmt(kg: Decimal) -> str:
 class DocumentChecks:
     """The checks of one document's new events (see the module docstring)."""
 
-    def __init__(self, document: Mapping, items: list[Item], book: LotBook):
+    def __init__(
+        self,
+        document: Mapping,
+        items: list[Item],
+        book: LotBook,
+        retracted: list[Mapping] = (),
+    ):
         self.document = document
         self.items = items
         self.book = book
+        self.retracted = list(retracted)
         self.outcome = Outcome()
         self.elements: dict[int, list[Element]] = {}
         self._crops: Crops | None = None
@@ -612,6 +669,8 @@ class DocumentChecks:
                 continue  # an event declared erroneous makes and draws nothing
             self._harvest(item, master)
             self._book(item)
+        for event in self.retracted:
+            self._retract(event)
         # 2. The checks that need the whole document's lots.
         unlinked = []
         for item in ordered:
@@ -652,6 +711,23 @@ class DocumentChecks:
                 state = self.book[element.uri]
                 if element.role in (Role.OUTPUT, Role.OUTPUT_QUANTITY) and state.crop_id is None:
                     state.crop_id, state.set_crop = crop, True
+
+    def _retract(self, event: Mapping) -> None:
+        """An event stored earlier and now declared erroneous: the kilograms it made and drew
+        are taken off its lots (when it was seen and made stays: it was recorded)."""
+        item = Item(index=-1, event=event, record=None, own=False)
+        kind = event.get("type")
+        for element in elements(event, "$"):
+            if element.uri not in self.book.lots:
+                continue
+            self._convert(item, element)
+            if element.kg is None:
+                continue
+            state = self.book[element.uri]
+            if _creates(event, element):
+                state.produced -= element.kg
+            if kind == "TransformationEvent" and element.role == Role.INPUT_QUANTITY:
+                state.drawn -= element.kg
 
     def _harvest(self, item: Item, master: Mapping) -> None:
         if not _is_harvest(item):
@@ -904,8 +980,12 @@ class DocumentChecks:
                         )
 
 
-def check(document: Mapping, items: list[Item], book: LotBook) -> Outcome:
-    return DocumentChecks(document, items, book).run()
+def check(
+    document: Mapping, items: list[Item], book: LotBook, retracted: list[Mapping] = ()
+) -> Outcome:
+    """The checks of a document's new events; `retracted`: the documents of events stored
+    earlier that this document declares erroneous (their kilograms are taken back)."""
+    return DocumentChecks(document, items, book, retracted).run()
 
 
 def save_flags(outcome: Outcome, lot_ids: Mapping[str, int]) -> int:

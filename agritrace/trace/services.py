@@ -243,6 +243,20 @@ def _links(event: Mapping, rows: list) -> list[tuple[str, str, str]]:
 _PLACES = ("readPoint", "bizLocation")
 
 
+def _newly_erroneous(declarations: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """(pk, stored event) of the earlier events a document declares erroneous that were not
+    already: their kilograms are to be taken back once, not at every repeated declaration."""
+    pks = sorted({pk for pk, _declaration in declarations})
+    found: list[tuple[int, dict]] = []
+    for start in range(0, len(pks), _CHUNK):
+        found.extend(
+            Event.objects.filter(
+                pk__in=pks[start : start + _CHUNK], error_declaration__isnull=True
+            ).values_list("pk", "document")
+        )
+    return found
+
+
 def _store(actor: Actor, document: Mapping) -> CaptureJob:
     now = timezone.now()
     events = document["epcisBody"]["eventList"]
@@ -378,8 +392,14 @@ def _store(actor: Actor, document: Mapping) -> CaptureJob:
 
     # The domain checks (checks.py): a refusal raises before anything of the document is
     # written; flags are written with the events.
-    book = checks.LotBook(uri for rows in new_rows for uri, *_rest in rows)
-    outcome = checks.check(document, items, book)
+    retracted = _newly_erroneous(declarations)
+    book = checks.LotBook(
+        [
+            *(uri for rows in new_rows for uri, *_rest in rows),
+            *(uri for _pk, stored in retracted for uri, *_rest in _epc_rows(stored)),
+        ]
+    )
+    outcome = checks.check(document, items, book, [stored for _pk, stored in retracted])
     if outcome.errors:
         raise CaptureRejected(outcome.errors)
     Event.objects.bulk_create(new_events, batch_size=_CHUNK)

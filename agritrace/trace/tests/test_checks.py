@@ -2,10 +2,12 @@
 naming the event's JSON path and the rule with nothing stored, flags recorded on the event."""
 
 import json
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
 from agritrace.registry.models import (
     CodeAuthorisation,
@@ -337,6 +339,89 @@ def test_drawing_grossly_more_than_a_lot_held_is_refused(world, reg):
     errors = rejected(world, again)
     assert "[lot_overdrawn]" in " ".join(errors["$.epcisBody.eventList[0].inputQuantityList[0]"])
     assert Lot.objects.get(uri=LOT_A).drawn_kg == 500
+
+
+def test_an_event_declared_erroneous_gives_back_its_kilograms_once(world, reg):
+    capture(world, harvest(LOT_A, AREA))
+    wrong = packing([LOT_A], PACKED, HOUSE, kg=400)  # draws 500 kg, makes 400
+    wrong["eventID"] = "urn:uuid:6f1c2d3e-0000-4000-8000-00000000000a"
+    capture(world, wrong)
+    assert Lot.objects.get(uri=LOT_A).drawn_kg == 500
+    declared = dict(
+        wrong,
+        errorDeclaration={
+            "declarationTime": "2025-06-02T12:00:00+07:00",
+            "reason": "did_not_occur",
+        },
+    )
+    capture(world, declared)
+    assert Event.objects.get(event_id=wrong["eventID"]).is_erroneous
+    assert Lot.objects.get(uri=LOT_A).drawn_kg == 0
+    assert Lot.objects.get(uri=PACKED).produced_kg == 0
+    capture(world, declared)  # declared again: nothing more is given back
+    assert Lot.objects.get(uri=LOT_A).drawn_kg == 0
+    # The harvest can now be packed in full without being overdrawn.
+    capture(world, packing([LOT_A], services.lot_uri(HOUSE_CODE, "P-2"), HOUSE, kg=400))
+    assert Lot.objects.get(uri=LOT_A).drawn_kg == 500 and flags("lot_overdrawn") == []
+
+
+def test_declaring_a_harvest_erroneous_takes_back_what_it_made(world, reg):
+    first = harvest(LOT_A, AREA)
+    first["eventID"] = "urn:uuid:6f1c2d3e-0000-4000-8000-00000000000b"
+    capture(world, first, key="coop")
+    assert Lot.objects.get(uri=LOT_A).produced_kg == 500
+    capture(
+        world,
+        dict(first, errorDeclaration={"declarationTime": "2025-06-02T12:00:00+07:00"}),
+        key="coop",
+    )
+    assert Lot.objects.get(uri=LOT_A).produced_kg == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two writers at once on one new row: PostgreSQL's row locks (SQLite runs one writer)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_captures_making_the_same_new_lot_at_once_both_count(world, reg):
+    """The second capture sees no lot (the first has not committed), so it inserts one too:
+    its insert waits for the first's, then yields to it, and its kilograms are added."""
+    inserted, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                capture(world, harvest(LOT_A, AREA), key="coop")
+                inserted.set()
+                release.wait(20)
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+            inserted.set()
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            capture(world, harvest(LOT_A, AREA, kg=300, when="2025-06-01T08:00:00+07:00"))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert inserted.wait(20)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(1.5)
+    waited = two.is_alive()  # blocked on the first capture's uncommitted lot
+    release.set()
+    one.join(20)
+    two.join(20)
+    assert errors == [] and waited
+    assert Lot.objects.get(uri=LOT_A).produced_kg == 800
+    assert Event.objects.count() == 2
 
 
 # ------------------------------------------------------------------ time
