@@ -35,6 +35,7 @@ from agritrace.notifications.services import notify
 from agritrace.trace import services as trace_services
 from agritrace.trace.identifiers import canonical_epc
 from agritrace.trace.models import Event, EventEPC, Lot, Role
+from agritrace.trace.recall import lot_status
 
 from . import digital_link as dl
 from . import labels, signing
@@ -315,20 +316,11 @@ def _round_out(value: float, down: bool) -> float:
 
 
 def _recall(lot_uri: str, lot_ids: set[int]) -> dict | None:
-    """Recall state of the lot or any lot it was made from. Uses trace.recall.lot_status when
-    that exists; otherwise (and as well) an event declaring the disposition `recalled`."""
-    try:
-        from agritrace.trace.recall import lot_status  # the recall service, when present
-    except ImportError:
-        lot_status = None
-    if lot_status is not None:
-        try:
-            state = lot_status(lot_uri)
-        except Exception:  # noqa: BLE001 - a recall service fault must not break the lookup
-            state = None
-        found = _recall_from_state(state)
-        if found is not None:
-            return found
+    """The lot's recall (trace.recall.lot_status: an open recall, or one closed as completed),
+    else an event of the lot or a lot it was made from declaring the disposition `recalled`."""
+    active = [r for r in lot_status(lot_uri)["recalls"] if r["lotsRecalled"]]
+    if active:
+        return {"reason": active[-1]["reason"][:300], "reference": active[-1]["reference"][:60]}
     recalled = (
         Event.objects.filter(
             disposition="recalled",
@@ -340,21 +332,6 @@ def _recall(lot_uri: str, lot_ids: set[int]) -> dict | None:
     if recalled is not None:
         return {"reason": "", "at": recalled.event_time.date().isoformat()}
     return None
-
-
-def _recall_from_state(state) -> dict | None:
-    """Read trace.recall.lot_status's answer ({"recalled": bool, "recalls": [{reason,
-    status, …}]}); tolerant of a plain status string or an object with the same fields."""
-    if isinstance(state, str):
-        return {"reason": ""} if "recall" in state.lower() else None
-    get = state.get if isinstance(state, dict) else (lambda k, d=None: getattr(state, k, d))
-    if state is None or not (get("recalled") or "recall" in str(get("status", "")).lower()):
-        return None
-    recalls = [r for r in (get("recalls") or []) if isinstance(r, dict)]
-    open_ones = [r for r in recalls if r.get("status") in (None, "open")] or recalls
-    reason = (open_ones[-1].get("reason") if open_ones else get("reason", "")) or ""
-    reference = (open_ones[-1].get("reference") if open_ones else "") or ""
-    return {"reason": str(reason)[:300], "reference": str(reference)[:60]}
 
 
 def _place(unit) -> dict:
@@ -548,6 +525,11 @@ def lot_summary(lot_id: int) -> dict:
 
 def forget_lot_summary(lot_id: int) -> None:
     cache.delete(f"stamps:lot:{lot_id}")
+
+
+def forget_recalled_lots(sender, lot_ids=(), **kwargs) -> None:
+    """trace.signals.recall_changed: the summaries of a recall's lots are out of date."""
+    cache.delete_many([f"stamps:lot:{pk}" for pk in lot_ids])
 
 
 # ------------------------------------------------------------------ public lookup

@@ -114,6 +114,11 @@ class RecallIn(Schema):
     reason: str = ""
 
 
+class RecallCloseIn(Schema):
+    outcome: str  # completed | lifted
+    note: str = ""
+
+
 class PackOutFactorIn(Schema):
     factor: str | float
     source: str = ""
@@ -155,6 +160,17 @@ def add_domain_routes(router: Router) -> Router:
     @router.get("/recalls/{recall_id}", summary="One recall with its lots", response=dict)
     def one_recall(request: HttpRequest, recall_id: int):
         found = get_object_or_404(recalls.recalls(actor(request)), pk=recall_id)
+        return recalls.recall_json(found)
+
+    @router.post(
+        "/recalls/{recall_id}/close",
+        summary="Close a recall: completed (lots stay recalled) or lifted (released)",
+        response=dict,
+    )
+    def close_recall(request: HttpRequest, recall_id: int, payload: RecallCloseIn):
+        found = recalls.close_recall(
+            actor(request), recall_id, outcome=payload.outcome, note=payload.note
+        )
         return recalls.recall_json(found)
 
     @router.get("/lot-status", summary="Is a lot recalled? (?uri=…)", response=dict)

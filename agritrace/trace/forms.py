@@ -523,3 +523,23 @@ class ExportForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end is before the start."))
         return data
+
+
+class CloseRecallForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("How did the recall end?"),
+        choices=[],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("How it was resolved"),
+        help_text=_("What was withdrawn, destroyed or released, and on what evidence."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import Recall
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = Recall.Outcome.choices

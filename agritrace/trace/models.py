@@ -286,6 +286,12 @@ class Recall(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Outcome(models.TextChoices):
+        """How a closed recall ended: what a stamp of a recalled lot says afterwards."""
+
+        COMPLETED = "completed", _("Completed: the lots were withdrawn (they stay recalled)")
+        LIFTED = "lifted", _("Lifted: the lots are released (no longer recalled)")
+
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     reason = models.TextField(_("reason"))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -309,9 +315,20 @@ class Recall(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     notified = models.ManyToManyField(Organisation, blank=True, related_name="recalls")
     shipments = models.JSONField(_("shipments reached"), default=list, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closing_note = models.TextField(_("how it was resolved"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def lots_recalled(self) -> bool:
+        """Do this recall's lots show as recalled (stamps, lot status)?"""
+        return self.status == self.Status.OPEN or self.outcome == self.Outcome.COMPLETED
 
     def __str__(self) -> str:
         return self.reference

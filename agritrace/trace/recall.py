@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -43,6 +43,7 @@ from agritrace.notifications.services import notify
 from . import builders
 from .identifiers import canonical_epc
 from .models import Event, EventEPC, Lot, Recall, RecallLot
+from .signals import recall_changed
 
 RECALL_DAYS_BEFORE_SAMPLE = getattr(settings, "AGRITRACE_RECALL_DAYS_BEFORE_SAMPLE", 30)
 RECALL_DAYS_BEFORE_NOTICE = getattr(settings, "AGRITRACE_RECALL_DAYS_BEFORE_NOTICE", 120)
@@ -313,6 +314,7 @@ def start_recall(
         % {"n": len(lots), "s": len(shipments), "origin": origin},
         reverse("trace-recall", args=[recall.pk]),
     )
+    _changed(recall, lots)
     record(
         actor.user,
         "trace.recall",
@@ -325,6 +327,74 @@ def start_recall(
             "notified": sorted(told),
         },
         recall.reason,
+    )
+    return recall
+
+
+def _changed(recall: Recall, lot_ids: Iterable[int]) -> None:
+    """Tell the other apps (stamps) once the transaction has committed."""
+    ids = set(lot_ids)
+    transaction.on_commit(lambda: recall_changed.send(sender=Recall, recall=recall, lot_ids=ids))
+
+
+def may_close(actor: Actor, recall: Recall) -> bool:
+    """Only an office of the recall's province (or the ministry) closes it."""
+    return (
+        recall.status == Recall.Status.OPEN
+        and can(actor, "recall")
+        and (actor.province_id is None or actor.province_id == recall.province_id)
+    )
+
+
+@transaction.atomic
+def close_recall(actor: Actor, recall_id: int, *, outcome: str, note: str) -> Recall:
+    """Close a recall: `completed` (the lots were withdrawn, and stay recalled) or `lifted`
+    (the lots are released: stamps stop saying recalled). Told to the same organisations."""
+    require(actor, "recall")
+    recall = get_visible(actor, Recall.objects.select_for_update(), pk=recall_id)
+    if not may_close(actor, recall):
+        if recall.status != Recall.Status.OPEN:
+            raise ValidationError({"outcome": [_("This recall is already closed.")]})
+        raise PermissionDenied(_("Only an office of the recall's province may close it."))
+    errors = {}
+    if outcome not in Recall.Outcome.values:
+        errors["outcome"] = [
+            _("Choose how the recall ended: %(choices)s.")
+            % {"choices": ", ".join(Recall.Outcome.values)}
+        ]
+    note = str(note or "").strip()
+    if not note:
+        errors["note"] = [
+            _("Say how the recall was resolved: what was withdrawn, destroyed or released.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(recall, exclude=("notified", "areas", "shipments", "start_lots"))
+    recall.status = Recall.Status.CLOSED
+    recall.outcome = outcome
+    recall.closing_note = note[:2000]
+    recall.closed_at = timezone.now()
+    recall.closed_by = actor.user
+    recall.save(update_fields=["status", "outcome", "closing_note", "closed_at", "closed_by"])
+    told = [o for o in recall.notified.all() if o.pk != actor.organisation.pk]
+    notify(
+        told,
+        _("Recall %(ref)s closed: %(outcome)s")
+        % {
+            "ref": recall.reference,
+            "outcome": recall.get_outcome_display(),
+        },
+        note,
+        reverse("trace-recall", args=[recall.pk]),
+    )
+    _changed(recall, recall.lots.values_list("lot_id", flat=True))
+    record(
+        actor.user,
+        "trace.recall.close",
+        recall,
+        before,
+        snapshot(recall, exclude=("notified", "areas", "shipments", "start_lots")),
+        note,
     )
     return recall
 
@@ -391,6 +461,9 @@ def recall_json(recall: Recall, with_lots: bool = True) -> dict:
         "reference": recall.reference,
         "reason": recall.reason,
         "status": recall.status,
+        "outcome": recall.outcome or None,
+        "closedAt": recall.closed_at.isoformat() if recall.closed_at else None,
+        "closingNote": recall.closing_note,
         "sample": recall.sample.code if recall.sample_id else None,
         "notice": recall.notice_id,
         "province": recall.province_id,
@@ -419,6 +492,8 @@ def lot_status(lot_uri: str) -> dict:
             "reference": r.recall.reference,
             "reason": r.recall.reason,
             "status": r.recall.status,
+            "outcome": r.recall.outcome,
+            "lotsRecalled": r.recall.lots_recalled,
             "createdAt": r.recall.created_at.isoformat(),
         }
         for r in RecallLot.objects.filter(lot=lot)
@@ -428,6 +503,6 @@ def lot_status(lot_uri: str) -> dict:
     return {
         "lot": uri,
         "known": True,
-        "recalled": any(r["status"] == Recall.Status.OPEN for r in found),
+        "recalled": any(r["lotsRecalled"] for r in found),
         "recalls": found,
     }

@@ -3,7 +3,7 @@ scripts needed), the scan log and the suspected-copy rule with its alert, the JS
 importers, the public code lookup, rate limiting and caching headers, and bad input of every
 kind (a clear page or 4xx JSON, never a 500)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -108,22 +108,25 @@ def test_a_recalled_harvest_lot_recalls_what_was_packed_from_it(world, chain, st
     assert status_of(open_page(stamps[1])) == "recalled"
 
 
-def test_the_recall_service_is_used_when_there(world, chain, stamps, monkeypatch):
-    import sys
-    import types
+def test_a_recall_shows_on_the_stamp_at_once_and_a_lifted_one_clears(
+    world, chain, stamps, django_capture_on_commit_callbacks
+):
+    from agritrace.trace import recall as recalls
+    from agritrace.trace.tests.test_recall import failed_sample
 
-    module = types.ModuleType("agritrace.trace.recall")
-    module.lot_status = lambda uri: {
-        "lot": uri,
-        "known": True,
-        "recalled": True,
-        "recalls": [{"reference": "R-1", "reason": "Cadmium above the limit", "status": "open"}],
-    }
-    monkeypatch.setitem(sys.modules, "agritrace.trace.recall", module)
-    services.forget_lot_summary(Stamp.objects.first().batch.lot_id)
-    response = open_page(stamps[0])
-    assert status_of(response) == "recalled"
-    assert "Cadmium above the limit" in response.content.decode()
+    assert status_of(open_page(stamps[0])) == "genuine"  # the lot's summary is now cached
+    sample = failed_sample(world, chain, sampled_on=date(2025, 6, 5))
+    with django_capture_on_commit_callbacks(execute=True):  # as at a real commit
+        made = recalls.start_recall(world.actor("ppo"), sample_id=sample.pk, reason="Cadmium")
+    response = open_page(stamps[0])  # no waiting for the cached summary to expire
+    assert status_of(response) == "recalled" and "Cadmium" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        recalls.close_recall(world.actor("ppo"), made.pk, outcome="lifted", note="Lab error")
+    assert status_of(open_page(stamps[0])) == "genuine"  # released
+    with django_capture_on_commit_callbacks(execute=True):
+        again = recalls.start_recall(world.actor("ppo"), sample_id=sample.pk)
+        recalls.close_recall(world.actor("ppo"), again.pk, outcome="completed", note="Destroyed")
+    assert status_of(open_page(stamps[0])) == "recalled"  # withdrawn lots stay recalled
 
 
 def test_revoked_and_suspended_codes(world, chain, stamps):

@@ -137,3 +137,12 @@ def test_harvest_packing_shipment_then_backward_trace(live_server, world, phone)
     assert "Hữu Nghị border gate" in shipments.inner_text()
     assert "BL-2025-001" in shipments.inner_text()
     shot(page, "10-recall")
+
+    # Once the lots are destroyed, the office closes the recall; they stay recalled.
+    page.get_by_label("Completed: the lots were withdrawn (they stay recalled)").check()
+    page.fill("#id_note", "Destroyed at the packing house on the inspector's order")
+    page.get_by_role("button", name="Close the recall").click()
+    page.wait_for_url("**/trace/recalls/*/")
+    assert "Destroyed at the packing house" in page.content()
+    assert page.locator("#close").count() == 0
+    shot(page, "11-recall-closed")

@@ -214,3 +214,98 @@ def test_the_command_line_recalls_and_tells_the_status(world, captured):
     out = io.StringIO()
     call_command("recall", "list", "--as", "province_user", stdout=out)
     assert "RC-" in out.getvalue()
+
+
+# ------------------------------------------------------------------ closing a recall
+
+
+def _close(world, key: str, recall_id: int, body: dict):
+    import json
+
+    return bearer_client(world, key).post(
+        f"/api/trace/recalls/{recall_id}/close", json.dumps(body), content_type="application/json"
+    )
+
+
+@pytest.fixture
+def started(world, captured):
+    return recall.start_recall(world.actor("ppo"), sample_id=failed_sample(world, captured).pk)
+
+
+def test_a_recall_closed_as_completed_keeps_its_lots_recalled(world, started):
+    Notification.objects.all().delete()
+    response = _close(world, "ppo", started.pk, {"outcome": "completed", "note": "Destroyed"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "closed" and body["outcome"] == "completed"
+    assert body["closingNote"] == "Destroyed" and body["closedAt"]
+    assert recall.lot_status(PACKED)["recalled"] is True
+    told = set(Notification.objects.values_list("organisation__name", flat=True))
+    assert world.orgs["packing"].name in told and world.orgs["ppo"].name not in told
+    assert Notification.objects.filter(title__contains="closed").count() == len(told)
+    entry = AuditEntry.objects.get(action="trace.recall.close")
+    assert entry.before["status"] == "open" and entry.after["status"] == "closed"
+
+
+def test_a_lifted_recall_releases_its_lots(world, started):
+    response = _close(world, "province", started.pk, {"outcome": "lifted", "note": "Lab error"})
+    assert response.status_code == 200
+    status = recall.lot_status(PACKED)
+    assert status["recalled"] is False and status["recalls"][0]["outcome"] == "lifted"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"outcome": "completed", "note": "  "}, "note"),
+        ({"outcome": "forgotten", "note": "x"}, "outcome"),
+    ],
+)
+def test_closing_needs_an_outcome_and_a_note(world, started, body, field):
+    response = _close(world, "ppo", started.pk, body)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]
+    started.refresh_from_db()
+    assert (
+        started.status == "open"
+        and not AuditEntry.objects.filter(action="trace.recall.close").exists()
+    )
+
+
+def test_a_closed_recall_cannot_be_closed_again(world, started):
+    assert _close(world, "ppo", started.pk, {"outcome": "lifted", "note": "x"}).status_code == 200
+    again = _close(world, "ppo", started.pk, {"outcome": "completed", "note": "y"})
+    assert again.status_code == 422 and "already closed" in again.content.decode()
+    started.refresh_from_db()
+    assert started.outcome == "lifted"
+
+
+@pytest.mark.parametrize("key, status", [("packing", 403), ("exporter", 403), ("other_ppo", 404)])
+def test_only_the_provinces_offices_close_a_recall(world, started, key, status):
+    response = _close(world, key, started.pk, {"outcome": "lifted", "note": "x"})
+    assert response.status_code == status
+    started.refresh_from_db()
+    assert started.status == "open"
+
+
+def test_the_command_line_closes_a_recall(world, started):
+    out = io.StringIO()
+    call_command(
+        "recall",
+        "close",
+        started.reference,
+        "--as",
+        "ppo_user",
+        "--outcome",
+        "completed",
+        "--note",
+        "Destroyed under supervision",
+        stdout=out,
+    )
+    assert f"Recall {started.reference} closed" in out.getvalue()
+    started.refresh_from_db()
+    assert started.outcome == "completed"
+    with pytest.raises(CommandError):
+        call_command(
+            "recall", "close", "RC-0000", "--as", "ppo_user", "--outcome", "lifted", "--note", "x"
+        )

@@ -182,3 +182,39 @@ def test_the_list_and_page_are_scoped(world, captured):  # noqa: F811
         listing = client.get("/trace/recalls/").content.decode()
         assert made.reference not in listing and "No recalls to show." in listing, key
         assert client.get(page).status_code == 404, key
+
+
+def test_the_office_closes_a_recall_on_its_page(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    client = session_client(world, "ppo")
+    client.post(START, {"sample": sample.pk})
+    made = Recall.objects.get()
+    page = f"/trace/recalls/{made.pk}/"
+    html = client.get(page).content.decode()
+    assert 'name="outcome"' in html and 'name="note"' in html
+    # No note: the error is beside the field and the recall stays open.
+    response = client.post(page, {"outcome": "completed", "note": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["note"]
+    assert 'class="field-error" id="id_note_error"' in response.content.decode()
+    made.refresh_from_db()
+    assert made.status == "open"
+    response = client.post(page, {"outcome": "lifted", "note": "The laboratory mixed up samples"})
+    assert response.status_code == 302 and response["Location"] == page
+    made.refresh_from_db()
+    assert made.status == "closed" and made.outcome == "lifted"
+    closed = client.get(page).content.decode()
+    assert "The laboratory mixed up samples" in closed and 'name="outcome"' not in closed
+
+
+@pytest.mark.parametrize("key", ["packing", "exporter", "coop"])
+def test_those_told_see_the_recall_but_may_not_close_it(world, captured, key):  # noqa: F811
+    sample = failed_sample(world, captured)
+    session_client(world, "ppo").post(START, {"sample": sample.pk})
+    made = Recall.objects.get()
+    client = session_client(world, key)
+    page = f"/trace/recalls/{made.pk}/"
+    assert 'name="outcome"' not in client.get(page).content.decode()
+    assert client.post(page, {"outcome": "lifted", "note": "x"}).status_code == 403
+    made.refresh_from_db()
+    assert made.status == "open"

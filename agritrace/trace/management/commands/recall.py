@@ -15,16 +15,24 @@ from agritrace.trace import recall
 
 
 class Command(BaseCommand):
-    help = "Recalls: start (--sample CODE or --notice ID) --as USER, list --as USER, status URI."
+    help = (
+        "Recalls: start (--sample CODE or --notice ID) --as USER, close REFERENCE --as USER "
+        "--outcome completed|lifted --note TEXT, list --as USER, status URI."
+    )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="start|list|status")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="start|close|list|status")
         start = sub.add_parser("start", help="Recall every lot reached from a sample or notice")
         start.add_argument("--as", dest="username", required=True, help="acting user")
         which = start.add_mutually_exclusive_group(required=True)
         which.add_argument("--sample", help="code of the failed residue sample")
         which.add_argument("--notice", type=int, help="id of the importing country's notice")
         start.add_argument("--reason", default="")
+        close = sub.add_parser("close", help="Close a recall: completed or lifted")
+        close.add_argument("reference", help="the recall's reference, e.g. RC-2026-0001")
+        close.add_argument("--as", dest="username", required=True, help="acting user")
+        close.add_argument("--outcome", required=True, choices=["completed", "lifted"])
+        close.add_argument("--note", required=True, help="how the recall was resolved")
         listing = sub.add_parser("list", help="Recalls in the user's scope")
         listing.add_argument("--as", dest="username", required=True)
         status = sub.add_parser("status", help="Is this lot recalled?")
@@ -61,6 +69,18 @@ class Command(BaseCommand):
         self.stdout.write(recall.started_message(done))
         for uri in data["lots"]:
             self.stdout.write(f"  {uri}")
+
+    def do_close(self, username, reference, outcome, note, **options) -> None:
+        from agritrace.trace.models import Recall
+
+        found = Recall.objects.filter(reference=reference).values_list("pk", flat=True).first()
+        if found is None:
+            raise CommandError(_("No recall “%(r)s”.") % {"r": reference})
+        done = recall.close_recall(self._actor(username), found, outcome=outcome, note=note)
+        self.stdout.write(
+            _("Recall %(ref)s closed: %(outcome)s")
+            % {"ref": done.reference, "outcome": done.get_outcome_display()}
+        )
 
     def do_list(self, username, **options) -> None:
         for item in recall.recalls(self._actor(username)):
