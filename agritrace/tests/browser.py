@@ -24,7 +24,7 @@ BROWSER_TEST = [
         not shutil.which(CHROMIUM),
         reason=f"no Chromium at {CHROMIUM} (scripts/test.sh installs Debian's chromium)",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -54,7 +54,7 @@ def test_it_steps_over_a_code_imported_earlier(world):
     connection.vendor != "postgresql",
     reason="concurrent row locks need PostgreSQL; SQLite serialises every writer anyway",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_issuance_gives_unique_gapless_codes(world):
     """Twelve officers issue at once: every code is different and the serials run 1..12."""
     areas = [make_area(world, lon=108.0 + i * 0.01, households=1)[0] for i in range(12)]

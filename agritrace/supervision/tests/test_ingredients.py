@@ -105,7 +105,7 @@ def test_ingredient_for_adds_a_missing_name_once(db):
     assert ingredient_for(ActiveIngredient, "nothing", {}, create=False) is None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_migration_maps_free_text_rows():
     """Back to the free-text tables, rows written as before, then forward again."""
     executor = MigrationExecutor(connection)

@@ -382,7 +382,7 @@ def test_declaring_a_harvest_erroneous_takes_back_what_it_made(world, reg):
     connection.vendor != "postgresql",
     reason="two writers at once on one new row: PostgreSQL's row locks (SQLite runs one writer)",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_captures_making_the_same_new_lot_at_once_both_count(world, reg):
     """The second capture sees no lot (the first has not committed), so it inserts one too:
     its insert waits for the first's, then yields to it, and its kilograms are added."""

@@ -113,7 +113,7 @@ def test_approval_buttons_are_the_allowed_moves(world):
 
 
 @pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_map_shows_areas_far_out_and_plots_close_in(live_server, world):
     pytest.importorskip("playwright.sync_api")
     from playwright.sync_api import sync_playwright

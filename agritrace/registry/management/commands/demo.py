@@ -63,19 +63,10 @@ def reset_sqlite(stdout) -> None:
             )
             % {"db": connection.vendor}
         )
-    from agritrace.diary.catalogue import load_inputs
-    from agritrace.places.loader import load_units
-    from agritrace.registry.catalogue import load_catalogue
-    from agritrace.supervision.catalogue import load_supervision_catalogue
-    from agritrace.trace.catalogue import load_pack_out_factors
+    from agritrace.reference import load_reference_data
 
     stdout.write(
         _("Deleting every record in %(db)s ...") % {"db": settings.DATABASES["default"]["NAME"]}
     )
     call_command("flush", interactive=False, verbosity=0)
-    # the reference data the data migrations loaded, in their order
-    load_units()
-    load_catalogue()
-    load_inputs()
-    load_supervision_catalogue()
-    load_pack_out_factors()
+    load_reference_data()
