@@ -115,8 +115,8 @@ def _flag_messages(request: HttpRequest, flags: list[DiaryFlag]) -> None:
         messages.warning(
             request,
             ngettext(
-                "Kept, with a warning: see below. The representative and the plant-protection "
-                "office have been told.",
+                "Kept, with %(n)d warning: see below. The representative and the "
+                "plant-protection office have been told.",
                 "Kept, with %(n)d warnings: see below. The representative and the "
                 "plant-protection office have been told.",
                 len(flags),

@@ -132,6 +132,7 @@ class ObservationForm(forms.Form):
     observed_on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(DATE))
     pest = forms.ModelChoiceField(label=gettext_lazy("Pest"), queryset=Pest.objects.all())
     incidence_pct = forms.CharField(
+        # xgettext:no-python-format
         label=gettext_lazy("Incidence (% of trees)"),
         required=False,
         widget=forms.TextInput(DECIMAL),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agritrace.accounts.models import Organisation
 from agritrace.places.models import AdminUnit
@@ -23,7 +24,7 @@ class CaptureJob(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("a capture job that did not finish", "Failed")
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING

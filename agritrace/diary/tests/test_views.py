@@ -91,6 +91,8 @@ def test_the_quick_form_records_and_shows_the_warning(farm, products):
     assert r.redirect_chain[-1][0] == f"/diary/entries/{entry.pk}/"
     page = r.content.decode()
     assert "Warnings" in page and "is banned" in page
+    n = DiaryFlag.objects.filter(entry=entry).count()
+    assert f"Kept, with {n} warning{'s' if n > 1 else ''}: see below" in page
     assert entry.quantity == Decimal("0.3")
 
 
