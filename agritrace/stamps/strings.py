@@ -2,8 +2,7 @@
 
 Vietnamese and English go through gettext (English source strings marked with gettext_noop,
 looked up when a page is drawn). The project has no Chinese catalogue, so Chinese lives here
-in `ZH`. `VI` holds Vietnamese for the strings the catalogue does not have yet: gettext wins
-as soon as the catalogue has an entry (these are for the translators to take over).
+in `ZH`.
 """
 
 from django.utils import translation
@@ -179,95 +178,6 @@ ZH = {
     "disp_non_conformant": "不合格",
 }
 
-VI = {
-    "title": "Tem truy xuất nguồn gốc",
-    "lookup_title": "Kiểm tra tem hoặc mã số",
-    "status_genuine": "Tem chính hãng",
-    "status_genuine_help": "Tem này do hệ thống truy xuất nguồn gốc của cơ quan quản lý cấp.",
-    "status_recalled": "Đã thu hồi",
-    "status_recalled_help": "Lô hàng này đã bị thu hồi. Không ăn và không bán.",
-    "status_revoked": "Mã số đã bị thu hồi",
-    "status_revoked_help": "Mã số vùng trồng hoặc cơ sở đóng gói của lô hàng này đã bị thu hồi.",
-    "status_suspended": "Mã số đang bị tạm dừng",
-    "status_suspended_help": (
-        "Mã số vùng trồng hoặc cơ sở đóng gói của lô hàng này đang bị tạm dừng."
-    ),
-    "status_voided": "Tem đã hủy",
-    "status_voided_help": "Tem này đã bị cơ sở đóng gói hủy (nhãn bị hỏng).",
-    "status_copy": "Nghi tem giả (sao chép)",
-    "status_copy_help": (
-        "Tem này được quét ở quá nhiều nơi hoặc ở những nơi quá xa nhau: có thể là tem sao chép."
-    ),
-    "status_forged": "Không phải tem thật",
-    "status_forged_help": "Chữ ký của mã không khớp: tem này không do hệ thống cấp.",
-    "status_unknown": "Tem không xác định",
-    "status_unknown_help": "Không có tem nào mang số sê-ri này.",
-    "status_malformed": "Mã không đọc được",
-    "status_malformed_help": (
-        "Đây không phải là mã tem đầy đủ. Hãy quét lại, hoặc nhập số sê-ri bên dưới."
-    ),
-    "product": "Sản phẩm",
-    "variety": "Giống",
-    "lot": "Lô hàng",
-    "serial": "Số sê-ri",
-    "planting_area": "Mã số vùng trồng",
-    "place": "Xã/phường, tỉnh",
-    "harvest_date": "Ngày thu hoạch",
-    "pack_date": "Ngày đóng gói",
-    "packing_house": "Cơ sở đóng gói",
-    "inspection": "Kiểm dịch thực vật",
-    "no_inspection": "Chưa có kết quả kiểm dịch",
-    "certificates": "Chứng nhận",
-    "no_certificates": "Chưa có",
-    "chain": "Từ vườn đến thùng hàng",
-    "first_scan": "Lần quét đầu tiên",
-    "first_scan_here": "Đây là lần quét đầu tiên của tem này.",
-    "near": "gần",
-    "place_unknown": "không chia sẻ vị trí",
-    "scans": "Số lần đã quét",
-    "share_place": "Chia sẻ vị trí gần đúng của tôi",
-    "share_place_help": (
-        "Giúp phát hiện tem sao chép. Chỉ lưu vị trí gần đúng (khoảng 10 km), không bao "
-        "giờ lưu địa chỉ của bạn."
-    ),
-    "place_thanks": "Cảm ơn: đã ghi nhận vị trí gần đúng của bạn.",
-    "map": "Bản đồ vùng trồng (gần đúng)",
-    "map_no_script": "Bản đồ cần JavaScript; vùng trồng nằm trong khoảng:",
-    "check_serial": "Kiểm tra số sê-ri",
-    "check_code": "Tra cứu mã số vùng trồng hoặc cơ sở đóng gói",
-    "check": "Kiểm tra",
-    "code": "Mã số",
-    "code_status": "Trạng thái",
-    "markets": "Thị trường",
-    "approved_markets": "Nước nhập khẩu đã chấp thuận",
-    "code_not_found": "Không có mã số công khai nào khớp.",
-    "too_many": "Quá nhiều yêu cầu",
-    "too_many_help": "Vui lòng đợi một phút rồi thử lại.",
-    "language": "Ngôn ngữ",
-    "service": "AgriTrace – tra cứu công khai",
-    "recall_reason": "Lý do",
-    "code_issued": "Đã cấp",
-    "code_suspended": "Tạm dừng",
-    "code_revoked": "Đã thu hồi",
-    "step_commissioning": "Thu hoạch",
-    "step_harvesting": "Thu hoạch",
-    "step_packing": "Đóng gói",
-    "step_inspecting": "Kiểm dịch",
-    "step_shipping": "Xuất hàng",
-    "step_receiving": "Nhận hàng",
-    "step_storing": "Lưu kho",
-    "step_transporting": "Vận chuyển",
-    "step_holding": "Tạm giữ",
-    "step_loading": "Xếp hàng",
-    "step_departing": "Khởi hành",
-    "step_arriving": "Đến nơi",
-    "step_sampling": "Lấy mẫu",
-    "step_other": "Công đoạn khác",
-    "disp_conformant": "đạt",
-    "disp_non_conformant": "không đạt",
-}
-
-#: Crop names in Chinese (the catalogue has Vietnamese and English).
 CROPS_ZH = {
     "durian": "榴莲",
     "coffee": "咖啡",
@@ -286,10 +196,4 @@ def texts(lang: str) -> dict[str, str]:
     if lang == "zh":
         return {k: ZH.get(k) or v for k, v in TEXT.items()}
     with translation.override(lang):
-        out = {}
-        for key, source in TEXT.items():
-            value = gettext(source)
-            if lang == "vi" and value == source and key in VI:
-                value = VI[key]  # not in the catalogue yet
-            out[key] = value
-        return out
+        return {key: gettext(source) for key, source in TEXT.items()}

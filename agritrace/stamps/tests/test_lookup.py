@@ -439,3 +439,15 @@ def test_the_lookup_is_one_stamp_query_with_a_cached_summary(stamps, django_asse
     with django_assert_max_num_queries(1):
         result = services.lookup_uri(stamps[1])
     assert result.status == "genuine"
+
+
+@pytest.mark.django_db(databases=[])
+@pytest.mark.parametrize("lang", ["vi", "zh"])
+def test_every_word_of_the_public_pages_is_translated(lang):
+    """Vietnamese from the gettext catalogue, Chinese from strings.ZH: none left in English
+    (except the names and codes that read the same)."""
+    from agritrace.stamps import strings
+
+    english = strings.texts("en")
+    same = {k for k, v in strings.texts(lang).items() if v == english[k]}
+    assert same <= {k for k, v in english.items() if not any(c.isalpha() for c in v)}, same
