@@ -111,77 +111,6 @@ def unit_events(n: int, base: datetime, ns: str) -> tuple[list[dict], str]:
     return events, sscc
 
 
-def _registry(org, province) -> None:
-    """The 500 planting areas (issued codes) and 40 packing houses the chain names, each house
-    with a supply contract from the areas that send it lots, so that the domain checks of
-    every captured event run and pass (checks.py)."""
-    from datetime import date
-
-    from agritrace.places.models import AdminUnit
-    from agritrace.registry.models import (
-        CodeStatus,
-        Crop,
-        PackingHouse,
-        PlantingArea,
-        SupplyContract,
-    )
-
-    commune = AdminUnit.objects.filter(parent=province).order_by("code").first()
-    crop = Crop.objects.get(code="durian")
-    PlantingArea.objects.bulk_create(
-        [
-            PlantingArea(
-                code=f"VN-BNOR-{a:04d}",
-                code_status=CodeStatus.ISSUED,
-                name=f"bench area {a}",
-                representative=org,
-                crop=crop,
-                commune=commune,
-                declared_area_ha=10,
-            )
-            for a in range(AREAS)
-        ],
-        ignore_conflicts=True,
-    )
-    PackingHouse.objects.bulk_create(
-        [
-            PackingHouse(
-                code=f"VN-BNPH-{h:04d}",
-                code_status=CodeStatus.ISSUED,
-                name=f"bench packing house {h}",
-                operator=org,
-                address="bench",
-                capacity_t_per_day=100,
-                commune=commune,
-            )
-            for h in range(HOUSES)
-        ],
-        ignore_conflicts=True,
-    )
-    areas = dict(PlantingArea.objects.filter(code__startswith="VN-BNOR-").values_list("code", "pk"))
-    houses = dict(
-        PackingHouse.objects.filter(code__startswith="VN-BNPH-").values_list("code", "pk")
-    )
-    pairs = {(n % AREAS, n % HOUSES) for n in range(AREAS * HOUSES)}
-    have = set(
-        SupplyContract.objects.filter(area_id__in=areas.values()).values_list(
-            "area_id", "packing_house_id"
-        )
-    )
-    SupplyContract.objects.bulk_create(
-        [
-            SupplyContract(
-                area_id=areas[f"VN-BNOR-{a:04d}"],
-                packing_house_id=houses[f"VN-BNPH-{h:04d}"],
-                valid_from=date(2000, 1, 1),
-                valid_to=date(2100, 1, 1),
-            )
-            for a, h in sorted(pairs)
-            if (areas[f"VN-BNOR-{a:04d}"], houses[f"VN-BNPH-{h:04d}"]) not in have
-        ]
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
@@ -198,21 +127,21 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from django.contrib.auth import get_user_model
-
-    from agritrace.accounts.access import Actor
-    from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
-    from agritrace.places.models import AdminUnit
+    from agritrace.accounts.models import OrgKind
     from agritrace.trace import services
     from agritrace.trace.models import Event
+    from bench.fixtures import bench_actor, issued_registry
 
-    unit = AdminUnit.objects.get(tree="2025", level="province", name="Thành phố Hà Nội")
-    org = Organisation.objects.create(name="bench ministry", kind=OrgKind.MINISTRY, unit=unit)
-    user = get_user_model().objects.create_user(f"bench-{time.time_ns()}")
-    Membership.objects.create(user=user, organisation=org, role=Role.OFFICER)
-    actor = Actor.of(user)
+    org, actor = bench_actor(OrgKind.MINISTRY, "Thành phố Hà Nội", "bench ministry")
     ns = services.ID_BASE
-    _registry(org, unit)
+    issued_registry(
+        org,
+        area_prefix="VN-BNOR-",
+        house_prefix="VN-BNPH-",
+        areas=AREAS,
+        houses=HOUSES,
+        pairs={(n % AREAS, n % HOUSES) for n in range(AREAS * HOUSES)},
+    )
     run = time.time_ns()  # fresh identifiers, so a rerun on the same database adds new events
     base = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=run % 10_000_000)
     units = max(1, args.events // EVENTS_PER_UNIT)

@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,64 +39,23 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    from agritrace.accounts.access import Actor
-    from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
-    from agritrace.places.models import AdminUnit
-    from agritrace.registry.models import (
-        CodeStatus,
-        Crop,
-        PackingHouse,
-        PlantingArea,
-        SupplyContract,
-    )
+    from agritrace.accounts.models import OrgKind
     from agritrace.trace import builders, chain, export, services
+    from bench.fixtures import bench_actor, issued_registry
 
     run = time.time_ns() % 10**9
-    province = AdminUnit.objects.get(tree="2025", level="province", name="Đắk Lắk")
-    commune = AdminUnit.objects.filter(parent=province).order_by("code").first()
-    org = Organisation.objects.create(name="kde bench", kind=OrgKind.PROVINCE, unit=province)
-    user = get_user_model().objects.create_user(f"kde-bench-{run}")
-    Membership.objects.create(user=user, organisation=org, role=Role.OFFICER)
-    actor = Actor.of(user)
-    crop = Crop.objects.get(code="durian")
-    areas = [
-        PlantingArea.objects.create(
-            code=f"VN-KB{run % 1000:03d}OR-{a:04d}",
-            code_status=CodeStatus.ISSUED,
-            name=f"bench area {a}",
-            representative=org,
-            crop=crop,
-            commune=commune,
-            declared_area_ha=10,
-        )
-        for a in range(AREAS)
-    ]
-    houses = [
-        PackingHouse.objects.create(
-            code=f"VN-KB{run % 1000:03d}PH-{h:04d}",
-            code_status=CodeStatus.ISSUED,
-            name=f"bench packing house {h}",
-            operator=org,
-            address="bench",
-            capacity_t_per_day=1000,
-            commune=commune,
-        )
-        for h in range(HOUSES)
-    ]
-    SupplyContract.objects.bulk_create(
-        [
-            SupplyContract(
-                area=a, packing_house=h, valid_from=date(2000, 1, 1), valid_to=date(2100, 1, 1)
-            )
-            for a in areas
-            for h in houses
-        ]
+    org, actor = bench_actor(OrgKind.PROVINCE, "Đắk Lắk", f"kde bench {run}")
+    areas, houses = issued_registry(
+        org,
+        area_prefix=f"VN-KB{run % 1000:03d}OR-",
+        house_prefix=f"VN-KB{run % 1000:03d}PH-",
+        areas=AREAS,
+        houses=HOUSES,
     )
     day0 = timezone.localtime() - timedelta(days=30)
     events: list[dict] = []
