@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from agritrace.accounts.models import Organisation
 from agritrace.places.models import AdminUnit
+from agritrace.registry.models import SourcedData
 
 
 class CaptureJob(models.Model):
@@ -259,7 +260,7 @@ class EventFlag(models.Model):
         return f"{self.rule}: {self.message[:60]}"
 
 
-class PackOutFactor(models.Model):
+class PackOutFactor(SourcedData):
     """How many kilograms of packed produce one kilogram of a crop's harvest may give at most
     (a packing removes stalks, culls and water; it does not add mass). Regulatory data: set
     by the authority, with its source; 1.0 (output mass never above input mass) until then."""
@@ -268,8 +269,6 @@ class PackOutFactor(models.Model):
         "registry.Crop", on_delete=models.CASCADE, related_name="pack_out_factor"
     )
     factor = models.DecimalField(_("pack-out factor"), max_digits=6, decimal_places=4)
-    source = models.CharField(_("source"), max_length=300, default="unknown")
-    source_date = models.DateField(_("source date"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
