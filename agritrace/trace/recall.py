@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
@@ -429,11 +430,12 @@ def shipment_rows(recall: Recall) -> list[dict]:
 
 def started_message(recall: Recall) -> str:
     """The one-line summary told to whoever started the recall (web and CLI)."""
-    return _("Recall %(ref)s: %(n)d lots, %(s)d shipments, %(o)d organisations told.") % {
+    lots, shipments, told = recall.lots.count(), len(recall.shipments), recall.notified.count()
+    return _("Recall %(ref)s: %(lots)s, %(shipments)s, %(told)s.") % {
         "ref": recall.reference,
-        "n": recall.lots.count(),
-        "s": len(recall.shipments),
-        "o": recall.notified.count(),
+        "lots": ngettext("%(n)d lot", "%(n)d lots", lots) % {"n": lots},
+        "shipments": ngettext("%(n)d shipment", "%(n)d shipments", shipments) % {"n": shipments},
+        "told": ngettext("%(n)d organisation told", "%(n)d organisations told", told) % {"n": told},
     }
 
 

@@ -205,7 +205,7 @@ def test_the_command_line_recalls_and_tells_the_status(world, captured):
     sample = failed_sample(world, captured)
     out = io.StringIO()
     call_command("recall", "start", "--as", "ppo_user", "--sample", sample.code, stdout=out)
-    assert "4 lots, 1 shipments" in out.getvalue() and PACKED in out.getvalue()
+    assert "4 lots, 1 shipment," in out.getvalue() and PACKED in out.getvalue()
     out = io.StringIO()
     call_command("recall", "status", LOT_A, stdout=out)
     assert '"recalled": true' in out.getvalue()

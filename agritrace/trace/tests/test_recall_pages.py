@@ -61,7 +61,7 @@ def test_the_office_starts_a_recall_from_the_failed_samples_page(world, captured
     for key in ("packing", "exporter", "coop"):
         assert world.orgs[key].name in text
     assert [str(m) for m in get_messages(detail.wsgi_request)] == [
-        f"Recall {made.reference}: 4 lots, 1 shipments, {made.notified.count()} organisations told."
+        f"Recall {made.reference}: 4 lots, 1 shipment, {made.notified.count()} organisations told."
     ]
     # Those told are sent to the recall's page, and may open it.
     told = Notification.objects.get(organisation=world.orgs["packing"])
