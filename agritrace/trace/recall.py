@@ -309,10 +309,15 @@ def start_recall(
         told.values(),
         _("Recall %(ref)s: %(cause)s") % {"ref": recall.reference, "cause": cause},
         _(
-            "%(n)d lots and %(s)d shipments are recalled (from %(origin)s). Hold them and tell "
-            "your buyers; see the recall for the list."
+            "Recalled: %(lots)s and %(shipments)s (from %(origin)s). Hold them and tell your "
+            "buyers; see the recall for the list."
         )
-        % {"n": len(lots), "s": len(shipments), "origin": origin},
+        % {
+            "lots": ngettext("%(n)d lot", "%(n)d lots", len(lots)) % {"n": len(lots)},
+            "shipments": ngettext("%(n)d shipment", "%(n)d shipments", len(shipments))
+            % {"n": len(shipments)},
+            "origin": origin,
+        },
         reverse("trace-recall", args=[recall.pk]),
     )
     _changed(recall, lots)
