@@ -103,8 +103,8 @@ def test_a_failed_sample_recalls_every_lot_and_shipment_reached(world, captured)
         assert world.orgs[key].name in told
     assert world.orgs["ppo"].name not in told  # the one who started it
     assert world.orgs["other_ppo"].name not in told
-    body = Notification.objects.filter(organisation=world.orgs["packing"]).get().body
-    assert body.startswith("Recalled: 4 lots and 1 shipment (from ")
+    message = Notification.objects.filter(organisation=world.orgs["packing"]).get().body
+    assert message.startswith("Recalled: 4 lots and 1 shipment (from ")
     assert AuditEntry.objects.filter(action="trace.recall").count() == 1
     # Marked: every lot carries the recall.
     assert RecallLot.objects.filter(recall_id=body["id"]).count() == 4
