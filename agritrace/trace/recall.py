@@ -263,7 +263,12 @@ def start_recall(
         raise ValidationError({"sample": [_("Name either a failed sample or a notice.")]})
     sample = notice = None
     if sample_id is not None:
-        sample = get_visible(actor, Sample.objects.select_related("area"), pk=sample_id)
+        # Locked, so that a second press of the button waits and then finds this recall.
+        sample = get_visible(
+            actor,
+            Sample.objects.select_for_update(of=("self",)).select_related("area"),
+            pk=sample_id,
+        )
         if not _failed(sample):
             raise ValidationError(
                 {"sample": [_("This sample has no result above a limit: nothing to recall.")]}
@@ -272,7 +277,11 @@ def start_recall(
         cause = _("Residue sample %(code)s above the limit") % {"code": sample.code}
         province_id = sample.area.commune.parent_id
     else:
-        notice = get_visible(actor, Notice.objects.select_related("market"), pk=notice_id)
+        notice = get_visible(
+            actor,
+            Notice.objects.select_for_update(of=("self",)).select_related("market"),
+            pk=notice_id,
+        )
         start, areas, origin = _start_of_notice(notice)
         cause = _("Notice %(ref)s from %(market)s (%(hazard)s)") % {
             "ref": notice.reference or notice.shipment_reference or notice.pk,
@@ -282,6 +291,17 @@ def start_recall(
         province_id = notice.province_id
     if actor.province_id is not None and province_id != actor.province_id:
         raise Http404
+    still_open = Recall.objects.filter(
+        status=Recall.Status.OPEN, **({"sample": sample} if sample else {"notice": notice})
+    ).first()
+    if still_open is not None:
+        if sample:
+            text = _("Recall %(ref)s from this sample is still open: close it first.")
+        else:
+            text = _("Recall %(ref)s from this notice is still open: close it first.")
+        raise ValidationError(
+            {"sample" if sample else "notice": [text % {"ref": still_open.reference}]}
+        )
     lots = affected_lots(start)
     shipments = shipments_of(lots)
     recall = Recall.objects.create(
@@ -449,16 +469,17 @@ def recall_panel(actor: Actor, *, sample=None, notice=None) -> dict:
     started from it that the actor may see, and whether the actor may start one (a sample
     only once it has a result above a limit)."""
     if sample is not None:
-        started = recalls(actor).filter(sample=sample)
+        started = list(recalls(actor).filter(sample=sample).order_by("-created_at"))
         eligible = _failed(sample)
     else:
-        started = recalls(actor).filter(notice=notice)
+        started = list(recalls(actor).filter(notice=notice).order_by("-created_at"))
         eligible = True
+    open_one = any(r.status == Recall.Status.OPEN for r in started)
     return {
         "sample": sample,
         "notice": notice,
-        "recalls": list(started.order_by("-created_at")),
-        "may_start": eligible and can(actor, "recall"),
+        "recalls": started,
+        "may_start": eligible and not open_one and can(actor, "recall"),
     }
 
 

@@ -311,3 +311,14 @@ def test_the_command_line_closes_a_recall(world, started):
         call_command(
             "recall", "close", "RC-0000", "--as", "ppo_user", "--outcome", "lifted", "--note", "x"
         )
+
+
+def test_a_second_recall_waits_until_the_first_is_closed(world, started):
+    again = _post(world, "ppo", {"sample": started.sample_id})
+    assert again.status_code == 422
+    assert again.json()["errors"]["sample"] == [
+        f"Recall {started.reference} from this sample is still open: close it first."
+    ]
+    assert Recall.objects.count() == 1
+    _close(world, "ppo", started.pk, {"outcome": "completed", "note": "Withdrawn"})
+    assert _post(world, "ppo", {"sample": started.sample_id}).status_code == 201

@@ -67,9 +67,9 @@ def test_the_office_starts_a_recall_from_the_failed_samples_page(world, captured
     told = Notification.objects.get(organisation=world.orgs["packing"])
     assert told.url == f"/trace/recalls/{made.pk}/"
     assert session_client(world, "packing").get(told.url).status_code == 200
-    # The sample's page now links the recall.
+    # The sample's page now links the recall, and offers no second one while it is open.
     again = client.get(reverse("supervision-sample", args=[sample.pk])).content.decode()
-    assert f'href="/trace/recalls/{made.pk}/"' in again
+    assert f'href="/trace/recalls/{made.pk}/"' in again and START not in again
 
 
 def test_the_residue_cases_page_offers_the_recall_of_its_sample(world, captured):  # noqa: F811
