@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from agritrace.accounts.access import Actor, can, get_visible, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.registry.models import PackingHouse, PlantingArea, Plot
+from agritrace.trace.chain import may_trace
 from agritrace.trace.recall import recall_panel
 from agritrace.web.forms import add_service_errors, service_errors
 
@@ -503,6 +504,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "results": sample.results.all(),
             "cases": visible(actor, sample.cases.select_related("market")),
             "recall": recall_panel(actor, sample=sample),
+            "may_trace": may_trace(actor),
             "result_form": result_form if may_enter else None,
             "take_form": TakeSampleForm(initial={"sampled_on": timezone.localdate()})
             if can(actor, "inspect") and sample.status == SampleStatus.PLANNED

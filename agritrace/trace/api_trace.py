@@ -1,6 +1,7 @@
 """The JSON trace API and the key data elements export, added to the /api/trace/ router:
 GET /api/trace/lots/{uri}/trace?direction=backward|forward, GET /api/trace/lots/{uri}/kde,
-GET /api/trace/areas/{id}/trace, GET /api/trace/kde?start=&end=. Scoped: a lot outside the
+GET /api/trace/areas/{id}/trace, GET /api/trace/samples/{id}/trace,
+GET /api/trace/kde?start=&end=. Scoped: a lot outside the
 caller's scope is 404."""
 
 from datetime import date
@@ -19,7 +20,7 @@ from . import chain, export
 
 def _tracer(request: HttpRequest):
     current = actor(request)
-    if current.is_public or current.kind in ("household", "laboratory"):
+    if not chain.may_trace(current):
         raise PermissionDenied(_("Your organisation does not trace lots."))
     return current
 
@@ -65,6 +66,21 @@ def add_routes(router: Router) -> None:
         area = get_visible(who, PlantingArea.objects.all(), pk=area_id)
         found = chain.build(who, chain.harvest_lots_of_area(area), "forward", "")
         return _json(found.as_dict())
+
+    @router.get(
+        "/samples/{int:sample_id}/trace",
+        summary="Forward trace of a residue sample, as a recall would go (nothing is marked)",
+        response=dict,
+    )
+    def sample_trace(request: HttpRequest, sample_id: int):
+        from agritrace.supervision.models import Sample
+
+        from .recall import start_of_sample
+
+        who = _tracer(request)
+        sample = get_visible(who, Sample.objects.select_related("area"), pk=sample_id)
+        start, _areas, origin = start_of_sample(sample)
+        return _json({**chain.build(who, start, "forward", "").as_dict(), "startedFrom": origin})
 
     @router.get(
         "/kde",

@@ -332,6 +332,12 @@ def backward(actor: Actor, uri: str) -> Chain:
     return build(actor, {lot.pk}, "backward", lot.uri)
 
 
+def may_trace(actor: Actor) -> bool:
+    """Who may use the trace pages and the trace API at all: an organisation whose events
+    are traced (not the public, a household or a laboratory)."""
+    return not actor.is_public and actor.kind not in ("household", "laboratory")
+
+
 def forward(actor: Actor, uri: str) -> Chain:
     lot = find_lot(actor, uri)
     return build(actor, {lot.pk}, "forward", lot.uri)

@@ -102,7 +102,8 @@ def _packed_at(house_ids: Iterable[int], since) -> set[int]:
     )
 
 
-def _start_of_sample(sample) -> tuple[set[int], list, str]:
+def start_of_sample(sample) -> tuple[set[int], list, str]:
+    """Where a failed sample's forward trace starts: (lot ids, areas, what they are)."""
     named = _lot_by_reference(sample.plot_or_lot)
     if named is not None:
         return (
@@ -273,7 +274,7 @@ def start_recall(
             raise ValidationError(
                 {"sample": [_("This sample has no result above a limit: nothing to recall.")]}
             )
-        start, areas, origin = _start_of_sample(sample)
+        start, areas, origin = start_of_sample(sample)
         cause = _("Residue sample %(code)s above the limit") % {"code": sample.code}
         province_id = sample.area.commune.parent_id
     else:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("lot/kde/", views_trace.lot_kde, name="trace-lot-kde"),
     path("areas/<int:pk>/", views_trace.area_trace, name="trace-area"),
     path("plots/<int:pk>/", views_trace.plot_trace, name="trace-plot"),
+    path("samples/<int:pk>/", views_trace.sample_trace, name="trace-sample"),
     path("export/", views_trace.range_kde, name="trace-export"),
     path("import/", views_trace.import_page, name="trace-import"),
     path("import/template.xlsx", views_trace.import_template, name="trace-import-template"),

@@ -74,8 +74,7 @@ def _query(**params) -> str:
 
 
 def _require_tracer(actor: Actor) -> None:
-    """Who may use the trace pages at all: an organisation whose events are traced."""
-    if actor.is_public or actor.kind in ("household", "laboratory"):
+    if not chain.may_trace(actor):
         raise PermissionDenied(_("Your organisation does not trace lots."))
 
 
@@ -98,6 +97,31 @@ def plot_trace(request: HttpRequest, pk: int) -> HttpResponse:
     get_visible(actor, PlantingArea.objects.all(), pk=plot.area_id)
     found = chain.build(actor, chain.harvest_lots_of_plot(plot), "forward", "")
     return _page(request, found, _("Forward trace of a plot"), plot=plot, area=plot.area, lot=None)
+
+
+@login_required
+def sample_trace(request: HttpRequest, pk: int) -> HttpResponse:
+    """Forward from a residue sample, as a recall would go (the lot it names, else the
+    area's harvests from RECALL_DAYS_BEFORE_SAMPLE days before it), without marking anything."""
+    from agritrace.supervision.models import Sample
+
+    from .recall import start_of_sample
+
+    actor = _actor(request)
+    _require_tracer(actor)
+    sample = get_visible(actor, Sample.objects.select_related("area__commune"), pk=pk)
+    start, _areas, origin = start_of_sample(sample)
+    found = chain.build(actor, start, "forward", "")
+    return _page(
+        request,
+        found,
+        _("Forward trace of residue sample %(code)s") % {"code": sample.code},
+        area=sample.area,
+        lot=None,
+        sample=sample,
+        origin=origin,
+        api_url=f"/api/trace/samples/{sample.pk}/trace",
+    )
 
 
 # ------------------------------------------------------------------ key data elements

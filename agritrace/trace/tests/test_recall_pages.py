@@ -218,3 +218,40 @@ def test_those_told_see_the_recall_but_may_not_close_it(world, captured, key):  
     assert client.post(page, {"outcome": "lifted", "note": "x"}).status_code == 403
     made.refresh_from_db()
     assert made.status == "open"
+
+
+# ------------------------------------------------------------------ forward from a sample
+
+
+def test_the_forward_trace_of_a_failed_sample_marks_nothing(world, captured):  # noqa: F811
+    from .conftest import bearer_client
+
+    sample = failed_sample(world, captured)
+    client = session_client(world, "ppo")
+    sample_page = client.get(reverse("supervision-sample", args=[sample.pk])).content.decode()
+    assert f'href="/trace/samples/{sample.pk}/"' in sample_page
+    page = client.get(f"/trace/samples/{sample.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"Forward trace of residue sample {sample.code}" in text
+    assert "harvests at VN-DLOR-0101 since" in text
+    api = bearer_client(world, "ppo").get(f"/api/trace/samples/{sample.pk}/trace").json()
+    assert set(api["lots"]) == {LOT_A, LOT_B, PACKED, PALLET}  # what a recall would mark
+    assert api["direction"] == "forward" and api["startedFrom"].startswith("harvests at")
+    assert not Recall.objects.exists() and not RecallLot.objects.exists()
+
+
+@pytest.mark.parametrize("key, status", [("lab", 403), ("household", 403), ("other_ppo", 404)])
+def test_the_forward_trace_of_a_sample_is_refused_to_others(world, captured, key, status):  # noqa: F811
+    from .conftest import bearer_client
+
+    sample = failed_sample(world, captured)
+    assert session_client(world, key).get(f"/trace/samples/{sample.pk}/").status_code == status
+    api = bearer_client(world, key).get(f"/api/trace/samples/{sample.pk}/trace")
+    assert api.status_code == status
+
+
+def test_the_laboratory_sees_the_sample_without_a_trace_link(world, captured):  # noqa: F811
+    sample = failed_sample(world, captured)
+    page = session_client(world, "lab").get(reverse("supervision-sample", args=[sample.pk]))
+    assert page.status_code == 200 and "/trace/samples/" not in page.content.decode()
