@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -48,6 +48,8 @@ from .signals import recall_changed
 
 RECALL_DAYS_BEFORE_SAMPLE = getattr(settings, "AGRITRACE_RECALL_DAYS_BEFORE_SAMPLE", 30)
 RECALL_DAYS_BEFORE_NOTICE = getattr(settings, "AGRITRACE_RECALL_DAYS_BEFORE_NOTICE", 120)
+#: How many times a recall's reference is drawn again when a concurrent recall took it.
+REFERENCE_ATTEMPTS = 5
 #: Business steps whose events are shipments.
 SHIPPING_STEPS = {"shipping", "departing"}
 _SHIPPING_SUFFIXES = ("exporting", "export")
@@ -305,17 +307,26 @@ def start_recall(
         )
     lots = affected_lots(start)
     shipments = shipments_of(lots)
-    recall = Recall.objects.create(
-        reference=_next_reference(),
-        reason=(str(reason).strip() or cause)[:2000],
-        sample=sample,
-        notice=notice,
-        start_lots=sorted(Lot.objects.filter(pk__in=start).values_list("uri", flat=True)),
-        province_id=province_id,
-        created_by=actor.user,
-        created_org=actor.organisation,
-        shipments=shipments,
-    )
+    fields = {
+        "reason": (str(reason).strip() or cause)[:2000],
+        "sample": sample,
+        "notice": notice,
+        "start_lots": sorted(Lot.objects.filter(pk__in=start).values_list("uri", flat=True)),
+        "province_id": province_id,
+        "created_by": actor.user,
+        "created_org": actor.organisation,
+        "shipments": shipments,
+    }
+    for attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with transaction.atomic():  # a savepoint: a taken reference is tried again
+                recall = Recall.objects.create(reference=_next_reference(), **fields)
+            break
+        except IntegrityError:
+            # Another office's recall took this number at the same moment (its insert
+            # committed first); the next read sees it.
+            if attempt == REFERENCE_ATTEMPTS - 1:
+                raise
     recall.areas.set(areas)
     RecallLot.objects.bulk_create(
         [RecallLot(recall=recall, lot_id=pk) for pk in sorted(lots)],

@@ -322,3 +322,20 @@ def test_a_second_recall_waits_until_the_first_is_closed(world, started):
     assert Recall.objects.count() == 1
     _close(world, "ppo", started.pk, {"outcome": "completed", "note": "Withdrawn"})
     assert _post(world, "ppo", {"sample": started.sample_id}).status_code == 201
+
+
+def test_a_reference_taken_at_the_same_moment_is_drawn_again(world, captured, monkeypatch):
+    first = recall.start_recall(world.actor("ppo"), sample_id=failed_sample(world, captured).pk)
+    drawn = iter([first.reference])  # what a concurrent recall would also have read
+    real = recall._next_reference
+    monkeypatch.setattr(recall, "_next_reference", lambda: next(drawn, None) or real())
+    notice = Notice.objects.create(
+        market=Market.objects.get(code="CN"),
+        received_on=date(2025, 6, 20),
+        shipment_reference=SSCC,
+        hazard="residue",
+        province=world.province,
+    )
+    second = recall.start_recall(world.actor("ppo"), notice_id=notice.pk)
+    assert second.reference != first.reference and Recall.objects.count() == 2
+    assert RecallLot.objects.filter(recall=second).count() == 4
