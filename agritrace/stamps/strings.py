@@ -5,6 +5,8 @@ looked up when a page is drawn). The project has no Chinese catalogue, so Chines
 in `ZH`.
 """
 
+from functools import lru_cache
+
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
@@ -192,7 +194,14 @@ CROPS_ZH = {
 
 
 def texts(lang: str) -> dict[str, str]:
-    """Every string of the public pages in one language."""
+    """Every string of the public pages in one language (a copy: the caller may add to it)."""
+    return dict(_texts(lang))
+
+
+@lru_cache(maxsize=8)
+def _texts(lang: str) -> dict[str, str]:
+    """Translated once per language and process: the catalogues do not change while the
+    service runs, and every scan draws these ~80 strings."""
     if lang == "zh":
         return {k: ZH.get(k) or v for k, v in TEXT.items()}
     with translation.override(lang):

@@ -103,11 +103,11 @@ def rate_limited(json: bool = False):
     return decorate
 
 
-def _public_context(request: HttpRequest, lang: str, **extra) -> dict:
+def _public_context(request: HttpRequest, lang: str, t: dict | None = None, **extra) -> dict:
     path = request.path
     return {
         "lang": lang,
-        "t": strings.texts(lang),
+        "t": t if t is not None else strings.texts(lang),
         "languages": [
             {"code": code, "name": name, "url": f"{path}?{_with_lang(request, code)}"}
             for code, name in strings.LANGUAGES
@@ -187,6 +187,7 @@ def _render_stamp(
     context = _public_context(
         request,
         lang,
+        t,
         status=lookup.status,
         status_title=t[f"status_{lookup.status}"],
         status_help=t[f"status_{lookup.status}_help"],
