@@ -205,16 +205,8 @@ _LOT_FIELDS = (
 )
 
 
-_INSERT_COLUMNS = (
-    "uri",
-    "first_seen",
-    "origin_time",
-    "produced_kg",
-    "drawn_kg",
-    "origin_area_id",
-    "crop_id",
-    "net_weight_kg",
-)
+#: The columns a new lot is inserted with (the id comes back from the insert).
+_INSERT_COLUMNS = tuple(name for name in _LOT_FIELDS if name != "id")
 
 
 def _insert_lots(states: list[LotState]) -> list[tuple[str, int]]:

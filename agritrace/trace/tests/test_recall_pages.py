@@ -192,6 +192,8 @@ def test_the_office_closes_a_recall_on_its_page(world, captured):  # noqa: F811
     page = f"/trace/recalls/{made.pk}/"
     html = client.get(page).content.decode()
     assert 'name="outcome"' in html and 'name="note"' in html
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert title.startswith(f"<title>Recall {made.reference}") and "<form" not in title
     # No note: the error is beside the field and the recall stays open.
     response = client.post(page, {"outcome": "completed", "note": ""})
     assert response.status_code == 200
