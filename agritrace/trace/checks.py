@@ -209,37 +209,42 @@ _LOT_FIELDS = (
 _INSERT_COLUMNS = tuple(name for name in _LOT_FIELDS if name != "id")
 
 
+def _returns_inserted_rows() -> bool:
+    """Can the database say which rows an INSERT … ON CONFLICT DO NOTHING inserted?"""
+    return connection.features.can_return_rows_from_bulk_insert
+
+
 def _insert_lots(states: list[LotState]) -> list[tuple[str, int]]:
     """INSERT the lots, leaving any that another transaction inserted first; (uri, id) of
     those inserted. One statement, ON CONFLICT DO NOTHING RETURNING (PostgreSQL; SQLite
     3.35+); Django's bulk_create cannot say which rows it inserted when it ignores
-    conflicts. Elsewhere (an older SQLite, which runs one writer anyway) bulk_create."""
+    conflicts. Elsewhere (an older SQLite, which runs one writer anyway) bulk_create, and
+    every lot is taken as inserted: updating it too would count its kilograms twice."""
     if not states:
         return []
     values = [
-        (
-            s.uri,
-            s.first_seen,
-            s.origin_time,
-            s.produced if s.produced else None,
-            s.drawn,
-            s.origin_area_id,
-            s.crop_id,
-            s.net_weight,
-        )
+        {
+            "uri": s.uri,
+            "first_seen": s.first_seen,
+            "origin_time": s.origin_time,
+            "produced_kg": s.produced if s.produced else None,
+            "drawn_kg": s.drawn,
+            "origin_area_id": s.origin_area_id,
+            "crop_id": s.crop_id,
+            "net_weight_kg": s.net_weight,
+        }
         for s in states
     ]
-    if not connection.features.can_return_rows_from_bulk_insert:
-        Lot.objects.bulk_create(
-            [Lot(**dict(zip(_INSERT_COLUMNS, row, strict=True))) for row in values],
-            ignore_conflicts=True,
-        )
-        return []
+    if not _returns_inserted_rows():
+        # One writer at a time: every lot not found when the book was read is ours.
+        Lot.objects.bulk_create([Lot(**row) for row in values], ignore_conflicts=True)
+        found = Lot.objects.filter(uri__in=[s.uri for s in states])
+        return list(found.values_list("uri", "id"))
     fields = [Lot._meta.get_field(name) for name in _INSERT_COLUMNS]
     params = [
         field.get_db_prep_save(value, connection)
         for row in values
-        for field, value in zip(fields, row, strict=True)
+        for field, value in zip(fields, (row[name] for name in _INSERT_COLUMNS), strict=True)
     ]
     ops = connection.ops
     table = ops.quote_name(Lot._meta.db_table)

@@ -341,6 +341,18 @@ def test_drawing_grossly_more_than_a_lot_held_is_refused(world, reg):
     assert Lot.objects.get(uri=LOT_A).drawn_kg == 500
 
 
+def test_lots_count_once_where_the_database_cannot_return_inserted_rows(world, reg, monkeypatch):
+    """The bulk_create path (SQLite before 3.35): new lots are not updated again after the
+    insert, which would count their kilograms twice."""
+    from agritrace.trace import checks
+
+    monkeypatch.setattr(checks, "_returns_inserted_rows", lambda: False)
+    capture(world, *chain())
+    assert Lot.objects.get(uri=LOT_A).produced_kg == 500
+    assert Lot.objects.get(uri=LOT_A).drawn_kg == 500
+    assert Lot.objects.get(uri=PACKED).produced_kg == 800
+
+
 def test_an_event_declared_erroneous_gives_back_its_kilograms_once(world, reg):
     capture(world, harvest(LOT_A, AREA))
     wrong = packing([LOT_A], PACKED, HOUSE, kg=400)  # draws 500 kg, makes 400
