@@ -480,12 +480,9 @@ def recall_panel(actor: Actor, *, sample=None, notice=None) -> dict:
     """What a failed sample's or a notice's page shows about recalls: the recalls already
     started from it that the actor may see, and whether the actor may start one (a sample
     only once it has a result above a limit)."""
-    if sample is not None:
-        started = list(recalls(actor).filter(sample=sample).order_by("-created_at"))
-        eligible = _failed(sample)
-    else:
-        started = list(recalls(actor).filter(notice=notice).order_by("-created_at"))
-        eligible = True
+    origin = {"sample": sample} if sample is not None else {"notice": notice}
+    started = list(recalls(actor).filter(**origin).order_by("-created_at"))
+    eligible = _failed(sample) if sample is not None else True
     open_one = any(r.status == Recall.Status.OPEN for r in started)
     return {
         "sample": sample,

@@ -243,16 +243,16 @@ def _links(event: Mapping, rows: list) -> list[tuple[str, str, str]]:
 _PLACES = ("readPoint", "bizLocation")
 
 
-def _newly_erroneous(declarations: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
-    """(pk, stored event) of the earlier events a document declares erroneous that were not
-    already: their kilograms are to be taken back once, not at every repeated declaration."""
+def _newly_erroneous(declarations: list[tuple[int, dict]]) -> list[dict]:
+    """The stored events a document declares erroneous that were not already: their
+    kilograms are to be taken back once, not at every repeated declaration."""
     pks = sorted({pk for pk, _declaration in declarations})
-    found: list[tuple[int, dict]] = []
+    found: list[dict] = []
     for start in range(0, len(pks), _CHUNK):
         found.extend(
             Event.objects.filter(
                 pk__in=pks[start : start + _CHUNK], error_declaration__isnull=True
-            ).values_list("pk", "document")
+            ).values_list("document", flat=True)
         )
     return found
 
@@ -396,10 +396,10 @@ def _store(actor: Actor, document: Mapping) -> CaptureJob:
     book = checks.LotBook(
         [
             *(uri for rows in new_rows for uri, *_rest in rows),
-            *(uri for _pk, stored in retracted for uri, *_rest in _epc_rows(stored)),
+            *(uri for stored in retracted for uri, *_rest in _epc_rows(stored)),
         ]
     )
-    outcome = checks.check(document, items, book, [stored for _pk, stored in retracted])
+    outcome = checks.check(document, items, book, retracted)
     if outcome.errors:
         raise CaptureRejected(outcome.errors)
     Event.objects.bulk_create(new_events, batch_size=_CHUNK)
