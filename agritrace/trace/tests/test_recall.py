@@ -61,6 +61,18 @@ def failed_sample(world, reg, *, sampled_on=date(2025, 6, 5), plot_or_lot="") ->
     return sample
 
 
+def shipment_notice(world, reference: str = "GACC-2025-17") -> Notice:
+    """China's notice naming the captured shipment's pallet."""
+    return Notice.objects.create(
+        market=Market.objects.get(code="CN"),
+        reference=reference,
+        received_on=date(2025, 6, 20),
+        shipment_reference=SSCC,
+        hazard="residue",
+        province=world.province,
+    )
+
+
 @pytest.fixture
 def captured(world):
     reg = Registry(world)
@@ -136,14 +148,7 @@ def test_a_sample_without_a_result_above_a_limit_recalls_nothing(world, captured
 
 
 def test_a_notice_naming_the_shipment_recalls_what_is_behind_and_ahead(world, captured):
-    notice = Notice.objects.create(
-        market=Market.objects.get(code="CN"),
-        reference="GACC-2025-17",
-        received_on=date(2025, 6, 20),
-        shipment_reference=SSCC,
-        hazard="residue",
-        province=world.province,
-    )
+    notice = shipment_notice(world)
     response = _post(world, "province", {"notice": notice.pk, "reason": "GACC notice"})
     assert response.status_code == 201, response.content
     body = response.json()
@@ -329,13 +334,7 @@ def test_a_reference_taken_at_the_same_moment_is_drawn_again(world, captured, mo
     drawn = iter([first.reference])  # what a concurrent recall would also have read
     real = recall._next_reference
     monkeypatch.setattr(recall, "_next_reference", lambda: next(drawn, None) or real())
-    notice = Notice.objects.create(
-        market=Market.objects.get(code="CN"),
-        received_on=date(2025, 6, 20),
-        shipment_reference=SSCC,
-        hazard="residue",
-        province=world.province,
-    )
+    notice = shipment_notice(world, reference="")
     second = recall.start_recall(world.actor("ppo"), notice_id=notice.pk)
     assert second.reference != first.reference and Recall.objects.count() == 2
     assert RecallLot.objects.filter(recall=second).count() == 4

@@ -2,8 +2,6 @@
 notice's page and lands on the recall (lots, shipments, organisations told); the recall list
 and page are scoped; every other role is refused and nothing is created."""
 
-from datetime import date
-
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -11,28 +9,15 @@ from django.urls import reverse
 
 from agritrace.audit.models import AuditEntry
 from agritrace.notifications.models import Notification
-from agritrace.registry.models import Market
-from agritrace.supervision.models import Notice
 from agritrace.trace.models import Recall, RecallLot
 
 from .conftest import session_client
 from .test_checks import LOT_A, LOT_B, PACKED, SSCC
-from .test_recall import PALLET, captured, failed_sample  # noqa: F401
+from .test_recall import PALLET, captured, failed_sample, shipment_notice  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("agritrace.trace.tests.urls")]
 
 START = "/trace/recalls/start/"
-
-
-def _notice(world) -> Notice:
-    return Notice.objects.create(
-        market=Market.objects.get(code="CN"),
-        reference="GACC-2025-17",
-        received_on=date(2025, 6, 20),
-        shipment_reference=SSCC,
-        hazard="residue",
-        province=world.province,
-    )
 
 
 def test_the_office_starts_a_recall_from_the_failed_samples_page(world, captured):  # noqa: F811
@@ -80,7 +65,7 @@ def test_the_residue_cases_page_offers_the_recall_of_its_sample(world, captured)
 
 
 def test_the_province_starts_a_recall_from_a_notices_page(world, captured):  # noqa: F811
-    notice = _notice(world)
+    notice = shipment_notice(world)
     client = session_client(world, "province")
     html = client.get(reverse("supervision-notice", args=[notice.pk])).content.decode()
     assert f'name="notice" value="{notice.pk}"' in html
@@ -108,7 +93,7 @@ def test_a_sample_with_no_result_above_a_limit_offers_no_recall(world, captured)
 def test_naming_neither_or_both_is_refused(world, captured):  # noqa: F811
     sample = failed_sample(world, captured)
     client = session_client(world, "ppo")
-    for body in ({}, {"sample": sample.pk, "notice": _notice(world).pk}, {"sample": "x"}):
+    for body in ({}, {"sample": sample.pk, "notice": shipment_notice(world).pk}, {"sample": "x"}):
         response = client.post(START, body, follow=True)
         assert response.redirect_chain == [("/trace/recalls/", 302)], body
         assert "Name either a failed sample or a notice." in response.content.decode()
@@ -124,7 +109,7 @@ def test_next_must_stay_on_this_site(world, captured):  # noqa: F811
 @pytest.mark.parametrize("key", ["packing", "exporter", "coop", "household", "lab", "commune"])
 def test_other_roles_are_refused_and_see_no_form(world, captured, key):  # noqa: F811
     sample = failed_sample(world, captured)
-    notice = _notice(world)
+    notice = shipment_notice(world)
     client = session_client(world, key)
     for url in (
         reverse("supervision-sample", args=[sample.pk]),
