@@ -676,11 +676,9 @@ CONTENT_TYPES = {
 
 def export(rows: Iterable[list], fmt: str) -> tuple[bytes, str]:
     """(content, content type) of the rows as XLSX or CSV, in memory (tests, small lots)."""
-    if fmt == "csv":
-        return b"".join(stream_csv(rows)), CONTENT_TYPES["csv"]
     data = io.BytesIO()
-    write_xlsx(rows, data)
-    return data.getvalue(), CONTENT_TYPES["xlsx"]
+    write(rows, fmt, data)
+    return data.getvalue(), CONTENT_TYPES[fmt]
 
 
 def write(rows: Iterable[list], fmt: str, out) -> int:
