@@ -18,6 +18,7 @@ from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.notifications.services import notify
 
+from . import history
 from .codes import allocate_code
 from .models import (
     Application,
@@ -287,6 +288,9 @@ def _issue(app: Application, holder: CodeHolder) -> None:
     holder.code_status = CodeStatus.ISSUED
     holder.issued_at = holder.issued_at or timezone.now()
     holder.save()
+    history.record_change(
+        holder, CodeStatus.ISSUED, timezone.now(), _("Code issued"), source="lifecycle"
+    )
 
 
 def _authorities_for(holder: CodeHolder) -> list[Organisation]:
@@ -471,7 +475,9 @@ def revoke(holder: CodeHolder, actor: Actor, reason: str):
     # Revocation ends every authorisation to use the code...
     if isinstance(holder, PlantingArea):
         holder.authorisations.filter(withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now(), withdrawal_reason=_("Code revoked")
+            withdrawn_at=timezone.now(),
+            withdrawn_from=timezone.localdate(),
+            withdrawal_reason=_("Code revoked"),
         )
     # ... and withdraws the importing countries' approvals, so that no list shows a revoked
     # code as approved for a market.
@@ -507,6 +513,9 @@ def _change_code(holder, actor, action, status, reason, until, title):
     holder.status_reason = reason
     holder.suspended_until = until
     holder.save()
+    history.record_change(
+        holder, status, timezone.now(), reason, actor.user, source="lifecycle", until=until
+    )
     _record_step(
         None,
         holder,

@@ -538,5 +538,51 @@ class CodeAuthorisation(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
 
+    #: The first day the withdrawal takes effect (the authorisation holds until the day before);
+    #: the days before it keep their answer. Null while the authorisation is not withdrawn.
+    withdrawn_from = models.DateField(_("withdrawn from"), null=True, blank=True)
+
     def is_active_on(self, day) -> bool:
-        return self.withdrawn_at is None and self.valid_from <= day <= self.valid_to
+        return self.valid_from <= day <= self.valid_to and (
+            self.withdrawn_from is None or day < self.withdrawn_from
+        )
+
+
+class CodeStatusChange(models.Model):
+    """One move of a code's status, effective from a moment: the history by which every rule
+    judges an event at the event's time (`registry.history`). Written by `registry.lifecycle`
+    with each move, and by imports of codes issued before AgriTrace."""
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.status} from {self.effective_at:%Y-%m-%d %H:%M}"
+
+    area = models.ForeignKey(
+        PlantingArea, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    packing_house = models.ForeignKey(
+        PackingHouse, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    status = models.CharField(_("code status"), max_length=12, choices=CodeStatus.choices)
+    effective_at = models.DateTimeField(_("effective from"))
+    until = models.DateField(_("suspended until"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["effective_at", "pk"]
+        indexes = [
+            models.Index(fields=["area", "effective_at"]),
+            models.Index(fields=["packing_house", "effective_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(area__isnull=False, packing_house__isnull=True)
+                | models.Q(area__isnull=True, packing_house__isnull=False),
+                name="status_change_one_holder",
+            )
+        ]

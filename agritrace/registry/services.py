@@ -1047,6 +1047,7 @@ def withdraw_authorisation(actor: Actor, auth: CodeAuthorisation, reason: str) -
         raise ValidationError({"action": _("This authorisation was already withdrawn.")})
     before = snapshot(auth)
     auth.withdrawn_at = timezone.now()
+    auth.withdrawn_from = timezone.localdate()
     auth.withdrawal_reason = reason
     auth.save()
     record(actor.user, "code.withdraw_authorisation", auth.area, before, snapshot(auth), reason)
