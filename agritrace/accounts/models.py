@@ -49,6 +49,20 @@ class Organisation(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    gln = models.CharField(
+        _("GLN"),
+        max_length=13,
+        blank=True,
+        help_text=_("GS1 Global Location Number of the party, where it has one (13 digits)"),
+    )
+    identifier = models.CharField(
+        _("public identifier"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Stable code of the organisation, made when it is added (never reused)"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -56,6 +70,13 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.identifier:
+            from .identifiers import new_identifier
+
+            self.identifier = new_identifier(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_authority(self) -> bool:

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, unquote_plus
 
+from agritrace.gs1 import check_digit, has_valid_check_digit  # noqa: F401 (re-exported)
+
 #: The primary key of this service's own namespace (a lot without a GTIN, keyed by its owner's
 #: code): alphabetic, so it cannot be mistaken for a GS1 Application Identifier.
 OWN_KEY = "p"
@@ -146,16 +148,6 @@ class DigitalLinkError(ValueError):
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
-
-
-def check_digit(digits: str) -> str:
-    """GS1 mod-10 check digit: weights 3, 1, 3, … from the right of the digits before it."""
-    total = sum(int(ch) * (3 if i % 2 == 0 else 1) for i, ch in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
-
-
-def has_valid_check_digit(digits: str) -> bool:
-    return digits.isdigit() and len(digits) >= 2 and check_digit(digits[:-1]) == digits[-1]
 
 
 def _validate(ai: str, value: str) -> str:

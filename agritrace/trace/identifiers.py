@@ -9,18 +9,12 @@ is not a GS1 identifier, so callers keep other URIs as they are.
 
 import re
 
+from agritrace.gs1 import check_digit
+
 DL_HOST = "https://id.gs1.org"
 
 #: Characters GS1 Digital Link asks to percent-encode in a path segment that EPC URIs allow.
 _DL_ESCAPES = {"!": "%21", "(": "%28", ")": "%29", "*": "%2A", "+": "%2B", ",": "%2C", ":": "%3A"}
-
-
-def check_digit(digits: str) -> str:
-    """GS1 mod-10 check digit (GS1 General Specifications 7.9.1): weights 3,1,3,… from the right."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        total += int(ch) * (3 if i % 2 == 0 else 1)
-    return str((10 - total % 10) % 10)
 
 
 def _escape(value: str) -> str:
