@@ -27,6 +27,7 @@ from . import checks, vocab
 from .hashing import Namespaces, event_hash
 from .identifiers import canonical_epc
 from .models import CaptureJob, Event, EventEPC, EventFlag, Lot, LotLink, Role
+from .signals import events_captured
 from .validation import document_errors
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -428,6 +429,10 @@ def _store(actor: Actor, document: Mapping) -> CaptureJob:
     job.stored_count = len(new_events)
     job.duplicate_count = duplicates
     job.save(update_fields=["status", "finished_at", "stored_count", "duplicate_count"])
+    stored_ids = [record.pk for record in new_events]
+    transaction.on_commit(
+        lambda: events_captured.send(sender=CaptureJob, job=job, event_ids=stored_ids)
+    )
     return job
 
 

@@ -362,3 +362,26 @@ def test_scope(world, durian, post_document):
     assert bearer_client(world, "packing").get(job).status_code == 404
     assert bearer_client(world, "exporter").get(job).status_code == 200
     assert bearer_client(world, "exporter").get("/api/trace/capture/nope").status_code == 404
+
+
+def test_a_committed_capture_announces_its_events(
+    world, post_document, django_capture_on_commit_callbacks
+):
+    """trace.signals.events_captured fires after commit with the stored events' ids."""
+    from agritrace.trace.models import Event
+    from agritrace.trace.signals import events_captured
+
+    seen = []
+
+    def receiver(sender, job, event_ids, **kwargs):
+        seen.append((job.pk, sorted(event_ids)))
+
+    events_captured.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_document(bearer_client(world, "packing"), chain())
+    finally:
+        events_captured.disconnect(receiver)
+    assert response.status_code == 202, response.content
+    ids = sorted(Event.objects.values_list("pk", flat=True))
+    assert seen and seen[-1][1] == ids and ids
