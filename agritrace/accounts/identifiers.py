@@ -1,6 +1,6 @@
 """Organisations' public identifiers, as other systems name them.
 
-Every organisation gets a stable `identifier` when it is added: the official code of its
+Every organisation gets a stable `identifier` when it is added (`Organisation.next_identifier`): the official code of its
 administrative unit, a short word for its kind and a serial (`66-EXP-0003`: the third exporter
 on unit 66). It is never a database id and never reused. In EPCIS events (the parties of
 `sourceList`/`destinationList`, see `docs/epcis-parties.md`) an organisation is named by its
@@ -13,38 +13,14 @@ import re
 
 from django.conf import settings
 
-from agritrace.gs1 import has_valid_check_digit
+from agritrace.gs1 import check_digit, has_valid_check_digit
 
-#: Short words for the kinds in identifiers.
-KIND_WORDS = {
-    "ministry": "MIN",
-    "province_department": "DEP",
-    "plant_protection_office": "PPO",
-    "commune": "COM",
-    "representative": "REP",
-    "household": "HH",
-    "packing_house": "PH",
-    "exporter": "EXP",
-    "laboratory": "LAB",
-}
+from .models import Organisation
 
 ORG_URN = getattr(settings, "AGRITRACE_TRACE_ID_BASE", "urn:agritrace:") + "org:"
 _DL_PARTY = re.compile(r"^https?://[^/]+/417/(\d{13})(?:[/?#].*)?$")
 _PGLN = re.compile(r"^urn:epc:id:pgln:(\d+)\.(\d*)$")
 _IDENTIFIER = re.compile(r"^[0-9A-Z]{1,10}-[A-Z]{2,3}-\d{4,}$")
-
-
-def new_identifier(org) -> str:
-    """The next free identifier for an organisation of this kind on this unit."""
-    from .models import Organisation
-
-    unit = org.unit.code if org.unit_id else "00"
-    prefix = f"{unit}-{KIND_WORDS.get(org.kind, 'ORG')}-"
-    taken = Organisation.objects.filter(identifier__startswith=prefix).count()
-    serial = taken + 1
-    while Organisation.objects.filter(identifier=f"{prefix}{serial:04d}").exists():
-        serial += 1
-    return f"{prefix}{serial:04d}"
 
 
 def valid_gln(value: str) -> bool:
@@ -68,16 +44,12 @@ def gln_of(uri: str) -> str | None:
     if match:
         digits = match.group(1) + match.group(2)
         if len(digits) == 12:
-            from agritrace.gs1 import check_digit
-
             return digits + check_digit(digits)
     return None
 
 
 def find_party(uri: str):
     """The organisation a party URI names, or None."""
-    from .models import Organisation
-
     uri = (uri or "").strip()
     if uri.startswith(ORG_URN):
         ident = uri[len(ORG_URN) :]

@@ -23,6 +23,19 @@ class OrgKind(models.TextChoices):
     LABORATORY = "laboratory", _("Laboratory")
 
 
+#: Short words for the kinds in public identifiers (`Organisation.identifier`).
+KIND_WORDS = {
+    "ministry": "MIN",
+    "province_department": "DEP",
+    "plant_protection_office": "PPO",
+    "commune": "COM",
+    "representative": "REP",
+    "household": "HH",
+    "packing_house": "PH",
+    "exporter": "EXP",
+    "laboratory": "LAB",
+}
+
 #: Kinds that act for the state over a territory (their unit's province or commune).
 AUTHORITY_KINDS = {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION}
 
@@ -73,10 +86,18 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.identifier:
-            from .identifiers import new_identifier
-
-            self.identifier = new_identifier(self)
+            self.identifier = self.next_identifier()
         super().save(*args, **kwargs)
+
+    def next_identifier(self) -> str:
+        """The next free public identifier for an organisation of this kind on this unit:
+        the unit's official code, a word for the kind and a serial (`66-EXP-0003`)."""
+        unit = self.unit.code if self.unit_id else "00"
+        prefix = f"{unit}-{KIND_WORDS.get(self.kind, 'ORG')}-"
+        serial = Organisation.objects.filter(identifier__startswith=prefix).count() + 1
+        while Organisation.objects.filter(identifier=f"{prefix}{serial:04d}").exists():
+            serial += 1
+        return f"{prefix}{serial:04d}"
 
     @property
     def is_authority(self) -> bool:

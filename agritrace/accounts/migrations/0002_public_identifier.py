@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Identifiers for the organisations added before they existed (same rule as new ones)."""
-    from agritrace.accounts.identifiers import KIND_WORDS
+    from agritrace.accounts.models import KIND_WORDS
 
     Organisation = apps.get_model("accounts", "Organisation")
     counters: dict[str, int] = {}
