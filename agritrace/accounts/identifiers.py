@@ -1,12 +1,12 @@
 """Organisations' public identifiers, as other systems name them.
 
-Every organisation gets a stable `identifier` when it is added (`Organisation.next_identifier`): the official code of its
-administrative unit, a short word for its kind and a serial (`66-EXP-0003`: the third exporter
-on unit 66). It is never a database id and never reused. In EPCIS events (the parties of
-`sourceList`/`destinationList`, see `docs/epcis-parties.md`) an organisation is named by its
-GLN when it has one, as a GS1 Digital Link party URI (`https://id.gs1.org/417/<GLN>`; its
-company prefix length is not known here, so the EPC URN form is read but not written), else
-by `urn:agritrace:org:<identifier>`.
+Every organisation gets a stable `identifier` when it is added
+(`Organisation.next_identifier`): the official code of its administrative unit, a short word
+for its kind and a serial (`66-EXP-0003`: the third exporter on unit 66). It is never a
+database id and never reused. In EPCIS events (the parties of `sourceList`/`destinationList`,
+see `docs/epcis-parties.md`) an organisation is named by its GLN when it has one, as a GS1
+Digital Link party URI (`https://id.gs1.org/417/<GLN>`; its company prefix length is not known
+here, so the EPC URN form is read but not written), else by `urn:agritrace:org:<identifier>`.
 """
 
 import re
