@@ -3,25 +3,9 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
 
-from agritrace.accounts.access import Actor
-from agritrace.accounts.models import ApiToken
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request, token: str):
-        found = ApiToken.find_active(token)
-        if found is None:
-            return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        return found.user
-
-
-AUTH = [TokenAuth(), django_auth]
+from agritrace.apiutil import AUTH, error_dict
 
 api = NinjaAPI(
     title="AgriTrace API",
@@ -32,24 +16,6 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
 )
-
-
-def actor(request) -> Actor:
-    """The actor behind a request (token or session)."""
-    cached = getattr(request, "_actor", None)
-    if cached is None:
-        cached = Actor.of(request.user)
-        request._actor = cached
-    return cached
-
-
-def error_dict(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {
-            field: [str(m) for e in errs for m in e.messages]
-            for field, errs in exc.error_dict.items()
-        }
-    return {"__all__": [str(m) for m in exc.messages]}
 
 
 @api.exception_handler(ValidationError)

@@ -7,6 +7,7 @@ load it again through here."""
 
 def load_reference_data() -> None:
     from agritrace.diary.catalogue import load_inputs
+    from agritrace.misuse.rules import load_rules
     from agritrace.places.loader import load_units
     from agritrace.registry.catalogue import load_catalogue
     from agritrace.supervision.catalogue import load_supervision_catalogue
@@ -18,3 +19,4 @@ def load_reference_data() -> None:
     load_inputs()
     load_supervision_catalogue()
     load_pack_out_factors()
+    load_rules()

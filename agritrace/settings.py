@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "agritrace.supervision",
     "agritrace.trace",
     "agritrace.stamps",
+    "agritrace.misuse",
     "agritrace.web",
 ]
 

@@ -18,7 +18,7 @@ router = Router(tags=["accounts"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    from agritrace.api import actor  # agritrace.api imports this module
+    from agritrace.apiutil import actor
 
     return actor(request)
 

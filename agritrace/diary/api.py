@@ -54,7 +54,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _actor(request: HttpRequest) -> Actor:
-    from agritrace.api import actor  # agritrace.api imports this module
+    from agritrace.apiutil import actor
 
     return actor(request)
 

@@ -86,7 +86,7 @@ public_router = Router(tags=["public"], auth=None)
 
 
 def _actor(request: HttpRequest) -> Actor:
-    from agritrace.api import actor  # agritrace.api imports this module
+    from agritrace.apiutil import actor
 
     return actor(request)
 

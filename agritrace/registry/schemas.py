@@ -24,7 +24,7 @@ from .models import Application, AppStatus, CodeStatus, Household
 def request_actor(context: dict | None) -> Actor:
     """The actor behind the request a schema is being filled for (PUBLIC if none)."""
     from agritrace.accounts.access import PUBLIC
-    from agritrace.api import actor
+    from agritrace.apiutil import actor
 
     request = (context or {}).get("request")
     return actor(request) if request is not None else PUBLIC

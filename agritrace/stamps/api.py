@@ -6,7 +6,7 @@ of a planting-area / packing-house code."""
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 
-from agritrace.api import actor
+from agritrace.apiutil import actor
 
 from . import services
 from .services import Status as Verdict

@@ -72,7 +72,7 @@ router = Router(tags=["supervision"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    from agritrace.api import actor  # agritrace.api imports this module
+    from agritrace.apiutil import actor
 
     return actor(request)
 

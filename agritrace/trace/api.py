@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema, Status
 
-from agritrace.api import actor
+from agritrace.apiutil import actor
 
 from . import services
 

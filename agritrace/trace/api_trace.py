@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from agritrace.accounts.access import get_visible
-from agritrace.api import actor
+from agritrace.apiutil import actor
 from agritrace.registry.models import PlantingArea
 
 from . import chain, export

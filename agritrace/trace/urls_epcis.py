@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import path
 from ninja import NinjaAPI
 
-from agritrace.api import AUTH, error_dict
+from agritrace.apiutil import AUTH, error_dict
 
 from .api import build_router
 

@@ -1,0 +1,41 @@
+"""What every app's API module shares: who is calling (token or session) and how a validation
+error becomes the JSON body `{detail, errors: {field: [messages]}}`. The root `agritrace.api`
+mounts the apps' routers; the apps import these helpers from here, never from the root."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from ninja.security import HttpBearer, django_auth
+
+from agritrace.accounts.access import Actor
+from agritrace.accounts.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        found = ApiToken.find_active(token)
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+AUTH = [TokenAuth(), django_auth]
+
+
+def actor(request) -> Actor:
+    """The actor behind a request (token or session)."""
+    cached = getattr(request, "_actor", None)
+    if cached is None:
+        cached = Actor.of(request.user)
+        request._actor = cached
+    return cached
+
+
+def error_dict(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
+    return {"__all__": [str(m) for m in exc.messages]}

@@ -1,0 +1,178 @@
+"""Misuse detection: rules (thresholds as data with their source), cases (one per subject ×
+rule × season, never duplicated by a re-run) and the officer's steps on a case.
+
+A *subject* is what a finding is about: a planting area's code, a packing house's code, or an
+organisation (an exporter suddenly using many codes). A *season* is the harvest year of the
+events, in the service's time zone ("2026"): one code × rule × season is one case."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agritrace.accounts.models import Organisation
+from agritrace.places.models import AdminUnit
+from agritrace.registry.models import PackingHouse, PlantingArea, SourcedData
+
+
+class RuleGroup(models.TextChoices):
+    VOLUME = "volume", _("Volume beyond what the area can grow")
+    CAPACITY = "capacity", _("Packing house beyond its capacity or contracts")
+    NO_RIGHT = "no_right", _("Code used by someone with no right to it")
+    UNUSABLE = "unusable", _("Code used while it cannot be")
+    PATTERN = "pattern", _("Implausible pattern")
+    OVERLAP = "overlap", _("Registration overlap or copied stamp")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+#: Weight of a severity in a case's score (score = weight × how far the threshold is crossed).
+SEVERITY_WEIGHT = {"low": 1.0, "medium": 2.0, "high": 3.0, "critical": 4.0}
+
+
+class Rule(SourcedData):
+    """One signal. `thresholds` are its figures; `configurable` says that no legal figure is
+    known for them (the authority sets them), else `source` names the text they come from."""
+
+    code = models.SlugField(_("rule"), max_length=60, unique=True)
+    group = models.CharField(_("group"), max_length=20, choices=RuleGroup.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    thresholds = models.JSONField(_("thresholds"), default=dict, blank=True)
+    configurable = models.BooleanField(
+        _("configurable"),
+        default=True,
+        help_text=_("No legal figure is known for the thresholds: the authority sets them"),
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["group", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SubjectKind(models.TextChoices):
+    AREA = "area", _("Planting area")
+    PACKING_HOUSE = "packing_house", _("Packing house")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    REVIEW = "under_review", _("Under review")
+    DISMISSED = "dismissed", _("Dismissed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    ACTIONED = "actioned", _("Action taken")
+
+
+class CaseAction(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    INSPECTION = "inspection", _("Surprise inspection")
+    SUSPENSION = "suspension", _("Suspension of the code")
+    REVOCATION = "revocation", _("Revocation of the code")
+
+
+class Case(models.Model):
+    """What the findings of one rule say about one subject in one season. A re-run updates the
+    case (figures, evidence, score, `last_found_at`) instead of adding another."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="cases")
+    season = models.CharField(_("season"), max_length=9)
+    subject_kind = models.CharField(_("subject"), max_length=20, choices=SubjectKind.choices)
+    area = models.ForeignKey(
+        PlantingArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    packing_house = models.ForeignKey(
+        PackingHouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The organisation the case is about (an exporter's pattern)"),
+    )
+    #: A stable key of the subject ("area:12", "packing_house:3", "organisation:7"): with the
+    #: rule and the season it makes a case unique.
+    subject_key = models.CharField(max_length=40)
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    party = models.ForeignKey(
+        Organisation,
+        verbose_name=_("firm using the code"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    province = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    commune = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    score = models.FloatField(_("score"), default=0)
+    #: [{"feature": ..., "value": ..., "contribution": ...}]: what drove the score.
+    explanation = models.JSONField(_("why this score"), default=list, blank=True)
+    #: {"figures": {...}, "threshold": {...}, "events": [event ids], "lots": [uris], ...}
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    first_found_at = models.DateTimeField(_("first found"), default=timezone.now)
+    last_found_at = models.DateTimeField(_("last found"), default=timezone.now)
+    times_found = models.PositiveIntegerField(default=1)
+    action = models.CharField(_("action"), max_length=20, choices=CaseAction.choices, blank=True)
+
+    class Meta:
+        ordering = ["-score", "-last_found_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject_key", "season"], name="misuse_case_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["province", "season", "status"], name="misuse_case_province"),
+            models.Index(fields=["commune", "status"], name="misuse_case_commune"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} · {self.code or self.subject_key} · {self.season}"
+
+
+class CaseStep(models.Model):
+    """One step of the workflow on a case (also written to the audit log)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    action = models.CharField(max_length=20, choices=CaseAction.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    #: What the action made: {"visit": id} / {"code_change": id} …
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status or '·'} → {self.to_status}"

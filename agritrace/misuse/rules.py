@@ -1,0 +1,49 @@
+"""The rules as data: loaded from `data/rules.json` once (a migration and `agritrace
+reference` call `load_rules`); the authority edits thresholds afterwards, and a reload never
+overwrites what it set."""
+
+import json
+from pathlib import Path
+
+from .models import Rule
+
+RULES_FILE = Path(__file__).parent / "data" / "rules.json"
+
+
+def rule_definitions() -> list[dict]:
+    return json.loads(RULES_FILE.read_text(encoding="utf-8"))["rules"]
+
+
+def load_rules(rule_model=Rule) -> int:
+    """Create the rules that do not exist yet; returns how many were added."""
+    existing = set(rule_model.objects.values_list("code", flat=True))
+    new = [
+        rule_model(
+            code=d["code"],
+            group=d["group"],
+            title=d["title"],
+            description=d.get("description", ""),
+            severity=d.get("severity", "medium"),
+            thresholds=d.get("thresholds", {}),
+            configurable=d.get("configurable", True),
+            source=d.get("source", "configurable: no legal figure known"),
+        )
+        for d in rule_definitions()
+        if d["code"] not in existing
+    ]
+    rule_model.objects.bulk_create(new)
+    return len(new)
+
+
+def rule(code: str) -> Rule:
+    return Rule.objects.get(code=code)
+
+
+def threshold(rule_obj: Rule, name: str, default: float | int | None = None):
+    """A rule's threshold, falling back to the shipped default when the authority removed it."""
+    if name in (rule_obj.thresholds or {}):
+        return rule_obj.thresholds[name]
+    for d in rule_definitions():
+        if d["code"] == rule_obj.code:
+            return d.get("thresholds", {}).get(name, default)
+    return default
