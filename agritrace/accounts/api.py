@@ -11,16 +11,12 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import StringConstraints
 
+from agritrace.apiutil import actor as _actor
+
 from .access import Actor
 from .models import ApiToken
 
 router = Router(tags=["accounts"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    from agritrace.apiutil import actor
-
-    return actor(request)
 
 
 class UserOut(Schema):

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from agritrace.accounts.access import Actor, get_visible
+from agritrace.apiutil import actor as _actor
 from agritrace.registry.models import PlantingArea, Plot
 
 from . import services, transfer
@@ -51,12 +52,6 @@ from .schemas import (
 router = Router(tags=["diary"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _actor(request: HttpRequest) -> Actor:
-    from agritrace.apiutil import actor
-
-    return actor(request)
 
 
 def _read_upload(file: UploadedFile) -> bytes:

@@ -3,6 +3,7 @@ reference` call `load_rules`); the authority edits thresholds afterwards, and a 
 overwrites what it set."""
 
 import json
+from functools import cache
 from pathlib import Path
 
 from .models import Rule
@@ -35,15 +36,14 @@ def load_rules(rule_model=Rule) -> int:
     return len(new)
 
 
-def rule(code: str) -> Rule:
-    return Rule.objects.get(code=code)
+@cache
+def _shipped_thresholds() -> dict[str, dict]:
+    """The thresholds each rule ships with, read from the file once per process."""
+    return {d["code"]: d.get("thresholds", {}) for d in rule_definitions()}
 
 
 def threshold(rule_obj: Rule, name: str, default: float | int | None = None):
     """A rule's threshold, falling back to the shipped default when the authority removed it."""
     if name in (rule_obj.thresholds or {}):
         return rule_obj.thresholds[name]
-    for d in rule_definitions():
-        if d["code"] == rule_obj.code:
-            return d.get("thresholds", {}).get(name, default)
-    return default
+    return _shipped_thresholds().get(rule_obj.code, {}).get(name, default)

@@ -20,6 +20,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation
+from agritrace.apiutil import actor as _actor
 
 from . import lifecycle, services
 from .models import (
@@ -83,12 +84,6 @@ from .schemas import (
 
 router = Router(tags=["registry"])
 public_router = Router(tags=["public"], auth=None)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    from agritrace.apiutil import actor
-
-    return actor(request)
 
 
 def _market(market_id: int) -> Market:

@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 
 from agritrace.accounts.access import Actor, get_visible, visible
 from agritrace.accounts.models import OrgKind
+from agritrace.apiutil import actor as _actor
 from agritrace.registry.models import PackingHouse, PlantingArea
 
 from . import services
@@ -69,12 +70,6 @@ from .schemas import (
 )
 
 router = Router(tags=["supervision"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    from agritrace.apiutil import actor
-
-    return actor(request)
 
 
 # ------------------------------------------------------------------ plans
