@@ -1,10 +1,10 @@
 """Who uses a code at an event, and for which market: (party, market) per event.
 
-The party is the event's sourceList ``owning_party`` (an organisation named by its GLN Digital
-Link or its URN, see `agritrace.accounts.identifiers`), falling back to the organisation that
-captured the event. The market is the importing country the event names in the service's extension
-``destinationCountry`` (what the shipping form and `trace.builders.shipping` write), else
-unknown ("").
+The party is the event's sourceList ``owning_party``: an organisation named by its GLN Digital
+Link or its URN (`agritrace.accounts.identifiers`), or by the trace forms' id URN; else the
+organisation that captured the event. The market is the importing country the event names in
+the service's extension ``destinationCountry`` (what the shipping form and
+`trace.builders.shipping` write), else unknown ("").
 
 Read from the stored documents with JSON key transforms in SQL (no document is loaded in
 Python). Should `Event` gain owning-party / market columns, only this module changes."""
@@ -53,6 +53,14 @@ class PartyBook:
             self.cache[idents[ident]] = pk
         for pk, gln in Organisation.objects.filter(gln__in=glns).values_list("pk", "gln"):
             self.cache[glns[gln]] = pk
+        # The trace forms name an organisation by its database id (`trace.builders.party_uri`).
+        by_pk = {
+            int(ident): uri
+            for ident, uri in idents.items()
+            if ident.isdigit() and self.cache[uri] is None
+        }
+        for pk in Organisation.objects.filter(pk__in=by_pk).values_list("pk", flat=True):
+            self.cache[by_pk[pk]] = pk
 
     def get(self, uri: str) -> int | None:
         return self.cache.get(uri)
