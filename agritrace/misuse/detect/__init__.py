@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from agritrace.misuse.findings import Finding
 
-from . import rights, volume
+from . import capacity, rights, volume
 from .base import Context
 
 RuleFunction = Callable[[Context], list[Finding]]
@@ -16,6 +16,8 @@ RULES: dict[str, RuleFunction] = {
     "party_without_authorisation": rights.party_without_authorisation,
     "market_not_approved": rights.market_not_approved,
     "code_not_usable": rights.code_not_usable,
+    "house_over_capacity": capacity.house_over_capacity,
+    "house_without_contract": capacity.house_without_contract,
 }
 
 __all__ = ["RULES", "Context", "RuleFunction"]
