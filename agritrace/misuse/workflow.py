@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -69,7 +70,7 @@ def _check_status(case: Case, step: str) -> None:
 
 
 def case_url(case: Case) -> str:
-    return f"/misuse/cases/{case.pk}/"
+    return reverse("misuse-case", args=[case.pk])
 
 
 def _officials(case: Case) -> list[Organisation]:
