@@ -40,6 +40,10 @@ def _commands() -> list[tuple[str, str]]:
             "stamps request|void|export|lookup|rotate-key",
             _("traceability stamps for a packed lot; rotate the stamps' signing key"),
         ),
+        (
+            "misuse scan|cases",
+            _("misuse detection over a province's season (--province --season); the cases"),
+        ),
         ("serve [--host --port]", _("run the web service (waitress)")),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]

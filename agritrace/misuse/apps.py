@@ -7,3 +7,10 @@ class MisuseConfig(AppConfig):
 
     name = "agritrace.misuse"
     label = "misuse"
+
+    def ready(self) -> None:
+        from agritrace.trace.signals import events_captured
+
+        from .incremental import on_events_captured
+
+        events_captured.connect(on_events_captured, dispatch_uid="misuse.incremental")

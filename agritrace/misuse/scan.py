@@ -74,3 +74,18 @@ def scan(
         findings.extend(function(ctx))
     findings.sort(key=lambda f: f.key)
     return findings
+
+
+def run_scan(
+    province: AdminUnit | str, season: str | int, *, dry_run: bool = False
+) -> tuple[list[Finding], int, int]:
+    """The full scan of a province's season, its findings written as cases unless `dry_run`:
+    (findings, cases opened, cases updated)."""
+    from .cases import upsert
+
+    findings = scan(province, season)
+    if dry_run:
+        return findings, 0, 0
+    opened, updated = upsert(findings)
+    log.info("misuse scan %s %s: %d findings", province, season, len(findings))
+    return findings, opened, updated

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from agritrace.misuse.findings import Finding
 
-from . import rights, volume
+from . import capacity, overlap, patterns, rights, volume
 from .base import Context
 
 RuleFunction = Callable[[Context], list[Finding]]
@@ -16,6 +16,16 @@ RULES: dict[str, RuleFunction] = {
     "party_without_authorisation": rights.party_without_authorisation,
     "market_not_approved": rights.market_not_approved,
     "code_not_usable": rights.code_not_usable,
+    "house_over_capacity": capacity.house_over_capacity,
+    "house_without_contract": capacity.house_without_contract,
+    "houses_far_apart": patterns.houses_far_apart,
+    "harvest_out_of_season": patterns.harvest_out_of_season,
+    "harvest_without_diary": patterns.harvest_without_diary,
+    "harvest_within_phi": patterns.harvest_within_phi,
+    "exporter_code_surge": patterns.exporter_code_surge,
+    "plot_in_two_codes": overlap.plot_in_two_codes,
+    "plot_overlaps_household": overlap.plot_overlaps_household,
+    "stamp_copied": overlap.stamp_copied,
 }
 
 __all__ = ["RULES", "Context", "RuleFunction"]

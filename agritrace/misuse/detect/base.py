@@ -204,6 +204,56 @@ def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:
     return {lot: frozenset(areas) for lot, areas in found.items()}
 
 
+def lot_area_map(lot_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """{lot id: the planting areas behind it} (backward over `LotLink`, one query per
+    generation, then the harvest lots' areas)."""
+    lot_ids = set(lot_ids)
+    parents: dict[int, set[int]] = defaultdict(set)
+    seen = set(lot_ids)
+    frontier = set(lot_ids)
+    for _depth in range(MAX_DEPTH):
+        if not frontier:
+            break
+        nxt: set[int] = set()
+        for chunk in _chunks(sorted(frontier)):
+            for target, source in LotLink.objects.filter(target__in=chunk).values_list(
+                "target_id", "source_id"
+            ):
+                parents[target].add(source)
+                nxt.add(source)
+        frontier = nxt - seen
+        seen |= frontier
+    own: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(sorted(seen)):
+        for pk, area in Lot.objects.filter(pk__in=chunk, origin_area__isnull=False).values_list(
+            "pk", "origin_area_id"
+        ):
+            own[pk].add(area)
+        unharvested = dict(
+            Lot.objects.filter(
+                pk__in=chunk, origin_area__isnull=True, uri__startswith=lot_prefix()
+            ).values_list("pk", "uri")
+        )
+        by_code = {code_of_lot(u): pk for pk, u in unharvested.items()}
+        for code, area in PlantingArea.objects.filter(
+            code__in=[c for c in by_code if c]
+        ).values_list("code", "pk"):
+            own[by_code[code]].add(area)
+    memo: dict[int, frozenset[int]] = {}
+
+    def areas(lot: int, depth: int = 0) -> frozenset[int]:
+        if lot in memo:
+            return memo[lot]
+        found = set(own.get(lot, ()))
+        if depth < MAX_DEPTH:
+            for parent in parents.get(lot, ()):
+                found |= areas(parent, depth + 1)
+        memo[lot] = frozenset(found)
+        return memo[lot]
+
+    return {lot: areas(lot) for lot in lot_ids}
+
+
 def areas_of_lots(lot_ids: Iterable[int]) -> set[int]:
     """The planting areas behind lots (backward over `LotLink` to the harvest lots)."""
     seen = set(lot_ids)

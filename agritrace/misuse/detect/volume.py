@@ -310,7 +310,7 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         .exclude(code__isnull=True)
         .values("pk", "code", "commune_id", "crop_id", "measured_area_ha", "declared_area_ha")
     }
-    target_ids = set(targets.values_list("pk", flat=True))
+    target_ids = set(pool)  # every peer is judged again: its peers' volumes changed too
     now = area_volumes(list(pool), ctx.start, ctx.end)
     year = int(ctx.season)
     history: dict[int, list[float]] = defaultdict(list)

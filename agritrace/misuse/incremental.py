@@ -1,0 +1,108 @@
+"""The incremental checks: after a capture commits (`trace.signals.events_captured`), the
+subjects and seasons its events touch are found and the same rule functions as the full scan
+run restricted to them (`scan.scan(..., subjects=...)`), their findings upserted as cases.
+So an incremental run equals a full scan of the same data by construction.
+
+Touched subjects: the planting areas behind the events' lots (backward over the lot graph)
+and those the events happen at; the packing houses the events happen at; the firms that
+ship (for the exporter rule). A rule that compares an area with its peers (volume anomaly)
+looks at the whole commune itself.
+
+Detection never fails a capture: an error is logged and the capture stands (the next full
+scan catches up). `AGRITRACE_MISUSE_INCREMENTAL = False` turns the checks off."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+
+from agritrace.registry.models import PackingHouse, PlantingArea
+from agritrace.trace.models import Event, EventEPC
+
+from .detect.base import _chunks, areas_of_lots
+from .detect.rights import SHIPPING_STEPS
+from .findings import Finding, season_of
+from .parties import parties_and_markets
+
+log = logging.getLogger(__name__)
+
+
+def _province_of(commune_parent: int | None, grand: int | None, level: str | None) -> int:
+    return commune_parent if level == "province" else grand
+
+
+def touched(event_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, set[int]]]:
+    """{(province id, season): {"area": ids, "packing_house": ids, "organisation": ids}} for
+    the events."""
+    event_ids = list(event_ids)
+    seasons: set[str] = set()
+    areas: set[int] = set()
+    houses: set[int] = set()
+    shipping: list[int] = []
+    lots: set[int] = set()
+    for chunk in _chunks(event_ids):
+        for pk, area, house, when, step in Event.objects.filter(pk__in=chunk).values_list(
+            "pk", "area_id", "packing_house_id", "event_time", "biz_step"
+        ):
+            seasons.add(season_of(when))
+            if area:
+                areas.add(area)
+            if house:
+                houses.add(house)
+            if step in SHIPPING_STEPS:
+                shipping.append(pk)
+        lots |= set(EventEPC.objects.filter(event__in=chunk).values_list("lot_id", flat=True))
+    areas |= areas_of_lots(lots)
+    parties: set[int] = set()
+    for chunk in _chunks(shipping):
+        parties |= {
+            p for p, _m in parties_and_markets(Event.objects.filter(pk__in=chunk)).values() if p
+        }
+    by_province: dict[int, dict[str, set[int]]] = defaultdict(
+        lambda: {"area": set(), "packing_house": set(), "organisation": set(parties)}
+    )
+    for model, kind, ids in (
+        (PlantingArea, "area", areas),
+        (PackingHouse, "packing_house", houses),
+    ):
+        for pk, parent, grand, level in model.objects.filter(pk__in=ids).values_list(
+            "pk", "commune__parent_id", "commune__parent__parent_id", "commune__parent__level"
+        ):
+            province = _province_of(parent, grand, level)
+            if province:
+                by_province[province][kind].add(pk)
+    return {
+        (province, season): subjects
+        for province, subjects in by_province.items()
+        for season in sorted(seasons)
+    }
+
+
+def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Finding]:
+    """Run the rules over what the events touch; upsert the findings unless `write` is
+    False. Returns the findings."""
+    from agritrace.places.models import AdminUnit
+
+    from .cases import upsert
+    from .scan import scan
+
+    findings: list[Finding] = []
+    for (province_id, season), subjects in touched(event_ids).items():
+        province = AdminUnit.objects.get(pk=province_id)
+        findings += scan(province, season, subjects=subjects)
+    if write and findings:
+        upsert(findings)
+    return findings
+
+
+def on_events_captured(sender, job=None, event_ids=(), **kwargs) -> None:
+    """Receiver of `trace.signals.events_captured` (connected in the app config)."""
+    if not event_ids or not getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL", True):
+        return
+    try:
+        check_events(event_ids)
+    except Exception:  # detection must never fail a capture
+        log.exception("misuse: incremental checks failed for capture %s", getattr(job, "pk", "?"))

@@ -1,0 +1,145 @@
+"""The full scan, the CLI, and the incremental checks after capture (equal to the full scan
+on the same data)."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from agritrace.misuse import incremental
+from agritrace.misuse.models import Case
+from agritrace.misuse.scan import run_scan, scan
+
+from .conftest import capture, harvest, lot, make_area, make_house, packing, shipping
+
+pytestmark = pytest.mark.django_db
+
+
+def story(world, commit):
+    """A borrowed code, a rented code and a house with no contract, captured one document
+    at a time (each committed, so the incremental checks run after each)."""
+    borrowed = make_area(world, ha=1)
+    rented = make_area(world, ha=3)
+    house = make_house(world)
+    docs = []
+    for i in range(3):
+        event, _ = harvest(borrowed, f"H{i}", 20_000, day=f"2026-08-{i + 1:02d}")
+        docs.append(("coop", [event]))
+    event, uri = harvest(rented, "R1", 10_000, day="2026-08-05")
+    docs.append(("coop", [event]))
+    packed, out = packing(house, [(uri, 10_000)], "P1", 9_500, day="2026-08-06")
+    docs.append(("packing", [packed]))
+    docs.append(
+        (
+            "exporter",
+            [shipping(house, [(out, 9_500)], shipper=world.orgs["exporter"], day="2026-08-07")],
+        )
+    )
+    bought, _ = packing(house, [(lot(borrowed.code, "B1"), 30_000)], "P2", 28_000, day="2026-08-08")
+    docs.append(("packing", [bought]))
+    for key, events in docs:
+        with commit(execute=True):
+            capture(world, key, *events)
+    return borrowed, rented, house
+
+
+def snapshot():
+    return {
+        (c.rule.code, c.subject_key, c.season): (
+            round(c.score, 6),
+            c.party_id,
+            c.code,
+            json.dumps(c.evidence, sort_keys=True, default=str),
+            c.summary,
+        )
+        for c in Case.objects.select_related("rule")
+    }
+
+
+def test_incremental_checks_equal_the_full_scan(world, django_capture_on_commit_callbacks):
+    borrowed, rented, house = story(world, django_capture_on_commit_callbacks)
+    after_captures = snapshot()
+    rules = {key[0] for key in after_captures}
+    assert {
+        "area_volume_over_yield",
+        "party_without_authorisation",
+        "house_without_contract",
+        "harvest_without_diary",
+    } <= rules
+    assert (f"area:{borrowed.pk}", "2026") in {(k[1], k[2]) for k in after_captures}
+    Case.objects.all().delete()
+    findings, opened, updated = run_scan(world.province, "2026")
+    assert opened == len(after_captures) and updated == 0
+    assert snapshot() == after_captures
+
+
+def test_a_rerun_updates_and_adds_no_case(world, django_capture_on_commit_callbacks):
+    story(world, django_capture_on_commit_callbacks)
+    count = Case.objects.count()
+    _f, opened, updated = run_scan(world.province, "2026")
+    assert opened == 0 and updated == count and Case.objects.count() == count
+
+
+def test_an_error_in_detection_never_fails_a_capture(
+    world, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    area = make_area(world)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(incremental, "check_events", broken)
+    event, _ = harvest(area, "H1", 1_000, day="2026-08-01")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = capture(world, "coop", event)
+    assert job.stored_count == 1
+    assert "incremental checks failed" in caplog.text
+
+
+def test_unknown_season_or_province_is_a_clear_error(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        scan(world.province, "summer")
+    assert "season" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        scan("Atlantis", "2026")
+    assert "province" in exc.value.message_dict
+    with pytest.raises(CommandError, match="Unknown season"):
+        call_command("misuse", "scan", "--province", world.province.name, "--season", "26")
+    with pytest.raises(CommandError, match="Unknown province"):
+        call_command("misuse", "scan", "--province", "Atlantis", "--season", "2026")
+    assert Case.objects.count() == 0
+
+
+def test_cli_scan_dry_run_then_scan_then_cases(world):
+    area = make_area(world, ha=1)
+    events = [harvest(area, f"H{i}", 20_000, day=f"2026-08-{i + 1:02d}")[0] for i in range(3)]
+    capture(world, "coop", *events)
+    out = StringIO()
+    call_command(
+        "misuse",
+        "scan",
+        "--province",
+        world.province.name,
+        "--season",
+        "2026",
+        "--dry-run",
+        stdout=out,
+    )
+    assert "area_volume_over_yield" in out.getvalue() and "dry run" in out.getvalue()
+    assert Case.objects.count() == 0
+    out = StringIO()
+    call_command(
+        "misuse", "scan", "--province", world.province.code, "--season", "2026", stdout=out
+    )
+    assert Case.objects.filter(rule__code="area_volume_over_yield", area=area).exists()
+    out = StringIO()
+    call_command("misuse", "cases", "--status", "open", "--json", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert {r["rule"] for r in rows} >= {"area_volume_over_yield"}
+    assert rows == sorted(rows, key=lambda r: -r["score"])
+    out = StringIO()
+    call_command("misuse", "cases", "--province", "Đồng Tháp", stdout=out)
+    assert "0 case(s)." in out.getvalue()
