@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("diary/", include("agritrace.diary.urls")),
     path("supervision/", include("agritrace.supervision.urls")),
+    path("misuse/", include("agritrace.misuse.urls")),
     path("trace/", include("agritrace.trace.urls")),
     path("epcis/", include("agritrace.trace.urls_epcis")),
     path("", include("agritrace.stamps.urls")),

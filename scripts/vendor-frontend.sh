@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Vendor the front-end libraries AgriTrace serves itself (the service runs on a closed
 # network: no CDN). Fetches pinned tarballs from the npm registry with `npm pack`, copies
-# only the distribution files needed into agritrace/web/static/vendor/, and rewrites
-# VERSIONS.txt. Re-run after changing a pin below; commit the result.
+# only the distribution files needed into agritrace/web/static/vendor/ (Chart.js into
+# agritrace/misuse/static/misuse/vendor/), and rewrites the VERSIONS.txt files. Re-run
+# after changing a pin below; commit the result.
 #
 # Usage: scripts/vendor-frontend.sh            (needs node/npm and the npm registry)
 set -euo pipefail
@@ -10,9 +11,12 @@ set -euo pipefail
 LEAFLET_VERSION="1.9.4"
 LEAFLET_DRAW_VERSION="1.0.4"
 HTMX_VERSION="2.0.11"
+CHARTJS_VERSION="4.6.1"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$ROOT/agritrace/web/static/vendor"
+# Chart.js serves the misuse app's charts only: it lives with that app's static files.
+MISUSE_VENDOR="$ROOT/agritrace/misuse/static/misuse/vendor"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -32,6 +36,7 @@ licence() {  # licence DIR -> "SPDX" from package.json
 fetch leaflet "$LEAFLET_VERSION"
 fetch leaflet-draw "$LEAFLET_DRAW_VERSION"
 fetch htmx.org "$HTMX_VERSION"
+fetch chart.js "$CHARTJS_VERSION"
 
 rm -rf "$VENDOR/leaflet" "$VENDOR/leaflet-draw" "$VENDOR/htmx"
 mkdir -p "$VENDOR/leaflet/images" "$VENDOR/leaflet-draw/images" "$VENDOR/htmx"
@@ -82,6 +87,22 @@ src="$WORK/htmx.org/package"
 cp "$src/dist/htmx.min.js" "$VENDOR/htmx/"
 cp "$src/LICENSE" "$VENDOR/htmx/LICENSE"
 
+# Chart.js: the UMD build (window.Chart), minified; its source map is not vendored.
+src="$WORK/chart.js/package"
+rm -rf "$MISUSE_VENDOR/chartjs"
+mkdir -p "$MISUSE_VENDOR/chartjs"
+cp "$src/dist/chart.umd.min.js" "$MISUSE_VENDOR/chartjs/"
+sed -i '/^\/\/# sourceMappingURL=/d' "$MISUSE_VENDOR/chartjs/chart.umd.min.js"
+cp "$src/LICENSE.md" "$MISUSE_VENDOR/chartjs/LICENSE"
+{
+    echo "# Front-end files vendored from the npm registry by scripts/vendor-frontend.sh."
+    echo "# package@version  licence  files"
+    echo "chart.js@$CHARTJS_VERSION  $(licence "$WORK/chart.js/package")  chartjs/chart.umd.min.js"
+    echo "#"
+    echo "# Copied unchanged from the package's dist/, except that the sourceMappingURL comment is"
+    echo "# removed (source maps are not vendored). chartjs/LICENSE is the package's LICENSE.md."
+} > "$MISUSE_VENDOR/VERSIONS.txt"
+
 {
     echo "# Front-end files vendored from the npm registry by scripts/vendor-frontend.sh."
     echo "# package@version  licence  files"
@@ -95,5 +116,5 @@ cp "$src/LICENSE" "$VENDOR/htmx/LICENSE"
     echo "# package.json). Each directory holds the package's licence text as LICENSE."
 } > "$VENDOR/VERSIONS.txt"
 
-echo "Vendored into $VENDOR:"
-cat "$VENDOR/VERSIONS.txt"
+echo "Vendored into $VENDOR and $MISUSE_VENDOR:"
+cat "$VENDOR/VERSIONS.txt" "$MISUSE_VENDOR/VERSIONS.txt"
