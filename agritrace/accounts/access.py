@@ -193,6 +193,8 @@ def visible(actor: Actor, queryset: QuerySet) -> QuerySet:
         q = _event_filter(actor)
     elif name == "trace.CaptureJob":
         q = _capture_job_filter(actor)
+    elif name == "trace.CaptureRefusal":
+        q = _capture_refusal_filter(actor)
     elif name == "trace.EventFlag":
         q = _event_flag_filter(actor)
     elif name == "trace.Recall":
@@ -428,12 +430,35 @@ def _recall_filter(actor: Actor) -> Q | None:
 
 
 def _capture_job_filter(actor: Actor) -> Q | None:
-    """Capture jobs: one's own organisation's (all of them for the ministry)."""
+    """Capture jobs (refused ones too): one's own organisation's; a province (department or
+    plant-protection office) also those of organisations in it and those whose refused events
+    were at its areas or packing houses; the ministry all."""
+    from django.apps import apps
+
     if actor.is_public:
         return None
     if actor.kind == OrgKind.MINISTRY:
         return Q()
-    return Q(organisation_id=actor.organisation.pk)
+    own = Q(organisation_id=actor.organisation.pk)
+    if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        refusals = apps.get_model("trace", "CaptureRefusal").objects.filter(
+            province_id=actor.province_id
+        )
+        return own | Q(province_id=actor.province_id) | Q(pk__in=refusals.values("job_id"))
+    return own
+
+
+def _capture_refusal_filter(actor: Actor) -> Q | None:
+    """Refused events: the capturing organisation's own; a province's at its locations (or
+    sent by its organisations); the ministry all."""
+    if actor.is_public:
+        return None
+    if actor.kind == OrgKind.MINISTRY:
+        return Q()
+    own = Q(capture_org_id=actor.organisation.pk)
+    if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
+        return own | Q(province_id=actor.province_id)
+    return own
 
 
 # ------------------------------------------------------------------ stamps

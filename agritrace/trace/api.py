@@ -24,16 +24,18 @@ def rejection(exc: services.CaptureRejected) -> JsonResponse:
     """A rejected document: 400, RFC 7807 problem JSON naming every failing JSON path."""
     errors = {path: [str(m) for m in msgs] for path, msgs in _error_dict(exc).items()}
     path, messages = next(iter(errors.items()))
-    response = _json(
-        {
-            "type": "epcisException:ValidationException",
-            "title": "Invalid EPCIS document",
-            "status": 400,
-            "detail": f"{path}: {messages[0]}",
-            "errors": errors,
-        },
-        status=400,
-    )
+    body = {
+        "type": "epcisException:ValidationException",
+        "title": "Invalid EPCIS document",
+        "status": 400,
+        "detail": f"{path}: {messages[0]}",
+        "errors": errors,
+    }
+    job = getattr(exc, "capture_job", None)
+    if job is not None:
+        # The refused document is kept as a failed capture job (refusals.py).
+        body["captureID"] = job.capture_id
+    response = _json(body, status=400)
     response["Content-Type"] = "application/problem+json"
     return response
 
@@ -70,6 +72,20 @@ def build_router() -> Router:
             return rejection(exc)
         location = f"{request.path.rstrip('/')}/{job.capture_id}"
         return _json(services.capture_job_json(job), status=202, Location=location)
+
+    @router.get("/capture", summary="Capture jobs, newest first (refused ones too)", response=list)
+    def capture_jobs(request: HttpRequest):
+        from .refusals import capture_jobs as jobs
+
+        found = jobs(actor(request))[:100]
+        response = JsonResponse(
+            [services.capture_job_json(j) for j in found],
+            safe=False,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        for name, value in EPCIS_HEADERS.items():
+            response[name] = value
+        return response
 
     @router.get("/capture/{capture_id}", summary="A capture job", response=dict)
     def capture_job(request: HttpRequest, capture_id: str):
@@ -266,9 +282,10 @@ router = add_domain_routes(build_router())
 
 
 def _add_trace_routes() -> None:
-    from .api_trace import add_routes
+    from . import api_jobs, api_trace
 
-    add_routes(router)
+    api_trace.add_routes(router)
+    api_jobs.add_routes(router)
 
 
 _add_trace_routes()

@@ -11,8 +11,9 @@ authorities to look into):
 rule                     what                                             outcome
 =======================  ===============================================  ==================
 ``area_code_not_issued`` a harvest (ObjectEvent, bizStep commissioning    reject
-                         or …harvesting) at a planting area whose code is
-                         not issued (none, suspended or revoked)
+                         or …harvesting) at a planting area whose code was
+                         not issued at the event's time (timing.py, with
+                         ``house_code_not_issued`` and ``late_capture``)
 ``crop_mismatch``        a harvest that declares a crop (ILMD or the      reject
                          document's EPCClass master data: ``crop``) other
                          than the planting area's, or no known crop
@@ -63,11 +64,12 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import timing
 from .identifiers import canonical_epc
 from .models import EventFlag, FlagSeverity, Lot, PackOutFactor, Role
 
@@ -668,6 +670,7 @@ class DocumentChecks:
             self._book(item)
         for event in self.retracted:
             self._retract(event)
+        timing.judge_codes(ordered, self.outcome, _is_harvest, _is_packing)
         # 2. The checks that need the whole document's lots.
         unlinked = []
         for item in ordered:
@@ -730,25 +733,9 @@ class DocumentChecks:
         if not _is_harvest(item):
             return
         area = item.record.area
-        base = f"$.epcisBody.eventList[{item.index}]"
-        from .services import ID_BASE
-
-        ours = item.record.biz_location.startswith(ID_BASE + "loc:")
-        where = f"{base}.bizLocation.id" if ours else f"{base}.readPoint.id"
         if area is None:
             return
-        from agritrace.registry.models import CodeStatus
-
-        if area.code_status != CodeStatus.ISSUED:
-            self.outcome.reject(
-                where,
-                "area_code_not_issued",
-                _(
-                    "Planting area %(code)s has no issued code (status: %(status)s): no harvest "
-                    "can be recorded under it."
-                )
-                % {"code": area.code, "status": area.get_code_status_display()},
-            )
+        # Whether its code was issued at the harvest's time: timing.judge_codes.
         crop_id = area.crop_id
         declared = self._declared_crop(item, master)
         if declared is not None:
@@ -935,9 +922,12 @@ class DocumentChecks:
         ).values_list("packing_house_id", "area_id", "valid_from", "valid_to"):
             contracts.setdefault((house_id, area_id), []).append((start, end))
         grants: dict[tuple[int, int], list] = {}
-        for org_id, area_id, start, end in CodeAuthorisation.objects.filter(
-            Q(grantee_id__in=operators, area_id__in=area_ids, withdrawn_at__isnull=True)
-        ).values_list("grantee_id", "area_id", "valid_from", "valid_to"):
+        # A withdrawal takes effect from `withdrawn_from`: the days before keep their link.
+        for org_id, area_id, start, end, withdrawn in CodeAuthorisation.objects.filter(
+            grantee_id__in=operators, area_id__in=area_ids
+        ).values_list("grantee_id", "area_id", "valid_from", "valid_to", "withdrawn_from"):
+            if withdrawn is not None:
+                end = min(end, withdrawn - timedelta(days=1))
             grants.setdefault((org_id, area_id), []).append((start, end))
         areas = dict(
             PlantingArea.objects.filter(pk__in=area_ids).values_list("pk", "representative_id")

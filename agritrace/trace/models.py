@@ -43,10 +43,24 @@ class CaptureJob(models.Model):
         Organisation, null=True, on_delete=models.SET_NULL, related_name="capture_jobs"
     )
     document_id = models.CharField(_("document id"), max_length=500, blank=True)
+    # Scope: the province of the capturing organisation (the authority sees its province's
+    # jobs, and those whose refused events were at its areas or packing houses).
+    province = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The document as received: its SHA-256 and size in bytes, and for a refused document the
+    # body itself up to AGRITRACE_TRACE_REFUSED_BODY_BYTES (refusals.py).
+    document_sha256 = models.CharField(_("SHA-256 of the document"), max_length=64, blank=True)
+    document_size = models.PositiveBigIntegerField(_("size of the document (bytes)"), default=0)
+    document_body = models.TextField(_("document as received"), blank=True)
+    body_truncated = models.BooleanField(_("body cut at the limit"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organisation", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"]),
+            models.Index(fields=["province", "status", "-created_at"], name="trace_job_province"),
+        ]
 
     def __str__(self) -> str:
         return f"capture {self.pk} ({self.status})"
@@ -54,6 +68,57 @@ class CaptureJob(models.Model):
     @property
     def capture_id(self) -> str:
         return str(self.pk)
+
+
+class CaptureRefusal(models.Model):
+    """One refused event of a refused document, by rule (refusals.py): the facts the
+    authority and the misuse app look at (a harvest under a suspended code is evidence).
+    Kept although the document's events were not stored."""
+
+    job = models.ForeignKey(CaptureJob, on_delete=models.CASCADE, related_name="refusals")
+    event_index = models.PositiveIntegerField(_("index in the document"), null=True)
+    event_id = models.CharField(_("event ID"), max_length=500, blank=True)
+    rule = models.CharField(_("rule"), max_length=40)
+    path = models.CharField(_("JSON path"), max_length=300, blank=True)
+    message = models.TextField(_("message"))
+    event_type = models.CharField(_("event type"), max_length=20, blank=True)
+    biz_step = models.CharField(_("business step"), max_length=255, blank=True)
+    event_time = models.DateTimeField(_("event time"), null=True, blank=True)
+    area = models.ForeignKey(
+        "registry.PlantingArea",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="capture_refusals",
+    )
+    packing_house = models.ForeignKey(
+        "registry.PackingHouse",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="capture_refusals",
+    )
+    capture_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: The province of the event's location, else of the capturing organisation.
+    province = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("refused at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        indexes = [
+            models.Index(fields=["rule", "-created_at"], name="trace_refusal_rule"),
+            models.Index(fields=["area", "event_time"], name="trace_refusal_area"),
+            models.Index(fields=["packing_house", "event_time"], name="trace_refusal_house"),
+            models.Index(fields=["province", "-created_at"], name="trace_refusal_province"),
+            models.Index(fields=["capture_org", "-created_at"], name="trace_refusal_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.job_id}/{self.event_index})"
 
 
 class EventType(models.TextChoices):

@@ -8,7 +8,7 @@ answers the EPCIS simple event query (the GET /events parameters) within the act
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.places.models import AdminUnit, Level
 
-from . import checks, vocab
+from . import checks, refusals, vocab
 from .hashing import Namespaces, event_hash
 from .identifiers import canonical_epc
 from .models import CaptureJob, Event, EventEPC, EventFlag, Lot, LotLink, Role
@@ -76,21 +76,34 @@ def capture(actor: Actor, document: object) -> CaptureJob:
     {json_path: [messages]}) for a document that cannot be captured, PermissionDenied for a role
     that may not capture."""
     require(actor, "capture_events")
-    if isinstance(document, bytes | str):
-        document = parse_document(document)
-    errors = document_errors(document)
-    if errors:
-        raise CaptureRejected(errors)
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                return _store(actor, document)
-        except IntegrityError:
-            # A concurrent capture stored some of the same events first: try again, they are
-            # now duplicates.
-            if attempt == 2:
-                raise
+    received = document
+    try:
+        if isinstance(document, bytes | str):
+            document = parse_document(document)
+        errors = document_errors(document)
+        if errors:
+            raise CaptureRejected(errors)
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    return _store(actor, document, received)
+            except IntegrityError:
+                # A concurrent capture stored some of the same events first: try again, they
+                # are now duplicates.
+                if attempt == 2:
+                    raise
+    except CaptureRejected as exc:
+        # Rolled back: what was refused is kept all the same (refusals.py).
+        exc.capture_job = refusals.record_refused(actor, received, exc, getattr(exc, "items", ()))
+        raise
     raise AssertionError("unreachable")
+
+
+def _rejected(errors: Mapping, items: list) -> CaptureRejected:
+    """A rejection that carries the checked events, for the refusal rows."""
+    exc = CaptureRejected(errors)
+    exc.items = list(items)
+    return exc
 
 
 def _document_context(document: Mapping) -> list:
@@ -105,7 +118,7 @@ def _parse_time(value: str) -> datetime:
     if parsed is None:  # the schema has checked the format; be safe anyway
         raise CaptureRejected({"eventTime": [_("Not a date-time: %(v)s") % {"v": value}]})
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
+        parsed = timezone.make_aware(parsed, UTC)
     return parsed
 
 
@@ -258,17 +271,22 @@ def _newly_erroneous(declarations: list[tuple[int, dict]]) -> list[dict]:
     return found
 
 
-def _store(actor: Actor, document: Mapping) -> CaptureJob:
+def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJob:
     now = timezone.now()
     events = document["epcisBody"]["eventList"]
     extra_context = _document_context(document)
     namespaces = Namespaces(document.get("@context"))
+    org_province = _province_of(actor.organisation.unit) if actor.organisation else None
+    sha, size = refusals.fingerprint(refusals.document_bytes(received or document))
     job = CaptureJob.objects.create(
         captured_by=actor.user if getattr(actor.user, "pk", None) else None,
         organisation=actor.organisation,
+        province_id=org_province,
         event_count=len(events),
         document_id=str(document.get("id", ""))[:500],
         created_at=now,
+        document_sha256=sha,
+        document_size=size,
     )
     hashes = [event_hash(e, namespaces) for e in events]
     known_by_hash: dict[str, int] = {}
@@ -290,7 +308,6 @@ def _store(actor: Actor, document: Mapping) -> CaptureJob:
     locations.prefetch(
         canonical_epc((e.get(k) or {}).get("id", "")) for e in events for k in _PLACES
     )
-    org_province = _province_of(actor.organisation.unit) if actor.organisation else None
     new_events: list[Event] = []
     new_rows: list[list] = []
     new_links: list[list] = []
@@ -325,12 +342,13 @@ def _store(actor: Actor, document: Mapping) -> CaptureJob:
             duplicates += 1
             continue
         if given and (given in known_by_id or given in pending_by_id):
-            raise CaptureRejected(
+            raise _rejected(
                 {
                     f"$.epcisBody.eventList[{i}].eventID": [
                         _("This eventID is already used by a different event.")
                     ]
-                }
+                },
+                items,
             )
         stored = dict(event)
         stored.setdefault("eventID", h)
@@ -402,7 +420,7 @@ def _store(actor: Actor, document: Mapping) -> CaptureJob:
     )
     outcome = checks.check(document, items, book, retracted)
     if outcome.errors:
-        raise CaptureRejected(outcome.errors)
+        raise _rejected(outcome.errors, items)
     Event.objects.bulk_create(new_events, batch_size=_CHUNK)
     lot_ids = book.save()
     EventEPC.objects.bulk_create(
@@ -454,7 +472,12 @@ def capture_job_json(job: CaptureJob) -> dict:
         "success": job.status == CaptureJob.Status.SUCCEEDED,
         "captureErrorBehaviour": "rollback",
         "errors": [
-            {"type": "epcisException:ValidationException", "title": path, "detail": m}
+            {
+                "type": "epcisException:ValidationException",
+                "title": path,
+                "status": 400,
+                "detail": m,
+            }
             for path, messages in (job.errors or {}).items()
             for m in messages
         ],
@@ -585,7 +608,7 @@ def filter_events(queryset: QuerySet, params: Mapping[str, str | list[str]]) -> 
                 errors[name] = [_("Not a date-time: %(v)s") % {"v": values[0]}]
                 continue
             if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment, timezone.UTC)
+                moment = timezone.make_aware(moment, UTC)
             queryset = queryset.filter(**{TIME_PARAMS[name]: moment})
         elif name in EQ_PARAMS:
             column, kind = EQ_PARAMS[name]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_recall, views_record, views_trace
+from . import views, views_jobs, views_recall, views_record, views_trace
 
 urlpatterns = [
     path("", views.home, name="trace-home"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("export/", views_trace.range_kde, name="trace-export"),
     path("import/", views_trace.import_page, name="trace-import"),
     path("import/template.xlsx", views_trace.import_template, name="trace-import-template"),
+    path("capture-jobs/", views_jobs.job_list, name="trace-capture-jobs"),
+    path("capture-jobs/<int:pk>/", views_jobs.job_detail, name="trace-capture-job"),
     path("recalls/", views_recall.recall_list, name="trace-recalls"),
     path("recalls/start/", views_recall.recall_start, name="trace-recall-start"),
     path("recalls/<int:pk>/", views_recall.recall_detail, name="trace-recall"),

@@ -3,6 +3,7 @@ EPCIS events (harvest at the area, packing at the house, a phytosanitary inspect
 with a GTIN and one of the service's own namespace, and fixed signing keys."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
@@ -54,6 +55,12 @@ def _event(kind: str, when: str, location: str, **fields) -> dict:
     }
 
 
+def _issued_since(holder, moment: datetime) -> None:
+    type(holder).objects.filter(pk=holder.pk).update(issued_at=moment)
+    holder.status_changes.update(effective_at=moment)
+    holder.refresh_from_db()
+
+
 def build_chain(world) -> Chain:
     area, app = make_area(world)
     walk_to_issued(world, app)
@@ -71,6 +78,10 @@ def build_chain(world) -> Chain:
     )
     walk_to_issued(world, house_app)
     house.refresh_from_db()
+    # The chain below is dated June 2025 and codes are judged at the event's time: the codes
+    # were issued before it (as a code issued before AgriTrace is loaded with its date).
+    for holder in (area, house):
+        _issued_since(holder, datetime(2025, 1, 1, tzinfo=UTC))
     at_area = trace.location_uri(area.code)
     at_house = trace.location_uri(house.code)
     harvest_lot = trace.lot_uri(area.code, AREA_CODE_LOT)

@@ -112,7 +112,10 @@ def test_malformed_documents_are_rejected(world, post_document, body, path):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert path in response.json()["errors"]
-    assert nothing_stored() and not CaptureJob.objects.exists()
+    assert nothing_stored()
+    # Only the refusal is kept (refusals.py): a failed job naming the error.
+    job = CaptureJob.objects.get()
+    assert job.status == CaptureJob.Status.FAILED and path in job.errors
 
 
 def _bad(mutate) -> dict:

@@ -68,6 +68,13 @@ def reg(world):
     return Registry(world)
 
 
+@pytest.fixture(autouse=True)
+def _not_late(settings):
+    """These events are dated 2025 to test the other rules; lateness (`late_capture`) is
+    tested in test_event_time.py."""
+    settings.AGRITRACE_TRACE_LATE_HOURS = 10**6
+
+
 def capture(world, *events, key="packing", **kwargs):
     return services.capture(world.actor(key), document(*events, **kwargs))
 
