@@ -83,6 +83,18 @@ def _place_filter(actor: Actor, commune_path: str) -> Q | None:
     return None
 
 
+def _authorised_q(org_id) -> Q:
+    """The areas whose code `org_id` is authorised to use today (not after the end or the
+    withdrawal: one Q, so the period and the grantee are the same authorisation's)."""
+    from django.utils import timezone
+
+    from agritrace.registry.history import authorisation_active_q
+
+    return Q(authorisations__grantee_id=org_id) & authorisation_active_q(
+        timezone.localdate(), "authorisations__"
+    )
+
+
 def _area_filter(actor: Actor) -> Q:
     from agritrace.registry.models import CodeStatus
 
@@ -96,11 +108,9 @@ def _area_filter(actor: Actor) -> Q:
     if kind == OrgKind.HOUSEHOLD:
         return Q(households__organisation_id=org_id)
     if kind == OrgKind.PACKING_HOUSE:
-        return Q(supply_contracts__packing_house__operator_id=org_id) | Q(
-            authorisations__grantee_id=org_id
-        )
+        return Q(supply_contracts__packing_house__operator_id=org_id) | _authorised_q(org_id)
     if kind == OrgKind.EXPORTER:
-        return Q(authorisations__grantee_id=org_id, authorisations__withdrawn_at__isnull=True)
+        return _authorised_q(org_id)
     # Laboratories and the public: published codes only.
     return Q(code_status__in=[CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED])
 

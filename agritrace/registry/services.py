@@ -2,7 +2,7 @@
 call these; each is one transaction, checks access, and leaves an audit entry."""
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,7 @@ from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit, Level, Tree
 
 from . import geometry as geo
+from .history import authorisation_active_q, status_at
 from .lifecycle import reopen_review
 from .models import (
     Application,
@@ -870,9 +871,18 @@ def market_rule_problems(area: PlantingArea, market: Market, day: date | None = 
     return problems
 
 
-def code_usable_for(holder: CodeHolder, market: Market) -> bool:
-    """Both approvals hold: Vietnam's issuance and, where needed, the importing country's."""
-    if holder.code_status != CodeStatus.ISSUED:
+def code_usable_for(holder: CodeHolder, market: Market, on: date | None = None) -> bool:
+    """Both approvals hold: Vietnam's issuance and, where needed, the importing country's.
+
+    With `on`, the code's status is the one it had that day (from its history; the end of
+    that day, or now for today and later), so a past day keeps its answer after a suspension.
+    The residue flags and the importing country's approval are their current state."""
+    if on is None:
+        status = holder.code_status
+    else:
+        end_of_day = timezone.make_aware(datetime.combine(on, time.max))
+        status = status_at(holder, min(end_of_day, timezone.now()))
+    if status != CodeStatus.ISSUED:
         return False
     # An open residue case flags the area for that market (supervision).
     if (
@@ -1039,15 +1049,26 @@ def authorise_exporter(
 
 
 @transaction.atomic
-def withdraw_authorisation(actor: Actor, auth: CodeAuthorisation, reason: str) -> CodeAuthorisation:
+def withdraw_authorisation(
+    actor: Actor, auth: CodeAuthorisation, reason: str, effective: date | None = None
+) -> CodeAuthorisation:
+    """End an authorisation from `effective` (by default today; never in the future): the
+    days before keep their answer, so a use on those days stays lawful."""
     require(actor, "authorise_exporter")
     get_visible(actor, PlantingArea.objects.all(), pk=auth.area_id)
     auth = CodeAuthorisation.objects.select_for_update().get(pk=auth.pk)
     if auth.withdrawn_at is not None:
         raise ValidationError({"action": _("This authorisation was already withdrawn.")})
+    today = timezone.localdate()
+    effective = effective or today
+    if effective > today:
+        raise ValidationError(
+            {"withdrawn_from": _("A withdrawal cannot take effect in the future.")}
+        )
     before = snapshot(auth)
     auth.withdrawn_at = timezone.now()
-    auth.withdrawn_from = timezone.localdate()
+    # Withdrawn before it began: it never held (its first day is the withdrawal's).
+    auth.withdrawn_from = max(effective, auth.valid_from)
     auth.withdrawal_reason = reason
     auth.save()
     record(actor.user, "code.withdraw_authorisation", auth.area, before, snapshot(auth), reason)
@@ -1066,17 +1087,11 @@ def may_use_code(
 ) -> tuple[bool, str]:
     """Whether `org` may lawfully put `area`'s code on produce for `market` on `day`: the
     test that tells a lawful use from a rented or borrowed code."""
-    if not code_usable_for(area, market):
+    if not code_usable_for(area, market, day):
         return False, _("The code is not valid for this market.")
     if org.pk == area.representative_id:
         return True, _("The code's own representative.")
-    active = area.authorisations.filter(
-        grantee=org,
-        market=market,
-        withdrawn_at__isnull=True,
-        valid_from__lte=day,
-        valid_to__gte=day,
-    )
+    active = area.authorisations.filter(authorisation_active_q(day), grantee=org, market=market)
     if active.exists():
         return True, _("Authorised by the representative.")
     return False, _("No authorisation from the representative for this market and date.")

@@ -935,9 +935,12 @@ class DocumentChecks:
         ).values_list("packing_house_id", "area_id", "valid_from", "valid_to"):
             contracts.setdefault((house_id, area_id), []).append((start, end))
         grants: dict[tuple[int, int], list] = {}
-        for org_id, area_id, start, end in CodeAuthorisation.objects.filter(
-            Q(grantee_id__in=operators, area_id__in=area_ids, withdrawn_at__isnull=True)
-        ).values_list("grantee_id", "area_id", "valid_from", "valid_to"):
+        for org_id, area_id, start, end, withdrawn in CodeAuthorisation.objects.filter(
+            Q(grantee_id__in=operators, area_id__in=area_ids)
+        ).values_list("grantee_id", "area_id", "valid_from", "valid_to", "withdrawn_from"):
+            # A withdrawal holds from its effective day: the days before keep the grant.
+            if withdrawn is not None:
+                end = min(end, withdrawn - timedelta(days=1))
             grants.setdefault((org_id, area_id), []).append((start, end))
         areas = dict(
             PlantingArea.objects.filter(pk__in=area_ids).values_list("pk", "representative_id")

@@ -638,7 +638,9 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
             CodeAuthorisation, pk=form.cleaned_data["authorisation"], area=area
         )
         try:
-            services.withdraw_authorisation(actor, auth, form.cleaned_data["reason"])
+            services.withdraw_authorisation(
+                actor, auth, form.cleaned_data["reason"], form.cleaned_data["withdrawn_from"]
+            )
         except ValidationError as exc:
             _report(request, exc)
         else:
