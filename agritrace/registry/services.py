@@ -705,16 +705,21 @@ def _house_for_contracts(actor: Actor, house_id: int) -> PackingHouse:
     return house
 
 
-def contract_areas() -> QuerySet:
+def contract_areas(past: bool = False) -> QuerySet:
     """Planting areas a packing house can contract with: any area whose code is issued (the
-    code is on the public list, so a packing house can name an area it does not see yet)."""
-    return visible(PUBLIC, PlantingArea.objects.filter(code_status=CodeStatus.ISSUED))
+    code is on the public list, so a packing house can name an area it does not see yet).
+    For a contract whose period is over (`past`), any area that has a code, whatever its
+    status now: it may have been suspended or revoked since."""
+    statuses = [CodeStatus.ISSUED]
+    if past:
+        statuses += [CodeStatus.SUSPENDED, CodeStatus.REVOKED]
+    return visible(PUBLIC, PlantingArea.objects.filter(code_status__in=statuses))
 
 
 def find_contract_area(area_id: int | None = None, code: str | None = None) -> PlantingArea | None:
     """The area named by id or by code that a new contract may name, or None (the service
     then says why)."""
-    areas = contract_areas()
+    areas = contract_areas(past=True)
     if area_id is not None:
         return areas.filter(pk=area_id).first()
     if isinstance(code, str) and code.strip():
@@ -738,12 +743,16 @@ def create_supply_contract(
     reference: str = "",
 ) -> SupplyContract:
     """A packing house buys from a planting area for a period. The packing house's operator
-    or the province's authority records it; the area's commune and representative are told."""
+    or the province's authority records it; the area's commune and representative are told.
+    The period may lie in the past (a contract signed before AgriTrace, recorded late): the
+    area then needs a code, not one that is issued today, and the rules judge each event by
+    the contract in force on its day (`history.contract_active_q`)."""
     house = _house_for_contracts(actor, packing_house.pk)
     errors: dict = {}
-    if house.code_status == CodeStatus.REVOKED:
+    past = isinstance(valid_to, date) and valid_to < timezone.localdate()
+    if house.code_status == CodeStatus.REVOKED and not past:
         errors["packing_house"] = _("A packing house whose code is revoked takes no contracts.")
-    area = contract_areas().filter(pk=getattr(area, "pk", None)).first()
+    area = contract_areas(past=past).filter(pk=getattr(area, "pk", None)).first()
     if area is None:
         errors["area"] = _(
             "Name a planting area whose code is issued: only such an area can supply under "
@@ -753,8 +762,6 @@ def create_supply_contract(
         errors["valid_to"] = _("Give the start and end of the contract.")
     elif valid_to < valid_from:
         errors["valid_to"] = _("The end comes before the start.")
-    elif valid_to < timezone.localdate():
-        errors["valid_to"] = _("The contract would already be over.")
     reference = reference.strip() if isinstance(reference, str) else ""
     if len(reference) > 60:
         errors["reference"] = _("A contract reference has at most 60 characters.")

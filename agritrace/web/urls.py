@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_authorisations
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,17 @@ urlpatterns = [
     path("areas/<int:pk>/authorise/", views.authorise, name="area-authorise"),
     path("areas/<int:pk>/markets/", views.market_approval, name="area-market-approval"),
     path("plots/<int:pk>/edit/", views.plot_edit, name="plot-edit"),
+    path("authorisations/", views_authorisations.authorisation_list, name="authorisation-list"),
+    path(
+        "authorisations/import/",
+        views_authorisations.authorisation_import,
+        name="authorisation-import",
+    ),
+    path(
+        "authorisations/import/template.xlsx",
+        views_authorisations.authorisation_template,
+        name="authorisation-import-template",
+    ),
     path("packing-houses/", views.packing_house_list, name="packing-house-list"),
     path("packing-houses/new/", views.packing_house_create, name="packing-house-create"),
     path("packing-houses/<int:pk>/", views.packing_house_detail, name="packing-house-detail"),
