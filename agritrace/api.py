@@ -41,6 +41,7 @@ def _register_routers() -> None:
     from agritrace.diary.api import router as diary_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
+    from agritrace.registry.api_approvals import router as approvals_router
     from agritrace.registry.api_authorisations import router as authorisations_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
@@ -48,6 +49,7 @@ def _register_routers() -> None:
 
     api.add_router("/", registry_router)
     api.add_router("/", authorisations_router)
+    api.add_router("/", approvals_router)
     api.add_router("/public", public_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/diary", diary_router)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("packing-houses/new/", views.packing_house_create, name="packing-house-create"),
     path("packing-houses/<int:pk>/", views.packing_house_detail, name="packing-house-detail"),
     path("packing-houses/<int:pk>/code/", views.ph_code_action, name="ph-code-action"),
+    path("packing-houses/<int:pk>/markets/", views.ph_market_approval, name="ph-market-approval"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/act/", views.application_act, name="application-act"),
