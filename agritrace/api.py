@@ -45,6 +45,7 @@ def _register_routers() -> None:
     from agritrace.registry.api_authorisations import router as authorisations_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
+    from agritrace.supervision.api_calendars import router as calendars_router
     from agritrace.trace.api import router as trace_router
 
     api.add_router("/", registry_router)
@@ -54,6 +55,7 @@ def _register_routers() -> None:
     api.add_router("/accounts", accounts_router)
     api.add_router("/diary", diary_router)
     api.add_router("/supervision", supervision_router)
+    api.add_router("/supervision", calendars_router)
     api.add_router("/trace", trace_router)
     api.add_router("/stamps", stamps_router)
 
