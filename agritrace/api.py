@@ -42,15 +42,21 @@ def _register_routers() -> None:
     from agritrace.misuse.api import router as misuse_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
+    from agritrace.registry.api_approvals import router as approvals_router
+    from agritrace.registry.api_authorisations import router as authorisations_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
+    from agritrace.supervision.api_calendars import router as calendars_router
     from agritrace.trace.api import router as trace_router
 
     api.add_router("/", registry_router)
+    api.add_router("/", authorisations_router)
+    api.add_router("/", approvals_router)
     api.add_router("/public", public_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/diary", diary_router)
     api.add_router("/supervision", supervision_router)
+    api.add_router("/supervision", calendars_router)
     api.add_router("/trace", trace_router)
     api.add_router("/stamps", stamps_router)
     api.add_router("/misuse", misuse_router)

@@ -22,7 +22,15 @@ def _commands() -> list[tuple[str, str]]:
         ),
         ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
         ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
+        (
+            "authorisations import FILE --as USER [--apply]",
+            _("read paper authorisations (XLSX/CSV); a dry run unless --apply"),
+        ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
+        (
+            "calendars import FILE --as USER [--apply]",
+            _("read harvest season calendars (XLSX/CSV); a dry run unless --apply"),
+        ),
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
         ("tokens create|list|revoke", _("API tokens: a new one is shown once")),

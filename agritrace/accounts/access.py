@@ -83,6 +83,18 @@ def _place_filter(actor: Actor, commune_path: str) -> Q | None:
     return None
 
 
+def _authorised_q(org_id) -> Q:
+    """The areas whose code `org_id` is authorised to use today (not after the end or the
+    withdrawal: one Q, so the period and the grantee are the same authorisation's)."""
+    from django.utils import timezone
+
+    from agritrace.registry.history import authorisation_active_q
+
+    return Q(authorisations__grantee_id=org_id) & authorisation_active_q(
+        timezone.localdate(), "authorisations__"
+    )
+
+
 def _area_filter(actor: Actor) -> Q:
     from agritrace.registry.models import CodeStatus
 
@@ -96,11 +108,9 @@ def _area_filter(actor: Actor) -> Q:
     if kind == OrgKind.HOUSEHOLD:
         return Q(households__organisation_id=org_id)
     if kind == OrgKind.PACKING_HOUSE:
-        return Q(supply_contracts__packing_house__operator_id=org_id) | Q(
-            authorisations__grantee_id=org_id
-        )
+        return Q(supply_contracts__packing_house__operator_id=org_id) | _authorised_q(org_id)
     if kind == OrgKind.EXPORTER:
-        return Q(authorisations__grantee_id=org_id, authorisations__withdrawn_at__isnull=True)
+        return _authorised_q(org_id)
     # Laboratories and the public: published codes only.
     return Q(code_status__in=[CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED])
 
@@ -117,6 +127,41 @@ def _packing_house_filter(actor: Actor) -> Q:
     if actor.kind == OrgKind.REPRESENTATIVE:
         return Q(supply_contracts__area__representative_id=org_id)
     return Q(code_status__in=[CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED])
+
+
+def _code_authorisation_filter(actor: Actor) -> Q | None:
+    """Authorisations to use an area's code: the authorities and the commune by the area's
+    place, the representative its areas', an exporter or packing house those granted to it
+    (past ones too: its own record). Nobody else."""
+    if actor.is_public:
+        return None
+    place = _place_filter(actor, "area__commune")
+    if place is not None:
+        return place
+    org_id = actor.organisation.pk
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        return Q(area__representative_id=org_id)
+    if actor.kind in (OrgKind.EXPORTER, OrgKind.PACKING_HOUSE):
+        return Q(grantee_id=org_id)
+    return None
+
+
+def _supply_contract_filter(actor: Actor) -> Q | None:
+    """Supply contracts: by the place of the area or of the packing house for authorities and
+    communes, the area's representative, the packing house's operator. Nobody else."""
+    if actor.is_public:
+        return None
+    place = _place_filter(actor, "area__commune")
+    if place is not None:
+        if place == Q():
+            return place
+        return place | _place_filter(actor, "packing_house__commune")
+    org_id = actor.organisation.pk
+    if actor.kind == OrgKind.REPRESENTATIVE:
+        return Q(area__representative_id=org_id)
+    if actor.kind in (OrgKind.EXPORTER, OrgKind.PACKING_HOUSE):
+        return Q(packing_house__operator_id=org_id)
+    return None
 
 
 def _household_filter(actor: Actor) -> Q | None:
@@ -179,6 +224,10 @@ def visible(actor: Actor, queryset: QuerySet) -> QuerySet:
             q = None
     elif name == "registry.Application":
         q = _application_filter(actor)
+    elif name == "registry.CodeAuthorisation":
+        q = _code_authorisation_filter(actor)
+    elif name == "registry.SupplyContract":
+        q = _supply_contract_filter(actor)
     elif name == "accounts.Organisation":
         q = _organisation_filter(actor)
     elif name == "notifications.Notification":
@@ -231,6 +280,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "decide": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     "market_approval": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.MINISTRY},
     "authorise_exporter": {OrgKind.REPRESENTATIVE},
+    # recording an authorisation from its paper document (one by one or imported)
+    "record_authorisation": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     "manage_catalogue": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     # diary
     "keep_diary": {OrgKind.REPRESENTATIVE, OrgKind.HOUSEHOLD},

@@ -220,7 +220,7 @@ def withdraw_authorisation(request: HttpRequest, auth_id: int, payload: Withdraw
         pk=auth_id,
         area__in=visible(actor, PlantingArea.objects.all()),
     )
-    return services.withdraw_authorisation(actor, auth, payload.reason)
+    return services.withdraw_authorisation(actor, auth, payload.reason, payload.withdrawn_from)
 
 
 @router.get("/areas/{area_id}/may-use", response=MayUseOut, tags=["codes"])
@@ -236,7 +236,7 @@ def may_use_code(request: HttpRequest, area_id: int, query: Query[MayUseQuery]):
     else:
         raise ValidationError({"org": _("Name the organisation to check.")})
     market = _market(query.market)
-    day: date = query.date or timezone.localdate()
+    day: date = query.date or query.day or timezone.localdate()
     allowed, reason = services.may_use_code(org, area, market, day)
     return {
         "allowed": allowed,

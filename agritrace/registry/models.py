@@ -515,8 +515,15 @@ class MarketApproval(models.Model):
         ]
 
 
+class AuthorisationOrigin(models.TextChoices):
+    GRANTED = "granted", _("Granted in AgriTrace")
+    PAPER = "paper", _("From a paper authorisation")
+
+
 class CodeAuthorisation(models.Model):
-    """A representative lets an exporter or packing house use its area code for a market."""
+    """A representative lets an exporter or packing house use its area code for a market:
+    granted in AgriTrace by the representative, or recorded by the province from a paper
+    authorisation (its document number and date; its period may lie in the past)."""
 
     def __str__(self) -> str:
         return f"{self.area} → {self.grantee} ({self.market.code})"
@@ -541,6 +548,14 @@ class CodeAuthorisation(models.Model):
     #: The first day the withdrawal takes effect (the authorisation holds until the day before);
     #: the days before it keep their answer. Null while the authorisation is not withdrawn.
     withdrawn_from = models.DateField(_("withdrawn from"), null=True, blank=True)
+    origin = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=AuthorisationOrigin.choices,
+        default=AuthorisationOrigin.GRANTED,
+    )
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    document_date = models.DateField(_("document date"), null=True, blank=True)
 
     def is_active_on(self, day) -> bool:
         return self.valid_from <= day <= self.valid_to and (

@@ -292,17 +292,24 @@ class AuthorisationOut(Schema):
     valid_to: date
     granted_at: datetime
     withdrawn_at: datetime | None
+    withdrawn_from: date | None = Field(
+        None, description="The first day it no longer holds (the days before keep their answer)"
+    )
     withdrawal_reason: str
 
 
 class WithdrawIn(Schema):
     reason: str = Field(..., min_length=1)
+    withdrawn_from: date | None = Field(
+        None, description="The first day the withdrawal takes effect (by default today; not later)"
+    )
 
 
 class MayUseQuery(Schema):
     org: int | None = Field(None, description="Organisation id; by default your own")
     market: int
     date: dt.date | None = Field(None, description="By default today")
+    day: dt.date | None = Field(None, description="The same as date (either may be given)")
 
 
 class MayUseOut(Schema):

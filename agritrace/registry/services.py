@@ -2,7 +2,7 @@
 call these; each is one transaction, checks access, and leaves an audit entry."""
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,7 @@ from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit, Level, Tree
 
 from . import geometry as geo
+from .history import authorisation_active_q, status_at
 from .lifecycle import reopen_review
 from .models import (
     Application,
@@ -704,16 +705,21 @@ def _house_for_contracts(actor: Actor, house_id: int) -> PackingHouse:
     return house
 
 
-def contract_areas() -> QuerySet:
+def contract_areas(past: bool = False) -> QuerySet:
     """Planting areas a packing house can contract with: any area whose code is issued (the
-    code is on the public list, so a packing house can name an area it does not see yet)."""
-    return visible(PUBLIC, PlantingArea.objects.filter(code_status=CodeStatus.ISSUED))
+    code is on the public list, so a packing house can name an area it does not see yet).
+    For a contract whose period is over (`past`), any area that has a code, whatever its
+    status now: it may have been suspended or revoked since."""
+    statuses = [CodeStatus.ISSUED]
+    if past:
+        statuses += [CodeStatus.SUSPENDED, CodeStatus.REVOKED]
+    return visible(PUBLIC, PlantingArea.objects.filter(code_status__in=statuses))
 
 
 def find_contract_area(area_id: int | None = None, code: str | None = None) -> PlantingArea | None:
     """The area named by id or by code that a new contract may name, or None (the service
     then says why)."""
-    areas = contract_areas()
+    areas = contract_areas(past=True)
     if area_id is not None:
         return areas.filter(pk=area_id).first()
     if isinstance(code, str) and code.strip():
@@ -737,12 +743,16 @@ def create_supply_contract(
     reference: str = "",
 ) -> SupplyContract:
     """A packing house buys from a planting area for a period. The packing house's operator
-    or the province's authority records it; the area's commune and representative are told."""
+    or the province's authority records it; the area's commune and representative are told.
+    The period may lie in the past (a contract signed before AgriTrace, recorded late): the
+    area then needs a code, not one that is issued today, and the rules judge each event by
+    the contract in force on its day (`history.contract_active_q`)."""
     house = _house_for_contracts(actor, packing_house.pk)
     errors: dict = {}
-    if house.code_status == CodeStatus.REVOKED:
+    past = isinstance(valid_to, date) and valid_to < timezone.localdate()
+    if house.code_status == CodeStatus.REVOKED and not past:
         errors["packing_house"] = _("A packing house whose code is revoked takes no contracts.")
-    area = contract_areas().filter(pk=getattr(area, "pk", None)).first()
+    area = contract_areas(past=past).filter(pk=getattr(area, "pk", None)).first()
     if area is None:
         errors["area"] = _(
             "Name a planting area whose code is issued: only such an area can supply under "
@@ -752,8 +762,6 @@ def create_supply_contract(
         errors["valid_to"] = _("Give the start and end of the contract.")
     elif valid_to < valid_from:
         errors["valid_to"] = _("The end comes before the start.")
-    elif valid_to < timezone.localdate():
-        errors["valid_to"] = _("The contract would already be over.")
     reference = reference.strip() if isinstance(reference, str) else ""
     if len(reference) > 60:
         errors["reference"] = _("A contract reference has at most 60 characters.")
@@ -870,9 +878,18 @@ def market_rule_problems(area: PlantingArea, market: Market, day: date | None = 
     return problems
 
 
-def code_usable_for(holder: CodeHolder, market: Market) -> bool:
-    """Both approvals hold: Vietnam's issuance and, where needed, the importing country's."""
-    if holder.code_status != CodeStatus.ISSUED:
+def code_usable_for(holder: CodeHolder, market: Market, on: date | None = None) -> bool:
+    """Both approvals hold: Vietnam's issuance and, where needed, the importing country's.
+
+    With `on`, the code's status is the one it had that day (from its history; the end of
+    that day, or now for today and later), so a past day keeps its answer after a suspension.
+    The residue flags and the importing country's approval are their current state."""
+    if on is None:
+        status = holder.code_status
+    else:
+        end_of_day = timezone.make_aware(datetime.combine(on, time.max))
+        status = status_at(holder, min(end_of_day, timezone.now()))
+    if status != CodeStatus.ISSUED:
         return False
     # An open residue case flags the area for that market (supervision).
     if (
@@ -1039,15 +1056,26 @@ def authorise_exporter(
 
 
 @transaction.atomic
-def withdraw_authorisation(actor: Actor, auth: CodeAuthorisation, reason: str) -> CodeAuthorisation:
+def withdraw_authorisation(
+    actor: Actor, auth: CodeAuthorisation, reason: str, effective: date | None = None
+) -> CodeAuthorisation:
+    """End an authorisation from `effective` (by default today; never in the future): the
+    days before keep their answer, so a use on those days stays lawful."""
     require(actor, "authorise_exporter")
     get_visible(actor, PlantingArea.objects.all(), pk=auth.area_id)
     auth = CodeAuthorisation.objects.select_for_update().get(pk=auth.pk)
     if auth.withdrawn_at is not None:
         raise ValidationError({"action": _("This authorisation was already withdrawn.")})
+    today = timezone.localdate()
+    effective = effective or today
+    if effective > today:
+        raise ValidationError(
+            {"withdrawn_from": _("A withdrawal cannot take effect in the future.")}
+        )
     before = snapshot(auth)
     auth.withdrawn_at = timezone.now()
-    auth.withdrawn_from = timezone.localdate()
+    # Withdrawn before it began: it never held (its first day is the withdrawal's).
+    auth.withdrawn_from = max(effective, auth.valid_from)
     auth.withdrawal_reason = reason
     auth.save()
     record(actor.user, "code.withdraw_authorisation", auth.area, before, snapshot(auth), reason)
@@ -1066,17 +1094,11 @@ def may_use_code(
 ) -> tuple[bool, str]:
     """Whether `org` may lawfully put `area`'s code on produce for `market` on `day`: the
     test that tells a lawful use from a rented or borrowed code."""
-    if not code_usable_for(area, market):
+    if not code_usable_for(area, market, day):
         return False, _("The code is not valid for this market.")
     if org.pk == area.representative_id:
         return True, _("The code's own representative.")
-    active = area.authorisations.filter(
-        grantee=org,
-        market=market,
-        withdrawn_at__isnull=True,
-        valid_from__lte=day,
-        valid_to__gte=day,
-    )
+    active = area.authorisations.filter(authorisation_active_q(day), grantee=org, market=market)
     if active.exists():
         return True, _("Authorised by the representative.")
     return False, _("No authorisation from the representative for this market and date.")

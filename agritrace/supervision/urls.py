@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_calendars
 
 urlpatterns = [
     path("", views.home, name="supervision-home"),
@@ -33,4 +33,11 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="supervision-case"),
     path("notices/", views.notice_list, name="supervision-notices"),
     path("notices/<int:pk>/", views.notice_detail, name="supervision-notice"),
+    path("calendars/", views_calendars.calendar_list, name="supervision-calendars"),
+    path("calendars/<int:pk>/", views_calendars.calendar_edit, name="supervision-calendar"),
+    path(
+        "calendars/template.xlsx",
+        views_calendars.calendar_template,
+        name="supervision-calendars-template",
+    ),
 ]

@@ -336,6 +336,11 @@ class AuthoriseForm(forms.Form):
 class WithdrawAuthorisationForm(forms.Form):
     authorisation = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Reason for withdrawal"), required=False)
+    withdrawn_from = forms.DateField(
+        label=gettext_lazy("Effective from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 # ------------------------------------------------------------------ certificates and contracts

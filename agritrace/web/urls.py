@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_authorisations
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,10 +19,22 @@ urlpatterns = [
     path("areas/<int:pk>/authorise/", views.authorise, name="area-authorise"),
     path("areas/<int:pk>/markets/", views.market_approval, name="area-market-approval"),
     path("plots/<int:pk>/edit/", views.plot_edit, name="plot-edit"),
+    path("authorisations/", views_authorisations.authorisation_list, name="authorisation-list"),
+    path(
+        "authorisations/import/",
+        views_authorisations.authorisation_import,
+        name="authorisation-import",
+    ),
+    path(
+        "authorisations/import/template.xlsx",
+        views_authorisations.authorisation_template,
+        name="authorisation-import-template",
+    ),
     path("packing-houses/", views.packing_house_list, name="packing-house-list"),
     path("packing-houses/new/", views.packing_house_create, name="packing-house-create"),
     path("packing-houses/<int:pk>/", views.packing_house_detail, name="packing-house-detail"),
     path("packing-houses/<int:pk>/code/", views.ph_code_action, name="ph-code-action"),
+    path("packing-houses/<int:pk>/markets/", views.ph_market_approval, name="ph-market-approval"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/act/", views.application_act, name="application-act"),

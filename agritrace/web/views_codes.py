@@ -83,6 +83,7 @@ __all__ = [
     "packing_house_detail",
     "packing_house_list",
     "ph_code_action",
+    "ph_market_approval",
 ]
 
 
@@ -638,7 +639,9 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
             CodeAuthorisation, pk=form.cleaned_data["authorisation"], area=area
         )
         try:
-            services.withdraw_authorisation(actor, auth, form.cleaned_data["reason"])
+            services.withdraw_authorisation(
+                actor, auth, form.cleaned_data["reason"], form.cleaned_data["withdrawn_from"]
+            )
         except ValidationError as exc:
             _report(request, exc)
         else:
@@ -701,6 +704,38 @@ def market_approval(request: HttpRequest, pk: int) -> HttpResponse:
             % {"market": approval.market, "status": approval.get_status_display()},
         )
     return redirect("area-detail", area.pk)
+
+
+@require_POST
+@login_required
+def ph_market_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step of the importing country's approval of the packing house's code."""
+    actor = _actor(request)
+    house = get_visible(actor, PackingHouse.objects.all(), pk=pk)
+    require(actor, "market_approval")
+    form = MarketApprovalForm(request.POST)
+    if not form.is_valid():
+        _report_form(request, form)
+        return redirect("packing-house-detail", house.pk)
+    data = form.cleaned_data
+    try:
+        approval = services.move_market_approval(
+            actor,
+            house,
+            data["market"],
+            data["move"],
+            importer_list_ref=data["importer_list_ref"],
+            note=data["note"],
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(market)s: %(status)s.")
+            % {"market": approval.market, "status": approval.get_status_display()},
+        )
+    return redirect("packing-house-detail", house.pk)
 
 
 # ------------------------------------------------------------------ packing houses
