@@ -22,6 +22,11 @@ def _commands() -> list[tuple[str, str]]:
         ),
         ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
         ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
+        (
+            "codes import FILE --as USER [--apply]",
+            _("codes issued before AgriTrace with their history (XLSX/CSV; dry run first)"),
+        ),
+        ("codes template FILE", _("write the template of the existing-codes import (XLSX)")),
         ("audit verify", _("check that no audit entry was edited or deleted")),
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
