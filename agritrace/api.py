@@ -41,12 +41,14 @@ def _register_routers() -> None:
     from agritrace.diary.api import router as diary_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
+    from agritrace.registry.api_code_import import router as code_import_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
     from agritrace.trace.api import router as trace_router
 
     api.add_router("/", registry_router)
     api.add_router("/public", public_router)
+    api.add_router("/registry", code_import_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/diary", diary_router)
     api.add_router("/supervision", supervision_router)
