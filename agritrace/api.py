@@ -44,6 +44,7 @@ def _register_routers() -> None:
     from agritrace.registry.api import router as registry_router
     from agritrace.registry.api_approvals import router as approvals_router
     from agritrace.registry.api_authorisations import router as authorisations_router
+    from agritrace.registry.api_code_import import router as code_import_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
     from agritrace.supervision.api_calendars import router as calendars_router
@@ -53,6 +54,7 @@ def _register_routers() -> None:
     api.add_router("/", authorisations_router)
     api.add_router("/", approvals_router)
     api.add_router("/public", public_router)
+    api.add_router("/registry", code_import_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/diary", diary_router)
     api.add_router("/supervision", supervision_router)

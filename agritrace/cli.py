@@ -26,6 +26,11 @@ def _commands() -> list[tuple[str, str]]:
             "authorisations import FILE --as USER [--apply]",
             _("read paper authorisations (XLSX/CSV); a dry run unless --apply"),
         ),
+        (
+            "codes import FILE --as USER [--apply]",
+            _("codes issued before AgriTrace with their history (XLSX/CSV; dry run first)"),
+        ),
+        ("codes template FILE", _("write the template of the existing-codes import (XLSX)")),
         ("audit verify", _("check that no audit entry was edited or deleted")),
         (
             "calendars import FILE --as USER [--apply]",

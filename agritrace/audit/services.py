@@ -59,6 +59,45 @@ def record(
     return entry
 
 
+def record_many(actor, items: list[tuple[str, models.Model, dict | None, dict | None, str]]) -> int:
+    """Append many entries at once (action, object, before, after, reason), chained in the
+    given order: one lock of the head and one bulk insert instead of four queries per entry,
+    for imports of thousands of rows. Call inside the transaction that makes the changes."""
+    if not items:
+        return 0
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, prev_hash = head.last_seq, head.last_hash
+        at = timezone.now()
+        label = _actor_label(actor)
+        user = actor if getattr(actor, "pk", None) else None
+        entries = []
+        for action, obj, before, after, reason in items:
+            seq += 1
+            entry = AuditEntry(
+                seq=seq,
+                at=at,
+                actor=user,
+                actor_label=label,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_label=str(obj)[:200],
+                before=before,
+                after=after,
+                reason=reason,
+                prev_hash=prev_hash,
+            )
+            entry.hash = entry.compute_hash()
+            prev_hash = entry.hash
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        head.last_seq = seq
+        head.last_hash = prev_hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return len(entries)
+
+
 def _actor_label(actor) -> str:
     if actor is None or not getattr(actor, "pk", None):
         return "system"

@@ -58,6 +58,19 @@ def province_abbreviation(province: AdminUnit) -> str:
     return abbr.abbreviation
 
 
+SERIAL_RE = re.compile(r"\{serial(?::[^}]*)?\}")
+
+
+def serial_spellings(template: str, province: str, segment: str, serial: int) -> set[str]:
+    """The ways a code of this template and serial is written: as the template says, and
+    with the serial zero-padded to three to six digits or not padded at all."""
+    out = {template.format(province=province, kind=segment, serial=serial)}
+    for spec in ("", ":03d", ":04d", ":05d", ":06d"):
+        variant = SERIAL_RE.sub("{serial" + spec + "}", template)
+        out.add(variant.format(province=province, kind=segment, serial=serial))
+    return out
+
+
 def allocate_code(holder: CodeHolder) -> str:
     """The next unused code for this holder's kind and province. Serials only grow (the
     counter row is locked while it moves), so a code is never handed out twice or reused
@@ -73,8 +86,10 @@ def allocate_code(holder: CodeHolder) -> str:
         while True:
             counter.last_serial += 1
             code = template.format(province=province, kind=segment, serial=counter.last_serial)
-            # An imported code may already hold this serial: step over it.
-            if not model.objects.filter(code=code).exists():
+            # An imported code may already hold this serial, also written with another number
+            # of digits (VN-DLOR-017 is serial 17 as much as VN-DLOR-0017): step over it.
+            spellings = serial_spellings(template, province, segment, counter.last_serial)
+            if not model.objects.filter(code__in=spellings).exists():
                 break
         counter.save(update_fields=["last_serial"])
     return code

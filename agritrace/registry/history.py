@@ -35,6 +35,28 @@ def _holder_kwargs(holder: CodeHolder) -> dict:
     raise TypeError(f"not a code holder: {holder!r}")
 
 
+def change(
+    holder: CodeHolder,
+    status: str,
+    effective_at: datetime | None = None,
+    reason: str = "",
+    user=None,
+    source: str = "",
+    until: date | None = None,
+) -> CodeStatusChange:
+    """One move of the holder's history, not yet saved (see `record_changes`)."""
+    return CodeStatusChange(
+        code=holder.code or "",
+        status=status,
+        effective_at=effective_at or timezone.now(),
+        until=until,
+        reason=reason,
+        source=source[:200],
+        recorded_by=user if getattr(user, "pk", None) else None,
+        **_holder_kwargs(holder),
+    )
+
+
 def record_change(
     holder: CodeHolder,
     status: str,
@@ -45,16 +67,14 @@ def record_change(
     until: date | None = None,
 ) -> CodeStatusChange:
     """Add one move to the holder's history (inside the caller's transaction)."""
-    return CodeStatusChange.objects.create(
-        code=holder.code or "",
-        status=status,
-        effective_at=effective_at or timezone.now(),
-        until=until,
-        reason=reason,
-        source=source[:200],
-        recorded_by=user if getattr(user, "pk", None) else None,
-        **_holder_kwargs(holder),
-    )
+    row = change(holder, status, effective_at, reason, user, source, until)
+    row.save()
+    return row
+
+
+def record_changes(rows: list[CodeStatusChange]) -> list[CodeStatusChange]:
+    """Add many moves made by `change` at once (imports; inside the caller's transaction)."""
+    return CodeStatusChange.objects.bulk_create(rows, batch_size=500)
 
 
 class Timeline:

@@ -601,3 +601,6 @@ class CodeStatusChange(models.Model):
                 name="status_change_one_holder",
             )
         ]
+
+
+from .models_import import CodeImport  # noqa: E402, F401  (a model of this app, kept apart)
