@@ -4,8 +4,9 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaError
 
-from agritrace.apiutil import AUTH, error_dict
+from agritrace.apiutil import AUTH, error_dict, schema_error_dict
 
 api = NinjaAPI(
     title="AgriTrace API",
@@ -24,6 +25,15 @@ def on_validation_error(request, exc: ValidationError):
     first = next(iter(errors.items()))
     detail = f"{first[0]}: {first[1][0]}" if first[0] != "__all__" else first[1][0]
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(SchemaError)
+def on_schema_error(request, exc: SchemaError):
+    """A request that does not fit its schema: django-ninja's `detail` list (each with its
+    `loc`) and, as for every other 422, `errors` by field name."""
+    return api.create_response(
+        request, {"detail": exc.errors, "errors": schema_error_dict(exc.errors)}, status=422
+    )
 
 
 @api.exception_handler(PermissionDenied)

@@ -39,3 +39,19 @@ def error_dict(exc: ValidationError) -> dict[str, list[str]]:
             for field, errs in exc.error_dict.items()
         }
     return {"__all__": [str(m) for m in exc.messages]}
+
+
+def schema_error_dict(errors: list[dict]) -> dict[str, list[str]]:
+    """django-ninja's validation errors by field: the `loc` without its source (query, path,
+    body) and the body parameter's name, joined with dots; the message without pydantic's
+    "Value error, " prefix."""
+    found: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        source, rest = (loc[0], loc[1:]) if loc else ("", [])
+        if source == "body" and len(rest) > 1:
+            rest = rest[1:]
+        field = ".".join(rest) or "__all__"
+        message = str(error.get("msg", ""))
+        found.setdefault(field, []).append(message.removeprefix("Value error, "))
+    return found

@@ -135,6 +135,10 @@ EMAIL_USE_TLS = env_bool("AGRITRACE_EMAIL_USE_TLS", False)
 AGRITRACE_TILE_URL = os.environ.get("AGRITRACE_TILE_URL", "")
 AGRITRACE_TILE_ATTRIBUTION = os.environ.get("AGRITRACE_TILE_ATTRIBUTION", "")
 
+# The API's lists page with agritrace.paging.Paging (limit and offset bounded, 422 beyond).
+NINJA_PAGINATION_CLASS = "agritrace.paging.Paging"
+NINJA_PAGINATION_MAX_LIMIT = 1000
+
 # The cache holds the stamps' lot summaries and rate-limit counters: per process, which suits
 # one `agritrace serve` process; with several, set a shared backend in a settings module
 # (README). Django's default of 300 entries would evict lot summaries on a busy day.

@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from .models import AuditEntry, ChainHead
+from .models import HASH_FORMATS, HASH_VERSION, AuditEntry, ChainHead
 
 GENESIS = "0" * 64
 
@@ -50,6 +50,7 @@ def record(
             after=after,
             reason=reason,
             prev_hash=head.last_hash,
+            hash_version=HASH_VERSION,
         )
         entry.hash = entry.compute_hash()
         entry.save()
@@ -110,23 +111,36 @@ class VerifyResult:
     ok: bool
     checked: int
     problems: list[str]
+    legacy: int = 0  # entries in hash format 1 (actor id and object label not covered)
 
 
 def verify() -> VerifyResult:
-    """Walk the chain: every entry's hash must match its content and link to the one before;
-    sequence numbers must have no gaps and the head must point at the last entry."""
+    """Walk the chain: every entry's hash must match its content (in its hash format) and link
+    to the one before; sequence numbers must have no gaps, formats never go back to an older
+    one, and the head must point at the last entry."""
     problems: list[str] = []
     prev_hash = GENESIS
     expected_seq = 1
-    checked = 0
+    checked = legacy = 0
+    newest_format = 1
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         checked += 1
         if entry.seq != expected_seq:
             problems.append(f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
         if entry.prev_hash != prev_hash:
             problems.append(f"entry {entry.seq}: does not link to the entry before it")
-        if entry.compute_hash() != entry.hash:
-            problems.append(f"entry {entry.seq}: content does not match its hash (edited)")
+        if entry.hash_version not in HASH_FORMATS:
+            problems.append(f"entry {entry.seq}: unknown hash format {entry.hash_version} (edited)")
+        else:
+            if entry.hash_version < newest_format:
+                problems.append(
+                    f"entry {entry.seq}: hash format {entry.hash_version} after format "
+                    f"{newest_format} (edited)"
+                )
+            newest_format = max(newest_format, entry.hash_version)
+            legacy += entry.hash_version == 1
+            if entry.compute_hash() != entry.hash:
+                problems.append(f"entry {entry.seq}: content does not match its hash (edited)")
         prev_hash = entry.hash
         expected_seq = entry.seq + 1
     head = ChainHead.objects.filter(pk=1).first()
@@ -135,4 +149,4 @@ def verify() -> VerifyResult:
             f"the chain head says {head.last_seq} entries but {expected_seq - 1} were found "
             "(the last entries were deleted or the head was edited)"
         )
-    return VerifyResult(ok=not problems, checked=checked, problems=problems)
+    return VerifyResult(ok=not problems, checked=checked, problems=problems, legacy=legacy)

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from agritrace.accounts.access import Actor, get_visible
 from agritrace.apiutil import actor as _actor
+from agritrace.paging import Paging
 from agritrace.registry.models import PlantingArea, Plot
 
 from . import services, transfer
@@ -75,7 +76,7 @@ def _entries(actor: Actor):
 
 
 @router.get("/entries", response=list[EntryOut], tags=["diary"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_entries(request: HttpRequest, filters: Query[EntryFilters]):
     """The diary entries you may see, newest first."""
     actor = _actor(request)
@@ -144,7 +145,7 @@ def entry_revisions(request: HttpRequest, entry_id: int):
 
 
 @router.get("/flags", response=list[FlagOut], tags=["diary"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_flags(request: HttpRequest, filters: Query[FlagFilters]):
     """Diary flags you may see (open ones by default)."""
     actor = _actor(request)
@@ -246,7 +247,7 @@ def _require_login(actor: Actor) -> None:
 
 
 @router.get("/catalogue/pesticides", response=list[PesticideOut], tags=["inputs"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_pesticides(request: HttpRequest, filters: Query[CatalogueFilters]):
     _require_login(_actor(request))
     qs = Pesticide.objects.prefetch_related("composition__ingredient", "phis__crop")
@@ -273,7 +274,7 @@ def get_pesticide(request: HttpRequest, pesticide_id: int):
 
 
 @router.get("/catalogue/ingredients", response=list[IngredientOut], tags=["inputs"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_ingredients(request: HttpRequest, filters: Query[CatalogueFilters]):
     """Active ingredients, whether banned in Vietnam, and the markets that do not accept
     them."""
@@ -287,7 +288,7 @@ def list_ingredients(request: HttpRequest, filters: Query[CatalogueFilters]):
 
 
 @router.get("/catalogue/fertilisers", response=list[FertiliserOut], tags=["inputs"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_fertilisers(request: HttpRequest, filters: Query[CatalogueFilters]):
     _require_login(_actor(request))
     qs = Fertiliser.objects.all()

@@ -16,11 +16,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation
 from agritrace.apiutil import actor as _actor
+from agritrace.paging import Paging
 
 from . import lifecycle, services
 from .models import (
@@ -128,7 +129,7 @@ def _filter_holders(holders: QuerySet, filters) -> QuerySet:
 
 
 @router.get("/areas", response=list[AreaSummaryOut], tags=["areas"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_areas(request: HttpRequest, filters: Query[AreaFilters]):
     return _filter_holders(visible(_actor(request), _areas()), filters)
 
@@ -297,7 +298,7 @@ def _households() -> QuerySet[Household]:
 
 
 @router.get("/households", response=list[HouseholdOut], tags=["households"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_households(request: HttpRequest, filters: Query[SearchFilters]):
     households = visible(_actor(request), _households())
     if filters.q:
@@ -402,7 +403,7 @@ def _packing_houses() -> QuerySet[PackingHouse]:
 
 
 @router.get("/packing-houses", response=list[PackingHouseOut], tags=["packing houses"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_packing_houses(request: HttpRequest, filters: Query[HolderFilters]):
     return _filter_holders(visible(_actor(request), _packing_houses()), filters)
 
@@ -487,7 +488,7 @@ def _applications() -> QuerySet[Application]:
 
 
 @router.get("/applications", response=list[ApplicationSummaryOut], tags=["applications"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
     apps = visible(_actor(request), _applications())
     if filters.status:
@@ -529,7 +530,7 @@ def _cell(value) -> object:
 
 
 @public_router.get("/codes", response=list[PublicCodeOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def public_codes(request: HttpRequest, filters: Query[PublicFilters]):
     """Issued, suspended and revoked codes: the list importing countries ask for. No
     personal data."""

@@ -17,6 +17,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(_("%(n)d audit entries checked: OK.") % {"n": result.checked})
             )
+            if result.legacy:
+                self.stdout.write(
+                    _(
+                        "%(n)d of them in hash format 1, written before the hash covered "
+                        "the actor's id and the object's label."
+                    )
+                    % {"n": result.legacy}
+                )
             return
         for problem in result.problems:
             self.stderr.write(problem)
