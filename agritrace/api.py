@@ -39,6 +39,7 @@ def on_not_found(request, exc):
 def _register_routers() -> None:
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
+    from agritrace.places.api import router as places_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
     from agritrace.stamps.api import router as stamps_router
@@ -52,6 +53,7 @@ def _register_routers() -> None:
     api.add_router("/supervision", supervision_router)
     api.add_router("/trace", trace_router)
     api.add_router("/stamps", stamps_router)
+    api.add_router("/places", places_router)
 
 
 _register_routers()

@@ -22,6 +22,10 @@ def _commands() -> list[tuple[str, str]]:
         ),
         ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
         ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
+        (
+            "abbreviations list|set",
+            _("province abbreviations in codes, with their source (set: --as USER)"),
+        ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
