@@ -50,6 +50,7 @@ def _register_routers() -> None:
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
     from agritrace.misuse.api import router as misuse_router
+    from agritrace.places.api import router as places_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
     from agritrace.registry.api_approvals import router as approvals_router
@@ -72,6 +73,7 @@ def _register_routers() -> None:
     api.add_router("/trace", trace_router)
     api.add_router("/stamps", stamps_router)
     api.add_router("/misuse", misuse_router)
+    api.add_router("/places", places_router)
 
 
 _register_routers()

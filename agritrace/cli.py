@@ -31,6 +31,10 @@ def _commands() -> list[tuple[str, str]]:
             _("codes issued before AgriTrace with their history (XLSX/CSV; dry run first)"),
         ),
         ("codes template FILE", _("write the template of the existing-codes import (XLSX)")),
+        (
+            "abbreviations list|set",
+            _("province abbreviations in codes, with their source (set: --as USER)"),
+        ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
         (
             "calendars import FILE --as USER [--apply]",

@@ -8,6 +8,7 @@ load it again through here."""
 def load_reference_data() -> None:
     from agritrace.diary.catalogue import load_inputs
     from agritrace.misuse.rules import load_rules
+    from agritrace.places.abbreviations import load_known
     from agritrace.places.loader import load_units
     from agritrace.registry.catalogue import load_catalogue
     from agritrace.supervision.catalogue import load_supervision_catalogue
@@ -15,6 +16,7 @@ def load_reference_data() -> None:
 
     # in the order of the data migrations
     load_units()
+    load_known()
     load_catalogue()
     load_inputs()
     load_supervision_catalogue()

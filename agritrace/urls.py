@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("diary/", include("agritrace.diary.urls")),
+    path("places/", include("agritrace.places.urls")),
     path("supervision/", include("agritrace.supervision.urls")),
     path("misuse/", include("agritrace.misuse.urls")),
     path("trace/", include("agritrace.trace.urls")),

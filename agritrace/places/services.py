@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -125,3 +126,42 @@ def current_unit_for_legacy(legacy_unit: AdminUnit) -> list[AdminUnit]:
     return list(
         AdminUnit.objects.filter(mapped_from__legacy=legacy_unit).distinct().order_by("name")
     )
+
+
+def search_communes(
+    province: AdminUnit | None = None, q: str = "", tree: str = Tree.CURRENT
+) -> list[AdminUnit]:
+    """Communes/wards of a tree, of one province (any level under it) and/or matching `q`:
+    digits are the official code (exact), anything else a part of the name from the
+    start of a word, with or without
+    diacritics and the 'Xã'/'Phường' prefix. Exact names first, then by name."""
+    qs = AdminUnit.objects.filter(tree=tree, level=Level.COMMUNE).select_related("parent__parent")
+    if province is not None:
+        qs = qs.filter(Q(parent=province) | Q(parent__parent=province))
+    text = (q or "").strip()
+    if not text:
+        return list(qs.order_by("name", "code"))
+    if text.isdigit():
+        return list(qs.filter(code=text.zfill(5)))
+    folded = fold(text)
+    given_type, bare = _strip_prefix(folded, COMMUNE_PREFIXES)
+    given_type = _PREFIX_TYPES.get(given_type, "")
+    ranked = []
+    for pk, name, code in qs.values_list("pk", "name", "code").iterator(chunk_size=2000):
+        ctype, cbare, cfolded = _commune_parts(name)
+        # the text from the start of a word on: 'an' finds 'Tân An', not 'Tân Lập'
+        whole = f" {folded}" in f" {cfolded}"
+        same_type = not (given_type and ctype and _PREFIX_TYPES.get(ctype) != given_type)
+        if whole or (same_type and f" {bare}" in f" {cbare}"):
+            ranked.append((0 if cbare == bare else 1, cfolded, code, pk))
+    ranked.sort()
+    units = qs.in_bulk([r[3] for r in ranked])
+    return [units[r[3]] for r in ranked]
+
+
+@functools.lru_cache(maxsize=32768)
+def _commune_parts(name: str) -> tuple[str, str, str]:
+    """(type prefix, bare name, whole name), folded: the search's view of a unit's name."""
+    folded = fold(name)
+    ctype, cbare = _strip_prefix(folded, COMMUNE_PREFIXES)
+    return ctype, cbare, folded

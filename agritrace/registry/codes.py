@@ -50,7 +50,8 @@ def province_abbreviation(province: AdminUnit) -> str:
             {
                 "code": _(
                     "No code abbreviation is set for %(province)s. The authority must enter "
-                    "it (Catalogues → Province abbreviations) before a code can be issued."
+                    "it (page /places/abbreviations/ or agritrace abbreviations set) before a code "
+                    "can be issued."
                 )
                 % {"province": province.name}
             }
