@@ -31,7 +31,7 @@ from agritrace.trace.hashing import (
 )
 from agritrace.trace.models import Event
 
-from .conftest import bearer_client, document
+from .conftest import bearer_client, document, session_client
 
 EXAMPLE_NS = Namespaces([{"example": "https://ns.example.com/epcis/"}])
 VOC = "https://ref.gs1.org/voc/"
@@ -363,3 +363,18 @@ def test_the_migration_recomputes_ids_and_keeps_the_old_one_resolving(world, pos
     Event.objects.update(former_hash="")
     migration.recompute(apps, None)
     assert Event.objects.get().former_hash == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("agritrace.trace.tests.urls")
+def test_the_event_page_shows_both_ids_and_the_former_one(world, post_document):
+    event = _lot_event()
+    assert post_document(bearer_client(world, "ministry"), document(event, context=_CONTEXT))
+    stored = Event.objects.get()
+    Event.objects.update(former_hash="ni:///sha-256;" + "1" * 64 + "?ver=CBV2.0")
+    page = session_client(world, "ministry").get(f"/trace/events/{stored.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert stored.event_hash in text and stored.event_hash_v21 in text and "1" * 64 in text
+    # Out of scope, the page is not there (a cooperative that did not capture it).
+    assert session_client(world, "other_coop").get(f"/trace/events/{stored.pk}/").status_code == 404
