@@ -297,7 +297,8 @@ def build(
     attrs = list(attributes.items() if isinstance(attributes, dict) else attributes or [])
     checked = []
     for k, v in attrs:
-        if k.isdigit():
+        if k.isdigit() or (k in ALPHAS and ALPHAS[k] not in dict(checked)):
+            k = ALPHAS.get(k, k)  # a deprecated alpha is written as its AI, as parse() reads it
             v = _attribute(primary, dict(pairs), k, v)
             if k in dict(checked):
                 raise DigitalLinkError("repeated_ai", f"AI ({k}) given twice")

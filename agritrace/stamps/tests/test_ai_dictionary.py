@@ -181,3 +181,12 @@ def test_dates_are_real_dates(ai, value, ok):
         with pytest.raises(dl.DigitalLinkError) as caught:
             dl.parse(uri)
         assert caught.value.code == "bad_date"
+
+
+def test_build_writes_a_deprecated_alpha_as_its_ai_and_checks_it():
+    link = dl.build("https://a.example", "01", GTIN, attributes=[("exp", "261231"), ("s", "k")])
+    assert link.uri() == f"https://a.example/01/{GTIN}?17=261231&s=k"
+    assert dl.parse(link.uri()) == link
+    with pytest.raises(dl.DigitalLinkError) as caught:
+        dl.build("https://a.example", "01", GTIN, attributes={"lot": "L1"})  # (10) qualifies 01
+    assert caught.value.code == "qualifier_in_query"
