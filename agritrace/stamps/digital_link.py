@@ -3,14 +3,18 @@
 A Digital Link URI is `scheme://domain[/own path]/<primary key AI>/<key>[/<qualifier AI>/<value>…]
 [?<AI or other key>=<value>&…][#fragment]`:
 
-- the primary key (GTIN `01`, SSCC `00`, GLN `414`, …) and its value; a GTIN's check digit is
-  checked and GTIN-8/12/13 are padded to 14 digits;
-- key qualifiers as further path pairs, only those the standard allows for that key and in its
-  order (for a GTIN: 22 consumer product variant, 10 batch/lot, 21 serial);
-- data attributes in the query string: GS1 AIs (an unknown numeric key is an error) and other
-  keys (extension parameters, kept as they are, in their order);
-- values percent-encoded; the deprecated convenience alphas (/gtin/, /lot/, /ser/, …) are read
-  as their AIs but never written.
+- the primary key and its value: every primary key of GS1's Barcode Syntax Dictionary (`dlpkey`:
+  GTIN `01`, SSCC `00`, GLN `414`, `415`, `417`, GDTI `253`, …); GTIN-8/12/13 are padded to 14
+  digits;
+- key qualifiers as further path pairs, only those the dictionary lists for that key and in its
+  order (for a GTIN: 22 consumer product variant, 10 batch/lot, 21 serial; or 235); a key
+  qualifier of the URI's key in the query string is refused, and `build()` never writes one;
+- data attributes in the query string: GS1 AIs that the dictionary marks as data attributes
+  (flag `?`; an unknown AI or one that may not be an attribute is an error) and other keys
+  (extension parameters, kept as they are, in their order);
+- every value checked against its AI's entry in the dictionary: format, length, character set,
+  check digits, dates (`agritrace.stamps.ai_dictionary`); values percent-encoded; the deprecated
+  convenience alphas (/gtin/, /lot/, /ser/, …) are read as their AIs but never written.
 
 Besides GS1's keys, the service has a namespace of its own for lots that have no GTIN:
 `/<OWN_KEY>/<owner code>/10/<lot>/21/<serial>` (see `OWN_KEY`), read and written the same way.
@@ -26,89 +30,21 @@ from urllib.parse import quote, unquote, unquote_plus
 
 from agritrace.gs1 import check_digit, has_valid_check_digit  # noqa: F401 (re-exported)
 
+from . import ai_dictionary
+
 #: The primary key of this service's own namespace (a lot without a GTIN, keyed by its owner's
 #: code): alphabetic, so it cannot be mistaken for a GS1 Application Identifier.
 OWN_KEY = "p"
 CANONICAL_STEM = "https://id.gs1.org"
 MAX_URI_LENGTH = 2048
 
-#: GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
-_CSET82 = r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]"
-#: Character set 39 (for a few keys such as the CPID).
-_CSET39 = r"[#\-/0-9A-Z]"
-
-
-def _x(n: int) -> str:
-    return rf"{_CSET82}{{1,{n}}}"
-
-
-def _n(n: int) -> str:
-    return rf"\d{{{n}}}"
-
-
-#: AI -> (title, value pattern, has a GS1 check digit in its first digits (length) or 0).
-#: The AIs a Digital Link of fresh produce meets, the keys and qualifiers of the standard, and
-#: the common data attributes. An AI outside this table in the query is refused.
-AIS: dict[str, tuple[str, str, int]] = {
-    "00": ("SSCC", _n(18), 18),
-    "01": ("GTIN", r"\d{14}", 14),
-    "02": ("CONTENT", _n(14), 14),
-    "10": ("BATCH/LOT", _x(20), 0),
-    "11": ("PROD DATE", _n(6), 0),
-    "12": ("DUE DATE", _n(6), 0),
-    "13": ("PACK DATE", _n(6), 0),
-    "15": ("BEST BEFORE", _n(6), 0),
-    "16": ("SELL BY", _n(6), 0),
-    "17": ("USE BY OR EXPIRY", _n(6), 0),
-    "20": ("VARIANT", _n(2), 0),
-    "21": ("SERIAL", _x(20), 0),
-    "22": ("CPV", _x(20), 0),
-    "235": ("TPX", _x(28), 0),
-    "253": ("GDTI", rf"\d{{13}}{_CSET82}{{0,17}}", 13),
-    "254": ("GLN EXTENSION COMPONENT", _x(20), 0),
-    "255": ("GCN", r"\d{13}\d{0,12}", 13),
-    "30": ("VAR. COUNT", r"\d{1,8}", 0),
-    "37": ("COUNT", r"\d{1,8}", 0),
-    "400": ("ORDER NUMBER", _x(30), 0),
-    "401": ("GINC", _x(30), 0),
-    "402": ("GSIN", _n(17), 17),
-    "410": ("SHIP TO LOC", _n(13), 13),
-    "414": ("LOC No.", _n(13), 13),
-    "417": ("PARTY", _n(13), 13),
-    "422": ("ORIGIN", _n(3), 0),
-    "7040": ("UIC+EXT", r"\d[\x21-\x7e]{3}", 0),
-    "8003": ("GRAI", rf"0\d{{13}}{_CSET82}{{0,16}}", 0),
-    "8004": ("GIAI", _x(30), 0),
-    "8006": ("ITIP", r"\d{18}", 14),
-    "8010": ("CPID", rf"{_CSET39}{{1,30}}", 0),
-    "8011": ("CPID SERIAL", r"\d{1,12}", 0),
-    "8013": ("GMN", _x(25), 0),
-    "8017": ("GSRN - PROVIDER", _n(18), 18),
-    "8018": ("GSRN - RECIPIENT", _n(18), 18),
-    "8019": ("SRIN", r"\d{1,10}", 0),
-    **{f"310{d}": ("NET WEIGHT (kg)", _n(6), 0) for d in "012345"},
-    **{f"392{d}": ("PRICE", r"\d{1,15}", 0) for d in "0123456789"},
-    **{f"9{d}": ("INTERNAL", rf"{_CSET82}{{1,90}}", 0) for d in "0123456789"},
-}
+#: AI → its entry in GS1's Barcode Syntax Dictionary (read at start-up; no AI typed here).
+AIS: dict[str, ai_dictionary.AI] = ai_dictionary.table()
 
 #: Primary key -> the qualifier sequences allowed after it (each used in this order, any of
-#: its members may be left out).
+#: its members may be left out): the dictionary's `dlpkey` entries, and the service's own key.
 QUALIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "00": ((),),
-    "01": (("22", "10", "21"), ("235",)),
-    "253": ((),),
-    "255": ((),),
-    "401": ((),),
-    "402": ((),),
-    "414": (("254",), ("7040",)),
-    "417": (("7040",),),
-    "8003": ((),),
-    "8004": (("7040",),),
-    "8006": (("22", "10", "21"),),
-    "8010": (("8011",),),
-    "8013": ((),),
-    "8017": (("8019",),),
-    "8018": (("8019",),),
+    **ai_dictionary.primary_keys(),
     OWN_KEY: (("10", "21"),),
 }
 
@@ -156,13 +92,32 @@ def _validate(ai: str, value: str) -> str:
         if not _OWN_VALUE.match(value):
             raise DigitalLinkError("bad_value", f"Bad value for the service's own key: {value!r}")
         return value
+    if ai not in AIS:
+        raise DigitalLinkError("unknown_ai", f"Unknown Application Identifier ({ai})")
     if ai == "01" and value.isdigit() and len(value) in (8, 12, 13):
         value = value.zfill(14)
-    title, pattern, cd_length = AIS[ai]
-    if not re.fullmatch(pattern, value):
-        raise DigitalLinkError("bad_value", f"Bad value for AI ({ai}) {title}: {value!r}")
-    if cd_length and not has_valid_check_digit(value[:cd_length]):
-        raise DigitalLinkError("check_digit", f"Wrong check digit in AI ({ai}) {title}: {value}")
+    try:
+        return AIS[ai].validate(value)
+    except ai_dictionary.AIValueError as exc:
+        raise DigitalLinkError(exc.code, str(exc)) from exc
+
+
+def _attribute(primary: str, qualifiers: dict[str, str], ai: str, value: str) -> str:
+    """A GS1 AI as a data attribute of a link to `primary`: checked, or DigitalLinkError."""
+    if ai not in AIS:
+        raise DigitalLinkError("unknown_ai", f"Unknown Application Identifier ({ai})")
+    value = _validate(ai, value)
+    if ai == primary or ai in qualifiers:
+        raise DigitalLinkError("repeated_ai", f"AI ({ai}) is already in the path")
+    if any(ai in seq for seq in QUALIFIERS.get(primary, ())):
+        raise DigitalLinkError(
+            "qualifier_in_query",
+            f"AI ({ai}) qualifies the key ({primary}): it belongs in the path, not the query",
+        )
+    if not AIS[ai].data_attribute:
+        raise DigitalLinkError(
+            "not_attribute", f"AI ({ai}) {AIS[ai].title} cannot be a Digital Link data attribute"
+        )
     return value
 
 
@@ -305,19 +260,11 @@ def _parse(uri: str) -> DigitalLink:
         raw_key, raw_value = part.split("=", 1)
         key_name = unquote_plus(raw_key)
         value = unquote_plus(raw_value, errors="strict")
-        if key_name.isdigit():
-            ai = key_name
-            if ai not in AIS:
-                raise DigitalLinkError("unknown_ai", f"Unknown Application Identifier ({ai})")
+        if key_name.isdigit() or (key_name in ALPHAS and ALPHAS[key_name] not in seen):
+            ai = ALPHAS.get(key_name, key_name)
             if ai in seen:
                 raise DigitalLinkError("repeated_ai", f"AI ({ai}) given twice")
-            value = _validate(ai, value)
-            if ai == primary or ai in dict(qualifiers):
-                raise DigitalLinkError("repeated_ai", f"AI ({ai}) is already in the path")
-            seen.add(ai)
-        elif key_name in ALPHAS and ALPHAS[key_name] not in seen:
-            ai = ALPHAS[key_name]
-            value = _validate(ai, value)
+            value = _attribute(primary, dict(qualifiers), ai, value)
             seen.add(ai)
             key_name = ai
         attributes.append((key_name, value))
@@ -332,7 +279,9 @@ def build(
     attributes: list[tuple[str, str]] | dict[str, str] | None = None,
 ) -> DigitalLink:
     """A Digital Link from its parts, validated like a parsed one: qualifiers are put in the
-    standard's order; a qualifier the key does not take is an error."""
+    standard's order; a qualifier the key does not take, an unknown AI, an AI that may not be
+    a data attribute (or that qualifies the key) among the attributes, and a value that breaks
+    its AI's format are errors."""
     if primary not in QUALIFIERS:
         raise DigitalLinkError("no_primary_key", f"({primary}) is not a primary key")
     key = _validate(primary, key)
@@ -346,7 +295,14 @@ def build(
     pairs.sort(key=lambda p: order[p[0]])
     _check_order(primary, pairs)
     attrs = list(attributes.items() if isinstance(attributes, dict) else attributes or [])
-    checked = [(k, _validate(k, v) if k in AIS else v) for k, v in attrs]
+    checked = []
+    for k, v in attrs:
+        if k.isdigit() or (k in ALPHAS and ALPHAS[k] not in dict(checked)):
+            k = ALPHAS.get(k, k)  # a deprecated alpha is written as its AI, as parse() reads it
+            v = _attribute(primary, dict(pairs), k, v)
+            if k in dict(checked):
+                raise DigitalLinkError("repeated_ai", f"AI ({k}) given twice")
+        checked.append((k, v))
     link = DigitalLink(primary, key, tuple(pairs), tuple(checked), stem.rstrip("/"))
     if not _STEM.match(link.uri()):
         raise DigitalLinkError("not_http", "The stem must be an http(s) address")

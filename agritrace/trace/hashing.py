@@ -1,20 +1,30 @@
-"""The EPCIS Event Hash ID (GS1 CBV 2.0, section 8.9): a syntax-independent fingerprint of an
-event, `ni:///sha-256;<hex>?ver=CBV2.0` (RFC 6920).
+"""The EPCIS Event Hash ID (GS1 CBV 2.0, section 8.9, and its 2.1 revision): a syntax-independent
+fingerprint of an event, `ni:///sha-256;<hex>?ver=CBV2.0` (RFC 6920).
 
-The algorithm, as published with its reference implementation
-(https://github.com/RalphTro/epcis-event-hash-generator, README "Algorithm" and "Canonical
-property order"): the event's fields are written in a fixed order as `key=value` (a parent
-writes its key and then its children, without '='), concatenated without separators; times in
-UTC with milliseconds; numbers without trailing zeros; CBV values as GS1 Web URIs (bare words,
-URNs and CURIEs expanded); EPC URIs as constrained canonical GS1 Digital Link URIs; the
-elements of a list each rendered and sorted by code point; the `type` of a business
-transaction, source or destination written before its value; ILMD and user extensions as
-`{namespace}localName=value`, sorted, after the standard fields. eventID, recordTime,
-errorDeclaration and certificationInfo are not part of the hash, so an error declaration of an
-event has the event's own hash.
+The algorithm as written in the text its maintainers publish with the reference implementation
+(https://github.com/RalphTro/epcis-event-hash-generator, README "Calculation procedure",
+"Canonical property order" and "Differences between CBV 2.0 and 2.1"): the event's fields are
+written in a fixed order as `key=value` (a parent writes its key and then its children, without
+'='), concatenated without separators; times in UTC with milliseconds (rounded half up); numbers
+without trailing zeros; CBV values as GS1 Web URIs (bare words, URNs and CURIEs expanded); EPC
+URIs as constrained canonical GS1 Digital Link URIs; the elements of a list each rendered and
+sorted by code point; the `type` of a business transaction, source or destination written before
+its value; ILMD and user extensions as `{namespace}localName=value`, sorted, after the standard
+fields. eventID, recordTime, errorDeclaration and certificationInfo are not part of the hash
+(the written text lists them as deliberately excluded), so an error declaration of an event has
+the event's own hash, and two events that differ only in certificationInfo share it: capture
+compares `content_key()` as well (trace.services).
 
-Checked against the pre-hash strings that two independent implementations agree on (the
-reference implementation, release 1.9.3 on PyPI, and openepcis-event-hash-generator): see
+The two versions differ only where the written text says so:
+- CBV 2.0: no `sensorElementList` key (each `sensorElement` is written directly); a user
+  extension inside a standard field (readPoint, bizLocation, sensorElement, sensorMetadata,
+  sensorReport) is written in a block after the ILMD, prefixed by its parent field's name.
+- CBV 2.1: `sensorElementList` is written once, like every other list; such an extension is
+  written inline, right after the regular fields of the field it sits in.
+
+New events get CBV 2.0 IDs (`DEFAULT_VERSION`): it is the ratified version and the default of
+both public implementations; CBV 2.1 is a draft. Both IDs are stored (trace.models.Event).
+See docs/identifiers.md for what was read where, and the test vectors in
 agritrace/trace/tests/test_hashing.py.
 """
 
@@ -27,7 +37,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from . import vocab
 from .identifiers import to_digital_link
 
-HASH_VERSION = "CBV2.0"
+CBV20 = "CBV2.0"
+CBV21 = "CBV2.1"
+#: The versions of the algorithm this module computes, oldest first.
+VERSIONS = (CBV20, CBV21)
+#: The version of the ID a new event gets as its eventID (and Event.event_hash).
+DEFAULT_VERSION = CBV20
+HASH_VERSION = DEFAULT_VERSION
+_HASH_ID = re.compile(r"^ni:///sha-256;([0-9a-f]{64})\?ver=(CBV\d+\.\d+(?:\.\d+)?)$")
 
 #: Quantity lists: their name in the pre-hash string and their JSON key.
 _EPC_LISTS_BEFORE_ACTION = (
@@ -269,14 +286,14 @@ def _typed_list(name: str, key: str, kind: str, values: list, ns: Namespaces) ->
     return name + "".join(sorted(items)) if items else ""
 
 
-def _location(name: str, value: Mapping, ns: Namespaces) -> str:
+def _location(name: str, value: Mapping, ns: Namespaces, inline: bool) -> str:
     text = name
     if "id" in value:
         text += "id=" + canonical_value(value["id"], ns)
-    return text + "".join(_extensions(value, ns, skip={"id"}))
+    return text + ("".join(_extensions(value, ns, skip={"id"})) if inline else "")
 
 
-def _fields(obj: Mapping, order: tuple[str, ...], ns: Namespaces) -> str:
+def _fields(obj: Mapping, order: tuple[str, ...], ns: Namespaces, inline: bool) -> str:
     text = ""
     for field in order:
         if field not in obj or obj[field] is None:
@@ -289,22 +306,60 @@ def _fields(obj: Mapping, order: tuple[str, ...], ns: Namespaces) -> str:
         else:
             rendered = canonical_value(value, ns)
         text += f"{field}={rendered}"
-    return text + "".join(_extensions(obj, ns, skip=order))
+    return text + ("".join(_extensions(obj, ns, skip=order)) if inline else "")
 
 
-def _sensor_element(element: Mapping, ns: Namespaces) -> str:
+_SENSOR_PARTS = {"sensorMetadata", "sensorReport"}
+
+
+def _sensor_element(element: Mapping, ns: Namespaces, inline: bool) -> str:
     text = "sensorElement"
     if "sensorMetadata" in element:
-        text += "sensorMetadata" + _fields(element["sensorMetadata"], _SENSOR_METADATA, ns)
+        text += "sensorMetadata" + _fields(element["sensorMetadata"], _SENSOR_METADATA, ns, inline)
     reports = sorted(
-        "sensorReport" + _fields(r, _SENSOR_REPORT, ns) for r in element.get("sensorReport", [])
+        "sensorReport" + _fields(r, _SENSOR_REPORT, ns, inline)
+        for r in element.get("sensorReport", [])
     )
     text += "".join(reports)
-    return text + "".join(_extensions(element, ns, skip={"sensorMetadata", "sensorReport"}))
+    return text + ("".join(_extensions(element, ns, skip=_SENSOR_PARTS)) if inline else "")
 
 
-def prehash(event: Mapping, namespaces: Namespaces | None = None) -> str:
-    """The canonical pre-hash string of one EPCIS 2.0 JSON-LD event."""
+def _field_extensions(event: Mapping, ns: Namespaces) -> list[str]:
+    """CBV 2.0: the user extensions inside standard fields, each block prefixed by the names of
+    the fields it sits in, in the canonical property order (empty when there are none)."""
+    parts = []
+    for name in ("readPoint", "bizLocation"):
+        if isinstance(event.get(name), Mapping):
+            own = _extensions(event[name], ns, skip={"id"})
+            if own:
+                parts.append(name + "".join(own))
+    elements = []
+    for element in event.get("sensorElementList") or []:
+        inner = ""
+        metadata = element.get("sensorMetadata")
+        if isinstance(metadata, Mapping):
+            own = _extensions(metadata, ns, skip=_SENSOR_METADATA)
+            inner += "sensorMetadata" + "".join(own) if own else ""
+        reports = []
+        for report in element.get("sensorReport", []):
+            own = _extensions(report, ns, skip=_SENSOR_REPORT)
+            if own:
+                reports.append("sensorReport" + "".join(own))
+        inner += "".join(sorted(reports))
+        inner += "".join(_extensions(element, ns, skip=_SENSOR_PARTS))
+        if inner:
+            elements.append("sensorElement" + inner)
+    parts.extend(sorted(elements))
+    return parts
+
+
+def prehash(
+    event: Mapping, namespaces: Namespaces | None = None, version: str = DEFAULT_VERSION
+) -> str:
+    """The canonical pre-hash string of one EPCIS 2.0 JSON-LD event, for a CBV version."""
+    if version not in VERSIONS:
+        raise ValueError(f"unknown event hash version {version!r}")
+    inline = version != CBV20
     ns = (namespaces or Namespaces()).with_context(event.get("@context"))
     parts = ["eventType=" + str(event.get("type", ""))]
     if "eventTime" in event:
@@ -338,7 +393,7 @@ def prehash(event: Mapping, namespaces: Namespaces | None = None) -> str:
         parts.append("persistentDisposition" + text)
     for name in ("readPoint", "bizLocation"):
         if isinstance(event.get(name), Mapping):
-            parts.append(_location(name, event[name], ns))
+            parts.append(_location(name, event[name], ns, inline))
     if event.get("bizTransactionList"):
         parts.append(
             _typed_list(
@@ -349,19 +404,44 @@ def prehash(event: Mapping, namespaces: Namespaces | None = None) -> str:
         if event.get(name):
             parts.append(_typed_list(name, key, "sdt", event[name], ns))
     if event.get("sensorElementList"):
-        elements = sorted(_sensor_element(e, ns) for e in event["sensorElementList"])
-        parts.append("sensorElementList" + "".join(elements))
+        elements = sorted(_sensor_element(e, ns, inline) for e in event["sensorElementList"])
+        parts.append(("sensorElementList" if inline else "") + "".join(elements))
     if isinstance(event.get("ilmd"), Mapping) and event["ilmd"]:
         parts.append("ilmd" + "".join(_extensions(event["ilmd"], ns)))
+    if not inline:
+        parts.extend(_field_extensions(event, ns))
     parts.extend(_extensions(event, ns, skip=STANDARD_FIELDS))
     return "".join(p for p in parts if p)
 
 
-def hash_id(prehash_string: str) -> str:
+def hash_id(prehash_string: str, version: str = DEFAULT_VERSION) -> str:
     digest = hashlib.sha256(prehash_string.encode("utf-8")).hexdigest()
-    return f"ni:///sha-256;{digest}?ver={HASH_VERSION}"
+    return f"ni:///sha-256;{digest}?ver={version}"
 
 
-def event_hash(event: Mapping, namespaces: Namespaces | None = None) -> str:
-    """The EPCIS Event Hash ID of an event."""
-    return hash_id(prehash(event, namespaces))
+def event_hash(
+    event: Mapping, namespaces: Namespaces | None = None, version: str = DEFAULT_VERSION
+) -> str:
+    """The EPCIS Event Hash ID of an event (CBV 2.0 unless another version is asked for)."""
+    return hash_id(prehash(event, namespaces, version), version)
+
+
+def event_hashes(event: Mapping, namespaces: Namespaces | None = None) -> dict[str, str]:
+    """The event's hash ID in every version this module knows: {"CBV2.0": …, "CBV2.1": …}."""
+    return {version: event_hash(event, namespaces, version) for version in VERSIONS}
+
+
+def hash_version(event_id: str) -> str:
+    """The CBV version named by a SHA-256 event hash ID ("CBV2.1"), or "" for any other ID."""
+    m = _HASH_ID.match(str(event_id or "").strip())
+    return m.group(2) if m else ""
+
+
+def content_key(event: Mapping, namespaces: Namespaces | None = None) -> str:
+    """What must be equal for two events with one hash ID to be the same event: the pre-hash
+    string and certificationInfo, which the hash leaves out (the written CBV text excludes it)."""
+    ns = (namespaces or Namespaces()).with_context(event.get("@context"))
+    info = event.get("certificationInfo")
+    values = info if isinstance(info, list) else [] if info is None else [info]
+    certificates = sorted(canonical_value(v, ns) for v in values)
+    return prehash(event, ns) + "".join("certificationInfo=" + c for c in certificates)

@@ -141,6 +141,16 @@ class Event(models.Model):
         unique=True,
         help_text=_("EPCIS Event Hash ID (CBV 2.0): the same event captured twice is stored once"),
     )
+    # The same event's ID in the CBV 2.1 revision of the algorithm (trace.hashing), so that a
+    # partner's eventID of either version finds it.
+    event_hash_v21 = models.CharField(
+        _("event hash ID (CBV 2.1)"), max_length=100, unique=True, null=True, blank=True
+    )
+    #: The CBV version of event_id when it is an event hash ID ("CBV2.0", "CBV2.1"), else "".
+    hash_version = models.CharField(_("event ID hash version"), max_length=10, blank=True)
+    # The hash ID an earlier release of trace.hashing gave the event, where it differs from
+    # event_hash (migration 0010): looking the event up by it still finds it.
+    former_hash = models.CharField(_("former event hash ID"), max_length=100, blank=True)
     event_type = models.CharField(_("event type"), max_length=20, choices=EventType.choices)
     action = models.CharField(_("action"), max_length=8, blank=True)
     event_time = models.DateTimeField(_("event time"))
@@ -184,6 +194,7 @@ class Event(models.Model):
             models.Index(fields=["read_point"], name="trace_event_read_point"),
             models.Index(fields=["biz_location"], name="trace_event_biz_location"),
             models.Index(fields=["event_type", "event_time"], name="trace_event_type"),
+            models.Index(fields=["former_hash"], name="trace_event_former_hash"),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.places.models import AdminUnit, Level
 
-from . import checks, refusals, vocab
-from .hashing import Namespaces, event_hash
+from . import checks, refusals, sameness, vocab
+from .hashing import CBV21, Namespaces, event_hash, hash_version
 from .identifiers import canonical_epc
 from .models import CaptureJob, Event, EventEPC, EventFlag, Lot, LotLink, Role
 from .signals import events_captured
@@ -290,14 +290,16 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
     )
     hashes = [event_hash(e, namespaces) for e in events]
     known_by_hash: dict[str, int] = {}
+    # What a known hash is stored with, to tell a duplicate from a different event (sameness).
+    stored_as: dict[str, Mapping] = {}
     given_ids = [e["eventID"] for e in events if e.get("eventID")]
     known_by_id: dict[str, tuple[int, str]] = {}
     for start in range(0, len(hashes), _CHUNK):
-        known_by_hash.update(
-            Event.objects.filter(event_hash__in=hashes[start : start + _CHUNK]).values_list(
-                "event_hash", "id"
-            )
-        )
+        for pk, h, document in Event.objects.filter(
+            event_hash__in=hashes[start : start + _CHUNK]
+        ).values_list("id", "event_hash", "document"):
+            known_by_hash[h] = pk
+            stored_as[h] = document
     for start in range(0, len(given_ids), _CHUNK):
         for pk, eid, h in Event.objects.filter(
             event_id__in=given_ids[start : start + _CHUNK]
@@ -339,6 +341,10 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
                 declarations.append((original, declaration))
                 continue
         elif h in known_by_hash or h in pending_by_hash:
+            same = pending_by_hash[h].document if h in pending_by_hash else stored_as[h]
+            problem = sameness.difference(same, event, namespaces)
+            if problem:
+                raise CaptureRejected({f"$.epcisBody.eventList[{i}].{problem[0]}": [problem[1]]})
             duplicates += 1
             continue
         if given and (given in known_by_id or given in pending_by_id):
@@ -366,6 +372,8 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
         record = Event(
             event_id=given or h,
             event_hash=h,
+            event_hash_v21=event_hash(event, namespaces, CBV21),
+            hash_version=hash_version(given or h),
             event_type=event["type"],
             action=event.get("action", ""),
             event_time=_parse_time(event["eventTime"]),
@@ -661,7 +669,12 @@ def query(actor: Actor, params: Mapping[str, str | list[str]]) -> tuple[list[Eve
 def get_event(actor: Actor, event_id: str) -> Event:
     """One event by its eventID (or its hash ID) within the actor's scope, else Http404."""
     events = visible(actor, Event.objects.all())
-    found = events.filter(event_id=event_id).first() or events.filter(event_hash=event_id).first()
+    found = (
+        events.filter(event_id=event_id).first()
+        or events.filter(event_hash=event_id).first()
+        or events.filter(event_hash_v21=event_id).first()
+        or (event_id and events.filter(former_hash=event_id).first())
+    )
     if found is None:
         from django.http import Http404
 
