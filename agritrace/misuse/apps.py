@@ -9,8 +9,9 @@ class MisuseConfig(AppConfig):
     label = "misuse"
 
     def ready(self) -> None:
-        from agritrace.trace.signals import events_captured
+        from agritrace.trace.signals import capture_refused, events_captured
 
-        from .incremental import on_events_captured
+        from .incremental import on_capture_refused, on_events_captured
 
         events_captured.connect(on_events_captured, dispatch_uid="misuse.incremental")
+        capture_refused.connect(on_capture_refused, dispatch_uid="misuse.incremental.refused")

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from agritrace.registry.models import PackingHouse, PlantingArea
-from agritrace.trace.models import Event, EventEPC
+from agritrace.trace.models import CaptureRefusal, Event, EventEPC
 
 from .detect.base import _chunks, areas_of_lots
 from .detect.rights import SHIPPING_STEPS
@@ -61,6 +61,27 @@ def touched(event_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, set[int
         parties |= {
             p for p, _m in parties_and_markets(Event.objects.filter(pk__in=chunk)).values() if p
         }
+    return _by_province(areas, houses, parties, seasons)
+
+
+def touched_by_refusals(job) -> dict[tuple[int, str], dict[str, set[int]]]:
+    """The same for a refused capture: the areas and houses its refused events name."""
+    seasons: set[str] = set()
+    areas: set[int] = set()
+    houses: set[int] = set()
+    for area, house, when in CaptureRefusal.objects.filter(
+        job=job, event_time__isnull=False
+    ).values_list("area_id", "packing_house_id", "event_time"):
+        if area or house:
+            seasons.add(season_of(when))
+            areas |= {area} if area else set()
+            houses |= {house} if house else set()
+    return _by_province(areas, houses, set(), seasons)
+
+
+def _by_province(
+    areas: set[int], houses: set[int], parties: set[int], seasons: set[str]
+) -> dict[tuple[int, str], dict[str, set[int]]]:
     by_province: dict[int, dict[str, set[int]]] = defaultdict(
         lambda: {"area": set(), "packing_house": set(), "organisation": set(parties)}
     )
@@ -84,13 +105,17 @@ def touched(event_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, set[int
 def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Finding]:
     """Run the rules over what the events touch; upsert the findings unless `write` is
     False. Returns the findings."""
+    return _check(touched(event_ids), write=write)
+
+
+def _check(scopes: dict[tuple[int, str], dict[str, set[int]]], *, write: bool) -> list[Finding]:
     from agritrace.places.models import AdminUnit
 
     from .cases import upsert
     from .scan import scan
 
     findings: list[Finding] = []
-    for (province_id, season), subjects in touched(event_ids).items():
+    for (province_id, season), subjects in scopes.items():
         province = AdminUnit.objects.get(pk=province_id)
         findings += scan(province, season, subjects=subjects)
     if write and findings:
@@ -106,3 +131,14 @@ def on_events_captured(sender, job=None, event_ids=(), **kwargs) -> None:
         check_events(event_ids)
     except Exception:  # detection must never fail a capture
         log.exception("misuse: incremental checks failed for capture %s", getattr(job, "pk", "?"))
+
+
+def on_capture_refused(sender, job=None, **kwargs) -> None:
+    """Receiver of `trace.signals.capture_refused`: an attempt under an unusable code is
+    evidence (rule code_not_usable), found as the full scan finds it."""
+    if job is None or not getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL", True):
+        return
+    try:
+        _check(touched_by_refusals(job), write=True)
+    except Exception:  # detection must never fail a capture
+        log.exception("misuse: incremental checks failed for refused capture %s", job.pk)

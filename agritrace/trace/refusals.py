@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from agritrace.accounts.access import Actor, get_visible, visible
 
 from .models import CaptureJob, CaptureRefusal
+from .signals import capture_refused
 
 #: Default bytes of a refused document's body kept with its job.
 REFUSED_BODY_BYTES = 256 * 1024
@@ -166,6 +168,7 @@ def record_refused(actor: Actor, document: object, exc, items=()) -> CaptureJob:
     )
     by_index = {item.index: item for item in items}
     CaptureRefusal.objects.bulk_create(_refusals(errors, parsed, by_index, job, actor), 500)
+    transaction.on_commit(lambda: capture_refused.send(sender=CaptureJob, job=job))
     return job
 
 

@@ -23,7 +23,7 @@ from agritrace.registry.models import (
     PlantingArea,
     SupplyContract,
 )
-from agritrace.trace.models import Event, EventEPC, EventFlag, Lot
+from agritrace.trace.models import CaptureRefusal, Event, EventEPC, EventFlag, Lot
 
 from .base import HANDLED_ROLES, Context, _chunks
 
@@ -330,6 +330,25 @@ def code_not_usable(ctx: Context) -> list[Finding]:
         ).values_list(f"event__{kind}_id", "event_id"):
             events[holder].add(event)
             statuses[holder].add("flagged")
+        # Attempts the capture refused (trace.CaptureRefusal): not stored, still evidence.
+        refused: dict[int, list[int]] = defaultdict(list)
+        for holder, refusal in CaptureRefusal.objects.filter(
+            rule__in=NOT_USABLE_FLAGS,
+            event_time__gte=ctx.start,
+            event_time__lt=ctx.end,
+            **{f"{kind}__in": list(info)},
+        ).values_list(f"{kind}_id", "pk"):
+            refused[holder].append(refusal)
+            statuses[holder].add("refused")
+        refusers: dict[int, int | None] = {}
+        refusal_times: dict[int, datetime] = {}
+        for pk, org, when in CaptureRefusal.objects.filter(
+            pk__in=[r for rs in refused.values() for r in rs]
+        ).values_list("pk", "capture_org_id", "event_time"):
+            refusers[pk] = org
+            refusal_times[pk] = when
+        for holder in refused:
+            events.setdefault(holder, set())
         if not events:
             continue
         party_of = parties_and_markets(
@@ -341,10 +360,13 @@ def code_not_usable(ctx: Context) -> list[Finding]:
             )
         )
         for holder, found in events.items():
+            moments = [times[e] for e in found]
+            moments += [refusal_times[r] for r in refused.get(holder, ())]
             for a, b, status in periods.get(holder, []):
-                if any(a <= times[e] < b for e in found):
+                if any(a <= when < b for when in moments):
                     statuses[holder].add(status)
             parties = [party_of.get(e, (None, ""))[0] for e in found]
+            parties += [refusers.get(r) for r in refused.get(holder, ())]
             parties = [p for p in parties if p]
             lots = sorted(
                 set(
@@ -362,6 +384,8 @@ def code_not_usable(ctx: Context) -> list[Finding]:
                     code=info[holder]["code"] or "",
                     figures={
                         "events": len(found),
+                        "refused_attempts": len(refused.get(holder, ())),
+                        "refusals": sorted(refused.get(holder, ()))[:200],
                         "statuses": sorted(statuses[holder]),
                         "periods": [
                             {
@@ -370,7 +394,7 @@ def code_not_usable(ctx: Context) -> list[Finding]:
                                 "status": s,
                             }
                             for a, b, s in periods.get(holder, [])
-                            if any(a <= times[e] < b for e in found)
+                            if any(a <= when < b for when in moments)
                         ],
                     },
                     threshold={"code_status": CodeStatus.ISSUED.value},
@@ -383,7 +407,7 @@ def code_not_usable(ctx: Context) -> list[Finding]:
                     )
                     % {
                         "code": info[holder]["code"],
-                        "n": len(found),
+                        "n": len(found) + len(refused.get(holder, ())),
                         "season": ctx.season,
                         "status": ", ".join(sorted(statuses[holder])),
                     },

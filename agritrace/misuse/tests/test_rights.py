@@ -8,6 +8,7 @@ import pytest
 from agritrace.misuse.scan import scan
 from agritrace.registry import history
 from agritrace.registry.models import CodeAuthorisation, Market, MarketApproval
+from agritrace.trace.services import CaptureRejected
 
 from .conftest import at, capture, harvest, lot, make_area, make_house, packing, shipping
 
@@ -142,7 +143,29 @@ def test_a_suspended_packing_house_still_packing(world):
     event, uri = harvest(area, "H1", 5_000)
     capture(world, "coop", event)
     packed, _ = packing(house, [(uri, 5_000)], "P1", 4_800)
-    capture(world, "packing", packed)
+    # The capture refuses a packing under a suspended code (judged at the event's time) and
+    # keeps the refused attempt: it is the evidence.
+    with pytest.raises(CaptureRejected, match="house_code_not_issued"):
+        capture(world, "packing", packed)
     [finding] = findings(world, "code_not_usable")
     assert finding.subject_kind == "packing_house" and finding.subject_id == house.pk
     assert finding.party_id == world.orgs["packing"].pk
+    assert finding.figures["refused_attempts"] == 1 and finding.events == []
+    assert "refused" in finding.figures["statuses"]
+
+
+def test_a_refused_attempt_opens_the_case_incrementally(world, django_capture_on_commit_callbacks):
+    from agritrace.misuse.models import Case
+
+    area = make_area(world)
+    house = make_house(world)
+    suspend(house, "2026-05-01")
+    event, uri = harvest(area, "H1", 5_000)
+    capture(world, "coop", event)
+    packed, _ = packing(house, [(uri, 5_000)], "P1", 4_800)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(CaptureRejected):
+            capture(world, "packing", packed)
+    case = Case.objects.get(rule__code="code_not_usable")
+    assert case.packing_house_id == house.pk
+    assert case.evidence["figures"]["refused_attempts"] == 1
