@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from agritrace.accounts.models import AUTHORITY_KINDS, Organisation
 from agritrace.misuse.findings import Finding
-from agritrace.misuse.parties import parties_and_markets
+from agritrace.misuse.parties import parties_and_markets, rows_with_parties
 from agritrace.registry.history import Timeline
 from agritrace.registry.models import (
     ApprovalStatus,
@@ -51,13 +51,14 @@ def day_of(moment: datetime) -> date:
 
 def shipments(ctx: Context) -> list[dict]:
     """The season's shipping events of the run's areas' lots: [{event, area, time, party,
-    market, lot}] (one row per event × area × lot named)."""
+    market, lot}] (one row per event × area × lot named), read once per run."""
+    if "shipments" in ctx._cache:
+        return ctx._cache["shipments"]
     lot_areas = ctx.lot_areas()
-    if not lot_areas:
-        return []
-    pairs: list[tuple[int, int, datetime]] = []
+    known = set(Market.objects.values_list("code", flat=True))
+    rows = []
     for chunk in _chunks(sorted(lot_areas)):
-        pairs += list(
+        found = rows_with_parties(
             EventEPC.objects.filter(
                 lot__in=chunk,
                 role__in=HANDLED_ROLES,
@@ -65,27 +66,26 @@ def shipments(ctx: Context) -> list[dict]:
                 event__event_time__gte=ctx.start,
                 event__event_time__lt=ctx.end,
                 event__error_declaration__isnull=True,
-            ).values_list("event_id", "lot_id", "event__event_time")
+            ),
+            "event_id",
+            "lot_id",
+            "event__event_time",
+            prefix="event__",
         )
-    event_ids = sorted({e for e, _l, _t in pairs})
-    who: dict[int, tuple[int | None, str]] = {}
-    for chunk in _chunks(event_ids):
-        who.update(parties_and_markets(Event.objects.filter(pk__in=chunk)))
-    known = set(Market.objects.values_list("code", flat=True))
-    rows = []
-    for event_id, lot_id, when in pairs:
-        party, country = who.get(event_id, (None, ""))
-        for area in lot_areas[lot_id]:
-            rows.append(
-                {
-                    "event": event_id,
-                    "lot": lot_id,
-                    "area": area,
-                    "time": when,
-                    "party": party,
-                    "market": market_of(country, known),
-                }
-            )
+        for event_id, lot_id, when, party, country in found:
+            market = market_of(country, known)
+            for area in lot_areas[lot_id]:
+                rows.append(
+                    {
+                        "event": event_id,
+                        "lot": lot_id,
+                        "area": area,
+                        "time": when,
+                        "party": party,
+                        "market": market,
+                    }
+                )
+    ctx._cache["shipments"] = rows
     return rows
 
 
