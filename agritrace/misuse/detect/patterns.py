@@ -29,8 +29,8 @@ from .base import (
     INPUT_ROLES,
     Context,
     _chunks,
-    lot_area_map,
     named_lots,
+    rows_by_area,
 )
 from .rights import SHIPPING_STEPS
 
@@ -397,20 +397,23 @@ def exporter_code_surge(ctx: Context) -> list[Finding]:
         limited = {party for party, _t in found.values()}
         if not limited:
             return []
-    shipped = _parties_of_shipments(ctx, ctx.start - lookback, ctx.end, limited)
-    lots: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(sorted(shipped)):
-        for event, lot in EventEPC.objects.filter(
-            event__in=chunk, role__in=HANDLED_ROLES
-        ).values_list("event_id", "lot_id"):
-            lots[event].add(lot)
-    areas_of = lot_area_map({lot for ls in lots.values() for lot in ls})
+    # the same rows whether the run is full or incremental: every shipment of these firms
+    epcs = EventEPC.objects.filter(
+        role__in=HANDLED_ROLES,
+        event__biz_step__in=SHIPPING_STEPS,
+        event__event_time__gte=ctx.start - lookback,
+        event__event_time__lt=ctx.end,
+        event__error_declaration__isnull=True,
+    )
+    authorities = set(
+        Organisation.objects.filter(kind__in=AUTHORITY_KINDS).values_list("pk", flat=True)
+    )
     uses: dict[int, list[tuple]] = defaultdict(list)  # party → [(day, area, event)]
-    for event, (party, when) in shipped.items():
-        day = timezone.localtime(when).date()
-        for lot in lots.get(event, ()):
-            for area in areas_of.get(lot, ()):
-                uses[party].append((day, area, event))
+    for event, when, area, party, _market in rows_by_area(
+        epcs, "event_id", "event__event_time", parties=limited
+    ):
+        if party and party not in authorities:
+            uses[party].append((timezone.localtime(when).date(), area, event))
     season_start, season_end = (d.date() for d in season_bounds(ctx.season))
     codes = dict(
         PlantingArea.objects.filter(pk__in={u[1] for us in uses.values() for u in us}).values_list(
