@@ -161,3 +161,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AGRITRACE_LOG_LEVEL", "WARNING")},
 }
+
+# Misuse detection: run the rules on what each capture touches, after it commits.
+AGRITRACE_MISUSE_INCREMENTAL = env_bool("AGRITRACE_MISUSE_INCREMENTAL", True)
