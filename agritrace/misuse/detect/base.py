@@ -219,6 +219,13 @@ def rows_by_area(
 
     seen: set[tuple] = set()
     out: list[tuple] = []
+    few_codes = None
+    if isinstance(areas, list | set | tuple) and len(areas) <= 500:
+        few_codes = list(
+            PlantingArea.objects.filter(pk__in=list(areas))
+            .exclude(code__isnull=True)
+            .values_list("code", flat=True)
+        )
     for depth in range(SQL_DEPTH + 1):
         path = "lot" + "__links_in__source" * depth
         harvested = rows.filter(**{f"{path}__origin_area__isnull": False})
@@ -227,11 +234,18 @@ def rows_by_area(
         codes = PlantingArea.objects.filter(code=OuterRef("_code"))
         if areas is not None:
             codes = codes.filter(pk__in=areas)
+        unharvested = rows.filter(
+            **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
+        )
+        if few_codes is not None:
+            q = Q(pk__in=[])
+            for code in few_codes:
+                q |= Q(**{f"{path}__uri__startswith": f"{lot_prefix()}{code}:"})
+            unharvested = unharvested.filter(q)
         named = (
-            rows.filter(
-                **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
+            unharvested.annotate(
+                _colon=StrIndex(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), Value(":"))
             )
-            .annotate(_colon=StrIndex(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), Value(":")))
             .filter(_colon__gt=0)
             .annotate(
                 _code=Substr(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), 1, F("_colon") - 1)
