@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,6 +80,25 @@ def _may_plan(actor) -> bool:
     return can(actor, "plan_monitoring")
 
 
+#: Evidence keys the case page shows in their own tables (or not at all: the rule's code).
+SHOWN_APART = {"figures", "threshold", "events", "lots", "event_count", "lot_count", "rule"}
+
+
+def _shown(values: dict | None) -> list[tuple[str, object]]:
+    """Evidence figures for the page: sorted by name, numbers grouped in the language's way
+    (at most two decimals); anything else as it is."""
+    out = []
+    for key, value in sorted((values or {}).items()):
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} = {v}" for k, v in sorted(value.items())) or "—"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            out.append((key, value))
+            continue
+        places = 0 if float(value).is_integer() else 2
+        out.append((key, number_format(value, places, use_l10n=True, force_grouping=True)))
+    return out
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -139,17 +159,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "holder": workflow.holder_of(case),
-            "figures": sorted((evidence.get("figures") or {}).items()),
-            "threshold": sorted((evidence.get("threshold") or {}).items()),
+            "figures": _shown(evidence.get("figures")),
+            "threshold": _shown(evidence.get("threshold")),
             "events": evidence.get("events") or [],
             "lots": evidence.get("lots") or [],
             "event_count": evidence.get("event_count") or len(evidence.get("events") or []),
             "lot_count": evidence.get("lot_count") or len(evidence.get("lots") or []),
-            "other_evidence": sorted(
-                (k, v)
-                for k, v in evidence.items()
-                if k not in {"figures", "threshold", "events", "lots", "event_count", "lot_count"}
-            ),
+            "other_evidence": _shown({k: v for k, v in evidence.items() if k not in SHOWN_APART}),
             "series": series,
             "chart_rows": chart_rows,
             "steps": case.steps.select_related("by"),
