@@ -39,6 +39,7 @@ from agritrace.accounts.access import Actor
 from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
 from agritrace.diary.demo import diary_steps
+from agritrace.misuse.demo import MisuseCast, misuse_steps
 from agritrace.places.models import AdminUnit, ProvinceAbbreviation
 from agritrace.places.services import find_commune, find_province
 from agritrace.registry import geometry as geo
@@ -920,6 +921,9 @@ def _story(demo: _Demo) -> None:
     # The produce: harvests, packing, inspection and shipping as EPCIS events, and stamps.
     for days_ago, step in chain_steps(demo.actor, lambda: _chain_cast(demo)):
         line.on(days_ago, step)
+    # Codes rented, borrowed and used while suspended, a copied stamp; then the misuse scan.
+    for days_ago, step in misuse_steps(demo.actor, lambda: _misuse_cast(demo)):
+        line.on(days_ago, step)
 
     line.run(demo)
 
@@ -936,6 +940,20 @@ def _chain_cast(demo: _Demo) -> ChainCast:
         house=PackingHouse.objects.select_related("operator").get(pk=demo.apps["PH1"].subject.pk),
         exporter=demo.orgs["exporter1"],
         households={"A1": demo.households["A1"], "E1": demo.households["E1"]},
+    )
+
+
+def _misuse_cast(demo: _Demo) -> MisuseCast:
+    def area(key: str) -> PlantingArea:
+        return PlantingArea.objects.select_related("crop").get(pk=demo.areas[key].pk)
+
+    return MisuseCast(
+        a1=area("A1"),
+        a2=area("A2"),
+        a3=area("A3"),
+        house=PackingHouse.objects.select_related("operator").get(pk=demo.apps["PH1"].subject.pk),
+        rented_by=demo.orgs["exporter2"],
+        province=demo.units["province"],
     )
 
 

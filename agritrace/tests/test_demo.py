@@ -348,7 +348,7 @@ def test_produce_is_traced_from_orchard_to_stamps(demo):
     from agritrace.trace.models import Event, EventFlag
 
     steps = list(Event.objects.order_by("event_time", "id").values_list("biz_step", flat=True))
-    assert steps.count("commissioning") == 3
+    assert steps.count("commissioning") == 4  # the chains' three, the rented code's one
     assert {"receiving", "packing", "inspecting", "shipping"} <= set(steps)
     # the demo's chains pass every domain check: no flag, no refusal
     assert not EventFlag.objects.exists()

@@ -41,6 +41,7 @@ def _overlaps(ctx: Context, rule: str, same_area: bool) -> list[Finding]:
         "other_id",
         "other__label",
         "other__area__code",
+        "other__area__name",
         "other__area_m2",
         "other__household_id",
         "overlap_m2",
@@ -56,7 +57,8 @@ def _overlaps(ctx: Context, rule: str, same_area: bool) -> list[Finding]:
                 "label": o["plot__label"],
                 "other": o["other_id"],
                 "other_label": o["other__label"],
-                "other_code": o["other__area__code"],
+                "other_code": o["other__area__code"] or "",
+                "other_area": o["other__area__name"],
                 "other_household": o["other__household_id"],
                 "overlap_m2": round(o["overlap_m2"], 1),
                 "share": round(share, 4),
@@ -66,7 +68,7 @@ def _overlaps(ctx: Context, rule: str, same_area: bool) -> list[Finding]:
     for area, pairs in sorted(per_area.items()):
         pairs.sort(key=lambda p: (p["plot"], p["other"]))
         worst = max(p["share"] for p in pairs)
-        others = sorted({p["other_code"] for p in pairs if p["other_code"]})
+        others = sorted({p["other_code"] or p["other_area"] for p in pairs})
         summary = (
             _(
                 "%(n)d plot(s) of code %(code)s overlap plots of other households in the same "

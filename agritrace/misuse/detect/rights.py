@@ -335,9 +335,15 @@ def code_not_usable(ctx: Context) -> list[Finding]:
         party_of = parties_and_markets(
             Event.objects.filter(pk__in={e for es in events.values() for e in es})
         )
+        times = dict(
+            Event.objects.filter(pk__in={e for es in events.values() for e in es}).values_list(
+                "pk", "event_time"
+            )
+        )
         for holder, found in events.items():
-            for _start, _until, status in periods.get(holder, []):
-                statuses[holder].add(status)
+            for a, b, status in periods.get(holder, []):
+                if any(a <= times[e] < b for e in found):
+                    statuses[holder].add(status)
             parties = [party_of.get(e, (None, ""))[0] for e in found]
             parties = [p for p in parties if p]
             lots = sorted(
@@ -364,6 +370,7 @@ def code_not_usable(ctx: Context) -> list[Finding]:
                                 "status": s,
                             }
                             for a, b, s in periods.get(holder, [])
+                            if any(a <= times[e] < b for e in found)
                         ],
                     },
                     threshold={"code_status": CodeStatus.ISSUED.value},
