@@ -18,7 +18,7 @@ from agritrace.web.forms import add_service_errors, service_errors
 from . import access, queries, thresholds, workflow
 from . import dashboard as board
 from .forms import STEP_FORMS, ActForm, RuleForm
-from .models import Case, CaseStatus, Rule, Severity
+from .models import SEVERITY_WEIGHT, Case, CaseStatus, Rule, Severity
 from .series import case_series
 
 STEP_DONE = {
@@ -99,6 +99,35 @@ def _shown(values: dict | None) -> list[tuple[str, object]]:
     return out
 
 
+def _score_parts(case: Case) -> list[dict]:
+    """How the score is made: severity weight × how far the threshold is crossed, then what
+    the rule says drove it (for scored rules such as the volume anomaly)."""
+    weight = SEVERITY_WEIGHT.get(case.severity, 1.0)
+    ratio = (case.evidence or {}).get("ratio") or (case.score / weight if weight else 1.0)
+    parts = [
+        {
+            "feature": _("severity weight (%(severity)s)")
+            % {"severity": case.get_severity_display().lower()},
+            "value": number_format(weight, 0),
+            "contribution": "×",
+        },
+        {
+            "feature": _("how far the threshold is crossed"),
+            "value": number_format(ratio, 2),
+            "contribution": "= " + number_format(case.score, 2),
+        },
+    ]
+    for part in case.explanation or []:
+        parts.append(
+            {
+                "feature": part.get("feature", ""),
+                "value": part.get("value", ""),
+                "contribution": part.get("contribution", ""),
+            }
+        )
+    return parts
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -168,6 +197,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "other_evidence": _shown({k: v for k, v in evidence.items() if k not in SHOWN_APART}),
             "series": series,
             "chart_rows": chart_rows,
+            "score_parts": _score_parts(case),
             "steps": case.steps.select_related("by"),
             "forms": forms,
             "posted": posted,
