@@ -172,7 +172,7 @@ def map_features(actor: Actor, rows: list[Row]) -> dict:
         status = f"risk_{row.severity}" if row.severity else "risk_supervision"
         label = f"{row.code} · {_('priority')} {row.priority}"
         link = (
-            reverse("misuse-case", args=[row.cases[0].pk])
+            reverse("misuse:case", args=[row.cases[0].pk])
             if row.cases
             else reverse(
                 "supervision-history-area"

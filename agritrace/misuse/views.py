@@ -175,7 +175,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 add_service_errors(form, exc, {"status": None})
             else:
                 messages.success(request, STEP_DONE[posted])
-                return redirect("misuse-case", case.pk)
+                return redirect("misuse:case", case.pk)
     evidence = case.evidence or {}
     series = case_series(case)
     chart_rows = [
@@ -230,7 +230,7 @@ def rules(request: HttpRequest) -> HttpResponse:
                     add_service_errors(form, exc, {"thresholds": None})
                 else:
                     messages.success(request, _("Rule %(code)s saved.") % {"code": rule.code})
-                    return redirect("misuse-rules")
+                    return redirect("misuse:rules")
         rows.append({"rule": rule, "form": form})
     if posted and not editable:
         access.require(actor, "edit_rules")
