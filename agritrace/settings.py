@@ -161,3 +161,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AGRITRACE_LOG_LEVEL", "WARNING")},
 }
+
+# Misuse detection: run the rules on what each capture touches, after it commits.
+AGRITRACE_MISUSE_INCREMENTAL = env_bool("AGRITRACE_MISUSE_INCREMENTAL", True)
+# Rule codes left to the full scan (comma-separated); empty: every rule runs on capture too.
+AGRITRACE_MISUSE_INCREMENTAL_SKIP = os.environ.get("AGRITRACE_MISUSE_INCREMENTAL_SKIP", "")

@@ -81,6 +81,13 @@ def touched(event_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, set[int
     }
 
 
+def incremental_skip() -> set[str]:
+    """Rules left to the full scan (`AGRITRACE_MISUSE_INCREMENTAL_SKIP`, comma-separated
+    codes; default none, so the incremental checks equal the full scan)."""
+    value = getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL_SKIP", "") or ""
+    return {code.strip() for code in value.split(",") if code.strip()}
+
+
 def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Finding]:
     """Run the rules over what the events touch; upsert the findings unless `write` is
     False. Returns the findings."""
@@ -89,10 +96,11 @@ def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Findin
     from .cases import upsert
     from .scan import scan
 
+    skip = incremental_skip()
     findings: list[Finding] = []
     for (province_id, season), subjects in touched(event_ids).items():
         province = AdminUnit.objects.get(pk=province_id)
-        findings += scan(province, season, subjects=subjects)
+        findings += scan(province, season, subjects=subjects, skip=skip)
     if write and findings:
         upsert(findings)
     return findings

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from agritrace.accounts.identifiers import ORG_URN, gln_of
 from agritrace.accounts.models import Organisation
@@ -24,13 +24,80 @@ from agritrace.trace import builders
 _SOURCES = 4
 
 
-def _annotated(events: QuerySet) -> QuerySet:
+def _annotations(prefix: str = "") -> dict:
+    """The JSON fields read, on events reached through `prefix` ("" or "event__")."""
+    doc = f"{prefix}document"
+
+    def source(i: int, key: str):
+        return KeyTextTransform(key, KeyTransform(i, KeyTransform("sourceList", doc)))
+
     fields = {}
     for i in range(_SOURCES):
-        fields[f"_st{i}"] = KT(f"document__sourceList__{i}__type")
-        fields[f"_ss{i}"] = KT(f"document__sourceList__{i}__source")
-    fields["_country"] = KT(f"document__{builders.PREFIX}:destinationCountry")
-    return events.annotate(**fields)
+        fields[f"_st{i}"] = source(i, "type")
+        fields[f"_ss{i}"] = source(i, "source")
+    fields["_country"] = KeyTextTransform(f"{builders.PREFIX}:destinationCountry", doc)
+    return fields
+
+
+def _annotated(events: QuerySet, prefix: str = "") -> QuerySet:
+    return events.annotate(**_annotations(prefix))
+
+
+def party_uris(org_ids: set[int]) -> set[str]:
+    """Every way an event may name these organisations as a party."""
+    uris = set()
+    for pk, ident, gln in Organisation.objects.filter(pk__in=org_ids).values_list(
+        "pk", "identifier", "gln"
+    ):
+        uris.add(f"{ORG_URN}{pk}")
+        if ident:
+            uris.add(f"{ORG_URN}{ident}")
+        if gln:
+            uris.add(f"https://id.gs1.org/417/{gln}")
+    return uris
+
+
+def rows_with_parties(
+    queryset: QuerySet, *values: str, prefix: str = "", parties: set[int] | None = None
+) -> list[tuple]:
+    """`queryset.values_list(*values)` rows with (party id or None, market code) appended,
+    the party and market of the event each row reaches through `prefix` ("" when the rows
+    are events), in one query. `parties` keeps only rows whose party is one of them (the
+    filter runs in SQL first: capture organisation or a named party)."""
+    qs = _annotated(queryset, prefix)
+    if parties is not None:
+        uris = party_uris(parties)
+        q = Q(**{f"{prefix}capture_org__in": parties})
+        for i in range(_SOURCES):
+            q |= Q(**{f"_ss{i}__in": uris})
+        qs = qs.filter(q)
+    names = [
+        *values,
+        f"{prefix}capture_org_id",
+        "_country",
+        *[f"_st{i}" for i in range(_SOURCES)],
+        *[f"_ss{i}" for i in range(_SOURCES)],
+    ]
+    rows = list(qs.values_list(*names))
+    n = len(values)
+    owners: list[str | None] = []
+    for row in rows:
+        owner = None
+        kinds, sources = row[n + 2 : n + 2 + _SOURCES], row[n + 2 + _SOURCES :]
+        for kind, source in zip(kinds, sources, strict=True):
+            if _is_owner(kind) and source:
+                owner = source
+                break
+        owners.append(owner)
+    book = PartyBook()
+    book.resolve(o for o in owners if o)
+    out = []
+    for row, owner in zip(rows, owners, strict=True):
+        party = (book.get(owner) if owner else None) or row[n]
+        if parties is not None and party not in parties:
+            continue
+        out.append((*row[:n], party, (row[n + 1] or "").strip().upper()[:8]))
+    return out
 
 
 class PartyBook:
@@ -72,27 +139,4 @@ def _is_owner(kind: str | None) -> bool:
 
 def parties_and_markets(events: QuerySet) -> dict[int, tuple[int | None, str]]:
     """{event id: (party organisation id or None, market code or "")} for `events`."""
-    rows = list(
-        _annotated(events).values_list(
-            "pk",
-            "capture_org_id",
-            "_country",
-            *[f"_st{i}" for i in range(_SOURCES)],
-            *[f"_ss{i}" for i in range(_SOURCES)],
-        )
-    )
-    owners: dict[int, str] = {}
-    for row in rows:
-        kinds, sources = row[3 : 3 + _SOURCES], row[3 + _SOURCES :]
-        for kind, source in zip(kinds, sources, strict=True):
-            if _is_owner(kind) and source:
-                owners[row[0]] = source
-                break
-    book = PartyBook()
-    book.resolve(owners.values())
-    out = {}
-    for row in rows:
-        pk, capture_org, country = row[0], row[1], row[2]
-        party = book.get(owners[pk]) if pk in owners else None
-        out[pk] = (party or capture_org, (country or "").strip().upper()[:8])
-    return out
+    return {pk: (party, market) for pk, party, market in rows_with_parties(events, "pk")}

@@ -59,10 +59,11 @@ def scan(
     *,
     subjects: dict[str, set[int]] | None = None,
     rules: list[str] | None = None,
+    skip: set[str] | None = None,
 ) -> list[Finding]:
     """Every enabled rule's findings for the province's season (sorted by rule and subject).
     `subjects` ({"area": ids, "packing_house": ids, "organisation": ids}) restricts the run
-    to those subjects; `rules` to some rule codes."""
+    to those subjects; `rules` to some rule codes; `skip` leaves some out."""
     province = find_province(province)
     season = check_season(season)
     active = enabled_rules()
@@ -70,6 +71,8 @@ def scan(
     findings: list[Finding] = []
     for code, function in RULES.items():
         if code not in active or (rules is not None and code not in rules):
+            continue
+        if skip and code in skip:
             continue
         findings.extend(function(ctx))
     findings.sort(key=lambda f: f.key)

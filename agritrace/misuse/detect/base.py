@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from agritrace.misuse.findings import season_bounds
 from agritrace.misuse.models import Rule
@@ -32,6 +32,9 @@ INPUT_ROLES = (Role.INPUT, Role.INPUT_QUANTITY)
 OUTPUT_ROLES = (Role.OUTPUT, Role.OUTPUT_QUANTITY)
 #: How many generations of the lot graph are followed from a harvest lot.
 MAX_DEPTH = 12
+#: How many generations back a single SQL join follows (harvest lot → packed lot → pallet →
+#: repacked pallet).
+SQL_DEPTH = 3
 _CHUNK = 5000
 
 
@@ -202,6 +205,53 @@ def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:
                     grown.add(target)
         frontier = grown
     return {lot: frozenset(areas) for lot, areas in found.items()}
+
+
+def rows_by_area(
+    rows: QuerySet, *values: str, areas=None, parties: set[int] | None = None
+) -> list[tuple]:
+    """`EventEPC` rows joined in SQL to the planting areas behind their lot, up to
+    `SQL_DEPTH` generations back over `LotLink`: (*values, area, party, market) per row ×
+    area, without duplicates. The area is a lot's `origin_area`, or the owner of a lot of an
+    area's namespace that no harvest made. `areas` (ids or a queryset of pks) restricts the
+    areas; `parties` the shipping firms (see `parties.rows_with_parties`)."""
+    from agritrace.misuse.parties import rows_with_parties
+
+    seen: set[tuple] = set()
+    out: list[tuple] = []
+    for depth in range(SQL_DEPTH + 1):
+        path = "lot" + "__links_in__source" * depth
+        harvested = rows.filter(**{f"{path}__origin_area__isnull": False})
+        if areas is not None:
+            harvested = harvested.filter(**{f"{path}__origin_area__in": areas})
+        codes = PlantingArea.objects.filter(code=OuterRef("_code"))
+        if areas is not None:
+            codes = codes.filter(pk__in=areas)
+        named = (
+            rows.filter(
+                **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
+            )
+            .annotate(_colon=StrIndex(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), Value(":")))
+            .filter(_colon__gt=0)
+            .annotate(
+                _code=Substr(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), 1, F("_colon") - 1)
+            )
+            .annotate(_area=Subquery(codes.values("pk")[:1]))
+            .filter(_area__isnull=False)
+        )
+        found = 0
+        for qs, area_field in ((harvested, f"{path}__origin_area"), (named, "_area")):
+            for row in rows_with_parties(
+                qs, "pk", *values, area_field, prefix="event__", parties=parties
+            ):
+                found += 1
+                key = (row[0], row[-3])
+                if key not in seen:
+                    seen.add(key)
+                    out.append(row[1:])
+        if not found and depth:
+            break
+    return out
 
 
 def lot_area_map(lot_ids: Iterable[int]) -> dict[int, frozenset[int]]:

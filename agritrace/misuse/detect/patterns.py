@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.models import AUTHORITY_KINDS, Organisation
 from agritrace.diary.models import DiaryEntry, EntryKind, PesticidePHI
 from agritrace.misuse.findings import Finding, season_bounds
-from agritrace.misuse.parties import parties_and_markets
+from agritrace.misuse.parties import rows_with_parties
 from agritrace.registry.models import PackingHouse, PlantingArea
 from agritrace.supervision.models import SeasonCalendar
 from agritrace.trace.models import Event, EventEPC
@@ -28,8 +29,8 @@ from .base import (
     INPUT_ROLES,
     Context,
     _chunks,
-    lot_area_map,
     named_lots,
+    rows_by_area,
 )
 from .rights import SHIPPING_STEPS
 
@@ -355,7 +356,8 @@ def harvest_within_phi(ctx: Context) -> list[Finding]:
 
 def _parties_of_shipments(ctx: Context, start, end, parties: set[int] | None) -> dict:
     """{event id: (party, time)} for shipping events in [start, end) whose party is one of
-    `parties` (None: any firm; authorities are left out)."""
+    `parties` (None: those shipping from the province, captured there or at its areas);
+    authorities are left out."""
     events = Event.objects.filter(
         biz_step__in=SHIPPING_STEPS,
         event_time__gte=start,
@@ -363,17 +365,17 @@ def _parties_of_shipments(ctx: Context, start, end, parties: set[int] | None) ->
         error_declaration__isnull=True,
     )
     if parties is None:
-        events = events.filter(province=ctx.province) | events.filter(area__in=ctx.area_ids())
+        events = events.filter(Q(province=ctx.province) | Q(area__in=ctx.area_ids()))
     authorities = set(
         Organisation.objects.filter(kind__in=AUTHORITY_KINDS).values_list("pk", flat=True)
     )
-    times = dict(events.values_list("pk", "event_time"))
-    out = {}
-    for chunk in _chunks(sorted(times)):
-        for pk, (party, _m) in parties_and_markets(Event.objects.filter(pk__in=chunk)).items():
-            if party and party not in authorities and (parties is None or party in parties):
-                out[pk] = (party, times[pk])
-    return out
+    return {
+        pk: (party, when)
+        for pk, when, party, _market in rows_with_parties(
+            events, "pk", "event_time", parties=parties
+        )
+        if party and party not in authorities
+    }
 
 
 def exporter_code_surge(ctx: Context) -> list[Finding]:
@@ -395,20 +397,23 @@ def exporter_code_surge(ctx: Context) -> list[Finding]:
         limited = {party for party, _t in found.values()}
         if not limited:
             return []
-    shipped = _parties_of_shipments(ctx, ctx.start - lookback, ctx.end, limited)
-    lots: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(sorted(shipped)):
-        for event, lot in EventEPC.objects.filter(
-            event__in=chunk, role__in=HANDLED_ROLES
-        ).values_list("event_id", "lot_id"):
-            lots[event].add(lot)
-    areas_of = lot_area_map({lot for ls in lots.values() for lot in ls})
+    # the same rows whether the run is full or incremental: every shipment of these firms
+    epcs = EventEPC.objects.filter(
+        role__in=HANDLED_ROLES,
+        event__biz_step__in=SHIPPING_STEPS,
+        event__event_time__gte=ctx.start - lookback,
+        event__event_time__lt=ctx.end,
+        event__error_declaration__isnull=True,
+    )
+    authorities = set(
+        Organisation.objects.filter(kind__in=AUTHORITY_KINDS).values_list("pk", flat=True)
+    )
     uses: dict[int, list[tuple]] = defaultdict(list)  # party → [(day, area, event)]
-    for event, (party, when) in shipped.items():
-        day = timezone.localtime(when).date()
-        for lot in lots.get(event, ()):
-            for area in areas_of.get(lot, ()):
-                uses[party].append((day, area, event))
+    for event, when, area, party, _market in rows_by_area(
+        epcs, "event_id", "event__event_time", parties=limited
+    ):
+        if party and party not in authorities:
+            uses[party].append((timezone.localtime(when).date(), area, event))
     season_start, season_end = (d.date() for d in season_bounds(ctx.season))
     codes = dict(
         PlantingArea.objects.filter(pk__in={u[1] for us in uses.values() for u in us}).values_list(

@@ -25,7 +25,7 @@ from agritrace.registry.models import (
 )
 from agritrace.trace.models import Event, EventEPC, EventFlag, Lot
 
-from .base import HANDLED_ROLES, Context, _chunks
+from .base import HANDLED_ROLES, Context, _chunks, lots_of_areas, rows_by_area
 
 #: Shipping steps: what an exporter does with a code's lots.
 SHIPPING_STEPS = ("shipping", "departing")
@@ -51,41 +51,33 @@ def day_of(moment: datetime) -> date:
 
 def shipments(ctx: Context) -> list[dict]:
     """The season's shipping events of the run's areas' lots: [{event, area, time, party,
-    market, lot}] (one row per event × area × lot named)."""
-    lot_areas = ctx.lot_areas()
-    if not lot_areas:
-        return []
-    pairs: list[tuple[int, int, datetime]] = []
-    for chunk in _chunks(sorted(lot_areas)):
-        pairs += list(
-            EventEPC.objects.filter(
-                lot__in=chunk,
-                role__in=HANDLED_ROLES,
-                event__biz_step__in=SHIPPING_STEPS,
-                event__event_time__gte=ctx.start,
-                event__event_time__lt=ctx.end,
-                event__error_declaration__isnull=True,
-            ).values_list("event_id", "lot_id", "event__event_time")
-        )
-    event_ids = sorted({e for e, _l, _t in pairs})
-    who: dict[int, tuple[int | None, str]] = {}
-    for chunk in _chunks(event_ids):
-        who.update(parties_and_markets(Event.objects.filter(pk__in=chunk)))
+    market, lot}] (one row per event × area × lot named), read once per run in SQL joins
+    over the lot graph (`rows_by_area`)."""
+    if "shipments" in ctx._cache:
+        return ctx._cache["shipments"]
     known = set(Market.objects.values_list("code", flat=True))
-    rows = []
-    for event_id, lot_id, when in pairs:
-        party, country = who.get(event_id, (None, ""))
-        for area in lot_areas[lot_id]:
-            rows.append(
-                {
-                    "event": event_id,
-                    "lot": lot_id,
-                    "area": area,
-                    "time": when,
-                    "party": party,
-                    "market": market_of(country, known),
-                }
-            )
+    epcs = EventEPC.objects.filter(
+        role__in=HANDLED_ROLES,
+        event__biz_step__in=SHIPPING_STEPS,
+        event__event_time__gte=ctx.start,
+        event__event_time__lt=ctx.end,
+        event__error_declaration__isnull=True,
+    )
+    areas = ctx.area_ids() if ctx.subjects is not None else ctx.areas().values("pk")
+    rows = [
+        {
+            "event": event_id,
+            "lot": lot_id,
+            "area": area,
+            "time": when,
+            "party": party,
+            "market": market_of(country, known),
+        }
+        for event_id, lot_id, when, area, party, country in rows_by_area(
+            epcs, "event_id", "lot_id", "event__event_time", areas=areas
+        )
+    ]
+    ctx._cache["shipments"] = rows
     return rows
 
 
@@ -309,7 +301,7 @@ def code_not_usable(ctx: Context) -> list[Finding]:
             ):
                 events[holder].add(event)
         if kind == "area" and periods:
-            lot_areas = ctx.lot_areas()
+            lot_areas = lots_of_areas(set(periods))
             lots = [lot for lot, areas in lot_areas.items() if areas & set(periods)]
             for chunk in _chunks(lots):
                 for lot, origin, event, when in EventEPC.objects.filter(

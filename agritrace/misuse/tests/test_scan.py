@@ -143,3 +143,21 @@ def test_cli_scan_dry_run_then_scan_then_cases(world):
     out = StringIO()
     call_command("misuse", "cases", "--province", "Đồng Tháp", stdout=out)
     assert "0 case(s)." in out.getvalue()
+
+
+def test_incremental_checks_can_be_off_or_leave_rules_to_the_full_scan(
+    world, django_capture_on_commit_callbacks, settings
+):
+    area = make_area(world, ha=1)
+    events = [harvest(area, f"H{i}", 20_000, day=f"2026-08-{i + 1:02d}")[0] for i in range(3)]
+    settings.AGRITRACE_MISUSE_INCREMENTAL = False
+    with django_capture_on_commit_callbacks(execute=True):
+        capture(world, "coop", events[0])
+    assert not Case.objects.exists()
+    settings.AGRITRACE_MISUSE_INCREMENTAL = True
+    settings.AGRITRACE_MISUSE_INCREMENTAL_SKIP = "area_volume_over_yield, harvest_without_diary"
+    with django_capture_on_commit_callbacks(execute=True):
+        capture(world, "coop", *events[1:])
+    assert not Case.objects.filter(rule__code="area_volume_over_yield").exists()
+    run_scan(world.province, "2026")
+    assert Case.objects.filter(rule__code="area_volume_over_yield", area=area).exists()
