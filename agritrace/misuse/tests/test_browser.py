@@ -58,6 +58,16 @@ def test_the_officer_confirms_the_borrowed_code_and_suspends_it(live_server, bro
     page.wait_for_selector("#risk-map path.leaflet-interactive")
     shot(page, "dashboard-en")
 
+    # Filtering swaps the map and the queue in place (htmx) and keeps the address.
+    page.select_option("#f-rule", "house_over_capacity")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**rule=house_over_capacity**")
+    page.wait_for_function(f"!document.querySelector('#queue').innerText.includes('{BORROWED}')")
+    assert "VN-DLPH-0001" in page.locator("#queue").inner_text()
+    page.wait_for_selector("#risk-map path.leaflet-interactive")
+    page.goto(f"{base}/misuse/")
+    queue = page.locator("#queue")
+
     # The borrowed code's case: evidence, explained score, the chart.
     row = queue.locator("tr").filter(has_text=BORROWED)
     row.get_by_role("link", name="Area code carries more than its area can grow").click()
