@@ -61,6 +61,10 @@ def _commands() -> list[tuple[str, str]]:
             "misuse scan|cases",
             _("misuse detection over a province's season (--province --season); the cases"),
         ),
+        (
+            "misuse_case review|dismiss|confirm|act|note|rule",
+            _("the officer's steps on a misuse case (--as USER); a rule's thresholds"),
+        ),
         ("serve [--host --port]", _("run the web service (waitress)")),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]

@@ -55,6 +55,10 @@ class Row:
         return SEVERITY_ORDER[max(levels)] if levels else ""
 
     @property
+    def severity_label(self) -> str:
+        return str(Severity(self.severity).label) if self.severity else ""
+
+    @property
     def code(self) -> str:
         if self.holder is not None:
             return self.holder.code or self.holder.name
@@ -72,6 +76,7 @@ class Row:
 def _supervision_rows(actor: Actor, province_id: int | None, seen: set[str]) -> list[Row]:
     """Codes with a visit still to be made and a supervision risk, riskiest first."""
     from agritrace.supervision.models import MonitoringVisit
+    from agritrace.supervision.services import risk
 
     visits = visible(
         actor, MonitoringVisit.objects.filter(recorded_at__isnull=True, risk_score__gt=0)
@@ -82,19 +87,18 @@ def _supervision_rows(actor: Actor, province_id: int | None, seen: set[str]) -> 
             | Q(packing_house__commune__parent_id=province_id)
         )
     rows: dict[str, Row] = {}
-    for visit in visits.order_by("-risk_score", "due_date")[: QUEUE_SIZE * 2]:
+    for visit in visits.order_by("-risk_score", "due_date")[: QUEUE_SIZE * 4]:
         holder = visit.holder
         key = f"{'area' if visit.area_id else 'packing_house'}:{holder.pk}"
         if key in seen or key in rows:
             continue
-        rows[key] = Row(
-            key=key,
-            holder=holder,
-            risk=visit.risk_score,
-            risk_reasons=list(visit.risk_reasons or []),
-            next_visit=visit,
-        )
-    return list(rows.values())
+        rows[key] = Row(key=key, holder=holder, next_visit=visit)
+        if len(rows) >= QUEUE_SIZE:
+            break
+    # The visits keep the risk they had when planned: the queue shows today's.
+    for row in rows.values():
+        row.risk, row.risk_reasons = risk(row.holder)
+    return [r for r in rows.values() if r.risk > 0]
 
 
 def queue(actor: Actor, filters: queries.CaseFilters | None = None) -> list[Row]:
@@ -168,7 +172,7 @@ def map_features(actor: Actor, rows: list[Row]) -> dict:
         status = f"risk_{row.severity}" if row.severity else "risk_supervision"
         label = f"{row.code} · {_('priority')} {row.priority}"
         link = (
-            reverse("misuse-case", args=[row.cases[0].pk])
+            reverse("misuse:case", args=[row.cases[0].pk])
             if row.cases
             else reverse(
                 "supervision-history-area"

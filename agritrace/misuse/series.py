@@ -8,8 +8,9 @@ cumulative, against what it can carry.
 * A packing house: the kilograms it packed against its capacity (tonnes/day) × the days of
   the season gone by at the end of each week (and × the capacity rule's tolerance).
 
-Weeks start on Monday in the service's time zone. The chart draws what this returns; no
-figure is made up here: a missing yield or capacity leaves its line out and says so."""
+Weeks start on Monday in the service's time zone, from the season's first week. The chart
+draws what this returns; no figure is made up here: a missing yield or capacity leaves its
+line out and says so."""
 
 from datetime import datetime, timedelta
 
@@ -46,8 +47,8 @@ def _weekly(rows, time_path: str = "event__event_time") -> dict:
 
 
 def _weeks(per_line: list[dict], start: datetime, end: datetime) -> list:
-    """Every Monday from the first week with kilograms to the last (or to this week, while the
-    season runs)."""
+    """Every Monday from the season's first week to the last week with kilograms (or to this
+    week, while the season runs); none when the season has no kilograms."""
     days = sorted({d for line in per_line for d in line})
     if not days:
         return []
@@ -55,7 +56,8 @@ def _weeks(per_line: list[dict], start: datetime, end: datetime) -> list:
     today = timezone.localdate()
     if start.date() <= today < end.date():
         last = max(last, today - timedelta(days=today.weekday()))
-    weeks, day = [], days[0]
+    first = start.date() - timedelta(days=start.date().weekday())
+    weeks, day = [], min(first, days[0])
     while day <= last:
         weeks.append(day)
         day += timedelta(days=7)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,7 +18,7 @@ from agritrace.web.forms import add_service_errors, service_errors
 from . import access, queries, thresholds, workflow
 from . import dashboard as board
 from .forms import STEP_FORMS, ActForm, RuleForm
-from .models import Case, CaseStatus, Rule, Severity
+from .models import SEVERITY_WEIGHT, Case, CaseStatus, Rule, Severity
 from .series import case_series
 
 STEP_DONE = {
@@ -79,6 +80,54 @@ def _may_plan(actor) -> bool:
     return can(actor, "plan_monitoring")
 
 
+#: Evidence keys the case page shows in their own tables (or not at all: the rule's code).
+SHOWN_APART = {"figures", "threshold", "events", "lots", "event_count", "lot_count", "rule"}
+
+
+def _shown(values: dict | None) -> list[tuple[str, object]]:
+    """Evidence figures for the page: sorted by name, numbers grouped in the language's way
+    (at most two decimals); anything else as it is."""
+    out = []
+    for key, value in sorted((values or {}).items()):
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} = {v}" for k, v in sorted(value.items())) or "—"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            out.append((key, value))
+            continue
+        places = 0 if float(value).is_integer() else 2
+        out.append((key, number_format(value, places, use_l10n=True, force_grouping=True)))
+    return out
+
+
+def _score_parts(case: Case) -> list[dict]:
+    """How the score is made: severity weight × how far the threshold is crossed, then what
+    the rule says drove it (for scored rules such as the volume anomaly)."""
+    weight = SEVERITY_WEIGHT.get(case.severity, 1.0)
+    ratio = (case.evidence or {}).get("ratio") or (case.score / weight if weight else 1.0)
+    parts = [
+        {
+            "feature": _("severity weight (%(severity)s)")
+            % {"severity": case.get_severity_display().lower()},
+            "value": number_format(weight, 0),
+            "contribution": "×",
+        },
+        {
+            "feature": _("how far the threshold is crossed"),
+            "value": number_format(ratio, 2),
+            "contribution": "= " + number_format(case.score, 2),
+        },
+    ]
+    for part in case.explanation or []:
+        parts.append(
+            {
+                "feature": part.get("feature", ""),
+                "value": part.get("value", ""),
+                "contribution": part.get("contribution", ""),
+            }
+        )
+    return parts
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -126,7 +175,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 add_service_errors(form, exc, {"status": None})
             else:
                 messages.success(request, STEP_DONE[posted])
-                return redirect("misuse-case", case.pk)
+                return redirect("misuse:case", case.pk)
     evidence = case.evidence or {}
     series = case_series(case)
     chart_rows = [
@@ -139,19 +188,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "holder": workflow.holder_of(case),
-            "figures": sorted((evidence.get("figures") or {}).items()),
-            "threshold": sorted((evidence.get("threshold") or {}).items()),
+            "figures": _shown(evidence.get("figures")),
+            "threshold": _shown(evidence.get("threshold")),
             "events": evidence.get("events") or [],
             "lots": evidence.get("lots") or [],
             "event_count": evidence.get("event_count") or len(evidence.get("events") or []),
             "lot_count": evidence.get("lot_count") or len(evidence.get("lots") or []),
-            "other_evidence": sorted(
-                (k, v)
-                for k, v in evidence.items()
-                if k not in {"figures", "threshold", "events", "lots", "event_count", "lot_count"}
-            ),
+            "other_evidence": _shown({k: v for k, v in evidence.items() if k not in SHOWN_APART}),
             "series": series,
             "chart_rows": chart_rows,
+            "score_parts": _score_parts(case),
             "steps": case.steps.select_related("by"),
             "forms": forms,
             "posted": posted,
@@ -184,7 +230,7 @@ def rules(request: HttpRequest) -> HttpResponse:
                     add_service_errors(form, exc, {"thresholds": None})
                 else:
                     messages.success(request, _("Rule %(code)s saved.") % {"code": rule.code})
-                    return redirect("misuse-rules")
+                    return redirect("misuse:rules")
         rows.append({"rule": rule, "form": form})
     if posted and not editable:
         access.require(actor, "edit_rules")

@@ -22,17 +22,17 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from agritrace.accounts.access import Actor
-from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.accounts.models import Organisation
 from agritrace.audit.services import record, snapshot
 from agritrace.notifications.services import notify
 
 from . import access
+from .cases import _recipients, case_url
 from .models import Case, CaseAction, CaseStatus, CaseStep
 
 S = CaseStatus
@@ -69,22 +69,6 @@ def _check_status(case: Case, step: str) -> None:
         )
 
 
-def case_url(case: Case) -> str:
-    return reverse("misuse-case", args=[case.pk])
-
-
-def _officials(case: Case) -> list[Organisation]:
-    """Who hears of every step: the commune of the land and the province's authorities."""
-    orgs = []
-    if case.commune_id:
-        orgs += Organisation.objects.filter(kind=OrgKind.COMMUNE, unit_id=case.commune_id)
-    if case.province_id:
-        orgs += Organisation.objects.filter(
-            kind__in=access.PROVINCE_AUTHORITY, unit_id=case.province_id
-        )
-    return orgs
-
-
 def _step(
     actor: Actor,
     case: Case,
@@ -118,7 +102,8 @@ def _step(
         "rule": case.rule.title,
         "step": CaseAction(action).label if action else S(to_status).label,
     }
-    notify(_officials(case), title, note or case.summary, case_url(case))
+    # The commune of the land and the province's authorities, as for a new case.
+    notify(_recipients(case), title, note or case.summary, case_url(case))
     return made
 
 

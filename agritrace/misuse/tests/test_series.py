@@ -24,11 +24,15 @@ def test_area_series_is_cumulative_per_week_against_what_it_can_grow(world):
     capture(world, "coop", first, second)
     capture(world, "packing", packed)
     series = case_series(make_case(area))
-    assert series["labels"][:3] == ["2026-06-01", "2026-06-08", "2026-06-15"]
+    # From the season's first week (the Monday before 1 January 2026) …
+    assert series["labels"][0] == "2025-12-29"
+    june = series["labels"].index("2026-06-01")
+    assert series["labels"][june : june + 3] == ["2026-06-01", "2026-06-08", "2026-06-15"]
     harvested = line(series, "harvested")
-    assert harvested[:3] == [30_000, 50_000, 50_000]
+    assert harvested[0] == 0 and harvested[june - 1] == 0
+    assert harvested[june : june + 3] == [30_000, 50_000, 50_000]
     assert harvested[-1] == 50_000
-    assert line(series, "packed")[:3] == [0, 0, 30_000]
+    assert line(series, "packed")[june : june + 3] == [0, 0, 30_000]
     assert set(line(series, "can_grow")) == {22_700}  # 1 ha × 22.7 t/ha
     assert set(line(series, "can_grow_tolerance")) == {22_700 * 1.2}
     assert len(harvested) == len(series["labels"])
@@ -42,10 +46,10 @@ def test_house_series_against_capacity_times_days(world):
     capture(world, "coop", h)
     capture(world, "packing", p)
     series = case_series(make_case(house, rule="house_over_capacity"))
-    assert series["labels"][0] == "2026-01-05"
-    assert line(series, "packed")[0] == 9_000
+    assert series["labels"][:2] == ["2025-12-29", "2026-01-05"]
+    assert line(series, "packed")[:2] == [0, 9_000]
     # The week of 5 January ends on the 11th: 11 days of the season × 1,000 kg.
-    assert line(series, "capacity")[:2] == [11_000, 18_000]
+    assert line(series, "capacity")[:3] == [4_000, 11_000, 18_000]
 
 
 def test_no_volume_no_lines(world):

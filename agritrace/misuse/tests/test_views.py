@@ -165,3 +165,21 @@ def test_rules_page_edits_for_the_authority_only(world, cases):
     assert c.post("/misuse/rules/", data).status_code == 302
     rule = Rule.objects.get(code="house_over_capacity")
     assert rule.thresholds == {"window_days": 10, "tolerance": 1.25} and rule.enabled
+
+
+def test_the_ministry_reads_every_case_and_a_viewer_only_reads(world, cases):
+    from agritrace.accounts.models import Role
+    from conftest import make_user
+
+    ministry = client(world, "ministry")
+    html = ministry.get("/misuse/").content.decode()
+    assert cases["other_province"].code in html and cases["area"].code in html
+    page = ministry.get(f"/misuse/cases/{cases['area'].pk}/").content.decode()
+    assert 'name="step"' not in page  # the ministry does not take the province's steps
+    viewer = Client()
+    viewer.force_login(make_user("ppo_viewer", world.orgs["ppo"], Role.VIEWER))
+    page = viewer.get(f"/misuse/cases/{cases['area'].pk}/")
+    assert page.status_code == 200 and b'name="step"' not in page.content
+    url = f"/misuse/cases/{cases['area'].pk}/"
+    assert viewer.post(url, {"step": "review"}).status_code == 403
+    assert not CaseStep.objects.exists()

@@ -74,6 +74,11 @@ def test_review_confirm_and_warn_the_firm_using_the_code(world, cases):
     for key in ("commune", "ppo", "province"):
         assert Notification.objects.filter(organisation=world.orgs[key]).count() == 3
     assert not Notification.objects.filter(organisation=world.orgs["commune_b"]).exists()
+    assert set(
+        Notification.objects.filter(organisation=world.orgs["commune"]).values_list(
+            "url", flat=True
+        )
+    ) == {f"/misuse/cases/{case.pk}/"}
 
 
 def test_suspension_goes_through_the_lifecycle_with_the_case_reason(world, cases):

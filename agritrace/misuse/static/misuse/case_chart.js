@@ -13,6 +13,8 @@
     capacity_tolerance: '#b42318'
   };
 
+  var WIDTHS = {harvested: 3, received: 7, packed: 2};
+
   function draw() {
     var source = document.getElementById('case-series');
     var canvas = document.getElementById('case-chart');
@@ -24,11 +26,13 @@
       return {
         label: d.label,
         data: d.data,
-        borderColor: colour,
         backgroundColor: colour,
-        borderWidth: d.limit ? 2 : 3,
+        borderColor: d.key === 'received' ? 'rgba(29, 79, 145, 0.45)' : colour,
+        // received and packed often carry the same kilograms: the wider line stays visible
+        borderWidth: d.limit ? 2 : (WIDTHS[d.key] || 3),
         borderDash: d.limit ? [6, 4] : [],
-        pointRadius: d.limit ? 0 : 2,
+        pointRadius: 0,
+        pointHoverRadius: 4,
         stepped: false,
         tension: 0,
         fill: false
