@@ -135,8 +135,10 @@ def _ship(actor: Callable, cast: Callable, key: str, state) -> None:
             lots=lots,
             origin=location,
             moment=now + timedelta(hours=6),
-            shipper=house.operator,
-            receiver=c.exporter,
+            # docs/epcis-parties.md: the exporter owns the goods it exports, the packing
+            # house has them in hand; the importer is not in the registry.
+            shipper=c.exporter,
+            possessor=house.operator,
             destination_name="Cửa khẩu Hữu Nghị → Bằng Tường (Trung Quốc)",
             destination_country="CN",
             transport_doc=f"VD-{now:%y%m%d}-88",
