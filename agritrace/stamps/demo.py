@@ -95,10 +95,12 @@ def _pack(actor: Callable, cast: Callable, key: str, lots: list[tuple[str, str]]
     location = trace.location_uri(house.code)
     _capture(
         actor("packing"),
+        # Events are dated in the past of the (simulated) clock: capture refuses events
+        # dated after they arrive (trace/timing.py).
         builders.receiving(
             lots=inputs,
             location=location,
-            moment=now,
+            moment=now - timedelta(hours=3),
             receiver=house.operator,
             source=trace.location_uri(area.code),
             doc_number=f"PO-{key.upper()}-{now:%y%m%d}",
@@ -108,7 +110,7 @@ def _pack(actor: Callable, cast: Callable, key: str, lots: list[tuple[str, str]]
             house=house,
             inputs=inputs,
             outputs=[(packed, (total * Decimal("0.9")).quantize(Decimal("1")), "KGM", "")],
-            moment=now + timedelta(hours=3),
+            moment=now,
             crop=area.crop,
         ),
     )
@@ -128,13 +130,13 @@ def _ship(actor: Callable, cast: Callable, key: str, state) -> None:
         builders.inspection(
             lots=lots,
             location=location,
-            moment=now,
+            moment=now - timedelta(hours=6),
             certificate=f"KD-{now:%y%m%d}-0117",
         ),
         builders.shipping(
             lots=lots,
             origin=location,
-            moment=now + timedelta(hours=6),
+            moment=now,
             # docs/epcis-parties.md: the exporter owns the goods it exports, the packing
             # house has them in hand; the importer is not in the registry.
             shipper=c.exporter,
