@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -95,12 +94,13 @@ def _pack(actor: Callable, cast: Callable, key: str, lots: list[tuple[str, str]]
     location = trace.location_uri(house.code)
     _capture(
         actor("packing"),
-        # Events are dated in the past of the (simulated) clock: capture refuses events
-        # dated after they arrive (trace/timing.py).
+        # Events are dated at the (simulated) clock, never ahead of it: capture refuses events
+        # dated after they arrive (trace/timing.py). Steps of one day may fall on the same
+        # working day, so no step is dated before the clock either.
         builders.receiving(
             lots=inputs,
             location=location,
-            moment=now - timedelta(hours=3),
+            moment=now,
             receiver=house.operator,
             source=trace.location_uri(area.code),
             doc_number=f"PO-{key.upper()}-{now:%y%m%d}",
@@ -130,7 +130,7 @@ def _ship(actor: Callable, cast: Callable, key: str, state) -> None:
         builders.inspection(
             lots=lots,
             location=location,
-            moment=now - timedelta(hours=6),
+            moment=now,
             certificate=f"KD-{now:%y%m%d}-0117",
         ),
         builders.shipping(

@@ -185,3 +185,24 @@ def test_the_pages_list_and_show_refused_jobs(world, reg):
         session_client(world, "exporter").get(f"/trace/capture-jobs/{job.pk}/").status_code == 404
     )
     assert session_client(world, "household").get("/trace/capture-jobs/").status_code == 403
+
+
+def test_the_command_line_lists_and_shows_refused_jobs(world, reg):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    post(bearer_client(world, "packing"), refused_body())
+    job = CaptureJob.objects.get()
+    out = StringIO()
+    call_command("trace", "jobs", "--as", "ppo_user", "--status", "failed", stdout=out)
+    assert (
+        out.getvalue().startswith(f"{job.pk}\tfailed\t") and job.document_sha256 in out.getvalue()
+    )
+    out = StringIO()
+    call_command("trace", "jobs", "--as", "packing_user", "--id", str(job.pk), stdout=out)
+    assert "area_code_not_issued" in out.getvalue() and reg.area.code in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("trace", "jobs", "--as", "exporter_user", "--id", str(job.pk))
+    with pytest.raises(CommandError):
+        call_command("trace", "jobs", "--as", "household_user")
