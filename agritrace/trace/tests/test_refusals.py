@@ -206,3 +206,39 @@ def test_the_command_line_lists_and_shows_refused_jobs(world, reg):
         call_command("trace", "jobs", "--as", "exporter_user", "--id", str(job.pk))
     with pytest.raises(CommandError):
         call_command("trace", "jobs", "--as", "household_user")
+
+
+def test_the_refused_events_are_queryable_in_scope(world, reg):
+    post(bearer_client(world, "other_coop"), refused_body())
+    # This province (the area's), the sender, the sender's province and the ministry.
+    for key in ("ppo", "other_coop", "other_ppo", "ministry"):
+        body = bearer_client(world, key).get(
+            f"/api/trace/refusals?rule=area_code_not_issued&area={reg.area.code}"
+        )
+        assert body.status_code == 200, key
+        [row] = body.json()["refusals"]
+        assert row["area"] == reg.area.code and row["eventTime"], key
+        assert row["captureOrg"] == world.orgs["other_coop"].identifier
+    assert bearer_client(world, "ppo").get("/api/trace/refusals?rule=unit").json() == {
+        "refusals": []
+    }
+    for key in ("exporter", "coop"):
+        assert bearer_client(world, key).get("/api/trace/refusals").json()["refusals"] == []
+    assert bearer_client(world, "household").get("/api/trace/refusals").status_code == 403
+
+
+def test_older_jobs_get_their_organisations_province(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "agritrace.trace.migrations.0006_capture_job_province_backfill"
+    )
+    old = CaptureJob.objects.create(organisation=world.orgs["packing"])
+    other = CaptureJob.objects.create(organisation=world.orgs["other_coop"])
+    migration.backfill(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.province == world.province
+    assert other.province == world.other_commune.parent
