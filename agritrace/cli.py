@@ -50,6 +50,10 @@ def _commands() -> list[tuple[str, str]]:
         ("trace template FILE", _("write the traceability import template (XLSX)")),
         ("trace kde --as USER", _("FSMA 204 key data elements of a lot or a time range")),
         (
+            "trace jobs --as USER",
+            _("capture jobs in scope, refused ones with their errors (--status, --since, --id)"),
+        ),
+        (
             "recall start|list|status",
             _("recall the lots reached from a failed sample or a notice; a lot's status"),
         ),

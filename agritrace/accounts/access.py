@@ -508,7 +508,7 @@ def _capture_refusal_filter(actor: Actor) -> Q | None:
         return Q()
     own = Q(capture_org_id=actor.organisation.pk)
     if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
-        return own | Q(province_id=actor.province_id)
+        return own | Q(province_id=actor.province_id) | Q(job__province_id=actor.province_id)
     return own
 
 

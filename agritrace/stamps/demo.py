@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -95,6 +94,9 @@ def _pack(actor: Callable, cast: Callable, key: str, lots: list[tuple[str, str]]
     location = trace.location_uri(house.code)
     _capture(
         actor("packing"),
+        # Events are dated at the (simulated) clock, never ahead of it: capture refuses events
+        # dated after they arrive (trace/timing.py). Steps of one day may fall on the same
+        # working day, so no step is dated before the clock either.
         builders.receiving(
             lots=inputs,
             location=location,
@@ -108,7 +110,7 @@ def _pack(actor: Callable, cast: Callable, key: str, lots: list[tuple[str, str]]
             house=house,
             inputs=inputs,
             outputs=[(packed, (total * Decimal("0.9")).quantize(Decimal("1")), "KGM", "")],
-            moment=now + timedelta(hours=3),
+            moment=now,
             crop=area.crop,
         ),
     )
@@ -134,9 +136,11 @@ def _ship(actor: Callable, cast: Callable, key: str, state) -> None:
         builders.shipping(
             lots=lots,
             origin=location,
-            moment=now + timedelta(hours=6),
-            shipper=house.operator,
-            receiver=c.exporter,
+            moment=now,
+            # docs/epcis-parties.md: the exporter owns the goods it exports, the packing
+            # house has them in hand; the importer is not in the registry.
+            shipper=c.exporter,
+            possessor=house.operator,
             destination_name="Cửa khẩu Hữu Nghị → Bằng Tường (Trung Quốc)",
             destination_country="CN",
             transport_doc=f"VD-{now:%y%m%d}-88",

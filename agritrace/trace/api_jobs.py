@@ -1,7 +1,9 @@
 """Capture jobs over the API, refused ones with what was refused (refusals.py), added to the
 /api/trace/ router: GET /api/trace/capture-jobs?status=&since= and
-GET /api/trace/capture-jobs/{id}. The sender sees its own, a province's authorities their
-province's. (The EPCIS capture job resource itself is GET /capture/{id}, api.py.)"""
+GET /api/trace/capture-jobs/{id}, and the refused events themselves (the evidence the misuse
+checks read): GET /api/trace/refusals?rule=&area=&packing_house=&since=. The sender sees
+its own, a province's authorities their province's. (The EPCIS capture job resource itself
+is GET /capture/{id}, api.py.)"""
 
 from django.http import HttpRequest
 from ninja import Router
@@ -31,3 +33,20 @@ def add_routes(router: Router) -> None:
     )
     def capture_job(request: HttpRequest, capture_id: str):
         return refusals.job_detail(refusals.capture_job(actor(request), capture_id))
+
+    @router.get(
+        "/refusals",
+        summary="Refused events in scope: rule, area / packing house, event time, sender",
+        response=dict,
+    )
+    def refused(
+        request: HttpRequest,
+        rule: str = "",
+        area: str = "",
+        packing_house: str = "",
+        since: str = "",
+    ):
+        found = refusals.refused_events(
+            actor(request), rule, area, packing_house, refusals.parse_since(since)
+        )
+        return {"refusals": [refusals.refusal_json(r) for r in found[:MAX_LISTED]]}

@@ -63,8 +63,11 @@ def document(events: list[dict]) -> dict:
 
 
 def party_uri(org) -> str:
-    """An organisation as an EPCIS party (owning / possessing party)."""
-    return f"{services.ID_BASE}org:{org.pk}"
+    """An organisation as an EPCIS party (owning / possessing party): its GLN, else its public
+    identifier (docs/epcis-parties.md; accounts.identifiers)."""
+    from agritrace.accounts.identifiers import party_uri as public_party_uri
+
+    return public_party_uri(org)
 
 
 def place_uri(name: str) -> str:
@@ -386,10 +389,14 @@ def shipping(
     transport_doc: str = "",
     customs_declaration: str = "",
     invoice: str = "",
+    possessor=None,
 ) -> Built:
     """A shipment: ObjectEvent OBSERVE, bizStep shipping, disposition in_transit, read at the
     origin, with the destination and the transport document / customs declaration as
-    bizTransactions."""
+    bizTransactions. The parties as docs/epcis-parties.md says: `shipper` the source
+    owning_party (for an export, the exporter), `possessor` the source possessing_party (the
+    packing house that loads it, when not the owner), `receiver` the destination
+    owning_party (the buyer), `destination_country` the market (agt:destinationCountry)."""
     fields = {"readPoint": "origin", "quantityList": "lots", "destinationList": "destination"}
     event = _base("ObjectEvent", moment, "shipping", "in_transit")
     event["quantityList"] = _quantities(lots, "quantityList", fields)
@@ -397,6 +404,8 @@ def shipping(
     sources = [{"type": "location", "source": origin}] if origin else []
     if shipper is not None:
         sources.append({"type": "owning_party", "source": party_uri(shipper)})
+    if possessor is not None and (shipper is None or possessor.pk != shipper.pk):
+        sources.append({"type": "possessing_party", "source": party_uri(possessor)})
     if sources:
         event["sourceList"] = sources
     destinations = []
@@ -418,7 +427,7 @@ def shipping(
     if destination_name:
         event[f"{PREFIX}:destinationName"] = destination_name
     if destination_country:
-        event[f"{PREFIX}:destinationCountry"] = destination_country
+        event[f"{PREFIX}:destinationCountry"] = destination_country.strip().upper()
     return Built(event, fields, [row[0] for row in lots])
 
 

@@ -17,11 +17,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import unquote
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agritrace.accounts.access import Actor, can, visible
+from agritrace.accounts.identifiers import find_party
 from agritrace.accounts.models import Organisation
 
 from . import builders, services
@@ -306,12 +308,16 @@ def lot_in_scope(actor: Actor, lot_id: int) -> bool:
         return True
     if actor.organisation is None:
         return False
-    party = builders.party_uri(actor.organisation)
-    for document in Event.objects.filter(pk__in=event_ids, biz_step="shipping").values_list(
-        "document", flat=True
-    ):
+    org = actor.organisation
+    shipments = Event.objects.filter(pk__in=event_ids, biz_step="shipping")
+    # The shipment's owner (for an export, the exporter) or buyer (parties.py).
+    if shipments.filter(Q(owning_party=org) | Q(destination_party=org)).exists():
+        return True
+    # Events captured before the parties were resolved at capture (and named by database id).
+    parties = {builders.party_uri(org), f"{services.ID_BASE}org:{org.pk}"}
+    for document in shipments.filter(owning_party__isnull=True).values_list("document", flat=True):
         for destination in document.get("destinationList") or []:
-            if destination.get("destination") == party:
+            if destination.get("destination") in parties:
                 return True
     return False
 
@@ -515,7 +521,9 @@ class Places:
                 PackingHouse.objects.filter(code=code).first()
             )
             label = f"{holder.name} ({code})" if holder else code
-        elif builders.id_of(uri, "org") is not None:
+        elif (party := find_party(uri)) is not None:
+            label = party.name
+        elif builders.id_of(uri, "org") is not None:  # named by database id before 2026-12
             org = Organisation.objects.filter(pk=builders.id_of(uri, "org")).first()
             label = org.name if org else uri
         elif uri.startswith(f"{services.ID_BASE}place:"):

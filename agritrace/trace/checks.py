@@ -671,6 +671,7 @@ class DocumentChecks:
         for event in self.retracted:
             self._retract(event)
         timing.judge_codes(ordered, self.outcome, _is_harvest, _is_packing)
+        timing.judge_future(ordered, self.outcome)
         # 2. The checks that need the whole document's lots.
         unlinked = []
         for item in ordered:

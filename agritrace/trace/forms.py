@@ -167,9 +167,9 @@ class TraceForm(forms.Form):
         return choices
 
 
-def _organisation_choices(actor: Actor) -> list[tuple[str, str]]:
+def _organisation_choices(actor: Actor, kinds: list | None = None) -> list[tuple[str, str]]:
     """Organisations a shipment may go to (exporters, packing houses, cooperatives)."""
-    kinds = [OrgKind.EXPORTER, OrgKind.PACKING_HOUSE, OrgKind.REPRESENTATIVE]
+    kinds = kinds or [OrgKind.EXPORTER, OrgKind.PACKING_HOUSE, OrgKind.REPRESENTATIVE]
     orgs = Organisation.objects.filter(kind__in=kinds).order_by("name")
     if actor.organisation is not None:
         orgs = orgs.exclude(pk=actor.organisation.pk)
@@ -385,7 +385,9 @@ class ReceivingForm(TraceForm):
             moment=data["when"],
             receiver=self.actor.organisation,
             source=data.get("source") or "",
-            source_party=(builders.party_uri(Organisation(pk=int(sender))) if sender else ""),
+            source_party=(
+                builders.party_uri(Organisation.objects.get(pk=int(sender))) if sender else ""
+            ),
             doc_type=data.get("doc_type") or "",
             doc_number=data.get("doc_number") or "",
             purchase=data.get("kind") == "purchase",
@@ -434,6 +436,11 @@ class ShippingForm(TraceForm):
 
     origin = forms.ChoiceField(label=_("Shipped from"))
     when = _when_field()
+    owner = forms.ChoiceField(
+        label=_("Goods owned by (exporter)"),
+        required=False,
+        help_text=_("The exporter the goods belong to, when not your organisation"),
+    )
     receiver = forms.ChoiceField(label=_("Shipped to (organisation)"), required=False)
     destination = forms.ChoiceField(label=_("Shipped to (packing house)"), required=False)
     destination_name = forms.CharField(
@@ -457,6 +464,7 @@ class ShippingForm(TraceForm):
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["origin"].choices = self.location_choices(areas=True)
         self.fields["receiver"].choices = _organisation_choices(actor)
+        self.fields["owner"].choices = _organisation_choices(actor, [OrgKind.EXPORTER])
         houses = PackingHouse.objects.filter(code__isnull=False).exclude(code="").order_by("code")
         self.fields["destination"].choices = [("", "—")] + [
             (services.location_uri(h.code), f"{h.name} ({h.code})") for h in houses[:500]
@@ -481,15 +489,18 @@ class ShippingForm(TraceForm):
         name = (data.get("destination_name") or "").strip()
         if not destination and name:
             destination = builders.place_uri(name)
+        owner = data.get("owner")
         return builders.shipping(
             lots=self.rows("lot_"),
             origin=data["origin"],
             moment=data["when"],
-            shipper=self.actor.organisation,
+            # docs/epcis-parties.md: the owner ships (owning_party), we hold the goods.
+            shipper=Organisation.objects.get(pk=int(owner)) if owner else self.actor.organisation,
+            possessor=self.actor.organisation,
             destination=destination,
             destination_name=name,
             destination_country=data.get("destination_country") or "",
-            receiver=Organisation(pk=int(receiver)) if receiver else None,
+            receiver=Organisation.objects.get(pk=int(receiver)) if receiver else None,
             transport_doc=data.get("transport_doc") or "",
             customs_declaration=data.get("customs_declaration") or "",
             invoice=data.get("invoice") or "",

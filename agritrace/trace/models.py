@@ -184,10 +184,34 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="trace_events",
     )
+    # Who ships, who receives, for which market, resolved at capture by the convention of
+    # docs/epcis-parties.md (parties.py): the source owning_party (for an export, the
+    # exporter), the destination owning_party (the buyer), the agt:destinationCountry market
+    # code (CN, US…). Null / blank when the event names none or names an unknown party.
+    owning_party = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owning party (shipper)"),
+    )
+    destination_party = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owning party at the destination (buyer)"),
+    )
+    destination_market = models.CharField(_("destination market"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [
+            models.Index(fields=["owning_party", "event_time"], name="trace_event_owner"),
+            models.Index(fields=["destination_party", "event_time"], name="trace_event_buyer"),
+            models.Index(fields=["destination_market", "event_time"], name="trace_event_market"),
             models.Index(fields=["event_time"], name="trace_event_time"),
             models.Index(fields=["record_time"], name="trace_event_record_time"),
             models.Index(fields=["biz_step", "event_time"], name="trace_event_bizstep"),

@@ -235,8 +235,35 @@ def capture_job(actor: Actor, capture_id: str | int) -> CaptureJob:
     return get_visible(actor, CaptureJob.objects.select_related("organisation"), pk=int(capture_id))
 
 
+def refused_events(
+    actor: Actor,
+    rule: str = "",
+    area: str = "",
+    packing_house: str = "",
+    since: datetime | None = None,
+) -> QuerySet[CaptureRefusal]:
+    """The refused events the actor may see (the sender its own, a province those at its
+    locations or sent by its organisations), newest first; filtered by rule, the code of a
+    planting area or packing house, and the day they were refused from."""
+    require_job_reader(actor)
+    rows = visible(actor, CaptureRefusal.objects.all())
+    if rule:
+        rows = rows.filter(rule=rule)
+    if area:
+        rows = rows.filter(area__code=area)
+    if packing_house:
+        rows = rows.filter(packing_house__code=packing_house)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return rows.select_related("area", "packing_house", "capture_org").order_by(
+        "-created_at", "-pk"
+    )
+
+
 def refusal_json(row: CaptureRefusal) -> dict:
     return {
+        "captureID": str(row.job_id),
+        "refusedAt": row.created_at.isoformat(),
         "eventIndex": row.event_index,
         "eventID": row.event_id or None,
         "rule": row.rule,

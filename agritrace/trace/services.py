@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.places.models import AdminUnit, Level
 
-from . import checks, refusals, sameness, vocab
+from . import checks, parties, refusals, sameness, vocab
 from .hashing import CBV21, Namespaces, event_hash, hash_version
 from .identifiers import canonical_epc
 from .models import CaptureJob, Event, EventEPC, EventFlag, Lot, LotLink, Role
@@ -306,6 +306,7 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
         ).values_list("id", "event_id", "event_hash"):
             known_by_id[eid] = (pk, h)
 
+    party_book = parties.PartyBook(events)
     locations = _Locations()
     locations.prefetch(
         canonical_epc((e.get(k) or {}).get("id", "")) for e in events for k in _PLACES
@@ -394,6 +395,9 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
             province_id=_province_of(holder.commune) if holder else org_province,
             area=area,
             packing_house=house,
+            owning_party=party_book.owner(i),
+            destination_party=party_book.receiver(i),
+            destination_market=(parties.market_of(event) or ("",))[0][:8],
         )
         rows = _epc_rows(event)
         new_events.append(record)
@@ -427,6 +431,7 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
         ]
     )
     outcome = checks.check(document, items, book, retracted)
+    party_book.flag_unknown(items, outcome)
     if outcome.errors:
         raise _rejected(outcome.errors, items)
     Event.objects.bulk_create(new_events, batch_size=_CHUNK)

@@ -20,6 +20,10 @@ rule                       what                                            outco
                            before its recordTime                           made under is no
                                                                            longer issued,
                                                                            else warning
+``event_in_future``        an event (of any organisation) whose eventTime  reject
+                           is more than ``AGRITRACE_TRACE_FUTURE_TOLERANCE_S``
+                           (default 600 s of clock skew) after its
+                           recordTime
 =========================  ==============================================  ===============
 
 A late event is not refused for being late: the record of what happened must not be lost.
@@ -41,6 +45,40 @@ from .models import FlagSeverity
 
 #: Default hours an event may precede its recordTime before it is flagged ``late_capture``.
 LATE_HOURS = 72
+
+
+#: Default seconds an event may be dated after its recordTime (clocks of different devices).
+FUTURE_TOLERANCE_S = 600
+
+
+def future_tolerance() -> timedelta:
+    """How far after its arrival an event may be dated (a setting)."""
+    seconds = getattr(settings, "AGRITRACE_TRACE_FUTURE_TOLERANCE_S", FUTURE_TOLERANCE_S)
+    return timedelta(seconds=float(seconds))
+
+
+def judge_future(items: Iterable, outcome) -> None:
+    """Refuse events dated in the future beyond the clock tolerance: what has not happened
+    cannot be recorded (every event of the document, ours or not)."""
+    tolerance = future_tolerance()
+    for item in items:
+        record = item.record
+        if record.event_time - record.record_time <= tolerance:
+            continue
+        outcome.reject(
+            f"$.epcisBody.eventList[{item.index}].eventTime",
+            "event_in_future",
+            _(
+                "Event %(n)s is dated %(when)s, after it reached the repository (%(recorded)s) "
+                "by more than the %(tolerance)s seconds allowed for clock differences."
+            )
+            % {
+                "n": item.index,
+                "when": record.event_time.isoformat(),
+                "recorded": record.record_time.isoformat(),
+                "tolerance": int(tolerance.total_seconds()),
+            },
+        )
 
 
 def late_after() -> timedelta:

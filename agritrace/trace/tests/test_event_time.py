@@ -10,7 +10,7 @@ from django.utils import timezone
 from agritrace.registry import history
 from agritrace.registry.models import CodeAuthorisation, CodeStatus, Market, SupplyContract
 from agritrace.trace import services
-from agritrace.trace.models import Event, EventFlag
+from agritrace.trace.models import CaptureRefusal, Event, EventFlag
 
 from .conftest import harvest, packing
 from .test_checks import AREA, HOUSE, LOT_A, PACKED, Registry, capture, rejected
@@ -146,3 +146,36 @@ def test_an_authorisation_withdrawn_today_still_links_the_days_before(world, reg
         packing([services.lot_uri("X", "1")], services.lot_uri("X", "2"), HOUSE, when=at(now)),
     )
     assert rules().count("packing_unlinked") == 1
+
+
+# ------------------------------------------------------------------ events in the future
+
+
+def test_an_event_dated_beyond_the_clock_tolerance_is_refused(world, reg):
+    later = timezone.now() + timedelta(minutes=11)
+    errors = rejected(world, harvest(LOT_A, AREA, when=at(later)))
+    message = " ".join(errors["$.epcisBody.eventList[0].eventTime"])
+    assert "[event_in_future]" in message and "Event 0" in message and "600 seconds" in message
+    refusal = CaptureRefusal.objects.get()
+    assert refusal.rule == "event_in_future" and refusal.area == reg.area
+
+
+def test_a_few_minutes_of_clock_skew_are_accepted(world, reg):
+    capture(world, harvest(LOT_A, AREA, when=at(timezone.now() + timedelta(minutes=8))))
+    assert Event.objects.count() == 1
+
+
+def test_another_organisations_event_in_the_future_is_refused_too(world):
+    foreign = harvest(
+        "urn:epc:class:lgtin:4012345.012345.998877",
+        "urn:epc:id:sgln:4012345.00001.0",
+        when=at(timezone.now() + timedelta(days=2)),
+    )
+    errors = rejected(world, foreign)
+    assert "[event_in_future]" in " ".join(errors["$.epcisBody.eventList[0].eventTime"])
+
+
+def test_the_future_tolerance_is_a_setting(world, reg, settings):
+    settings.AGRITRACE_TRACE_FUTURE_TOLERANCE_S = 60
+    errors = rejected(world, harvest(LOT_A, AREA, when=at(timezone.now() + timedelta(minutes=5))))
+    assert "[event_in_future]" in " ".join(errors["$.epcisBody.eventList[0].eventTime"])

@@ -185,3 +185,60 @@ def test_the_pages_list_and_show_refused_jobs(world, reg):
         session_client(world, "exporter").get(f"/trace/capture-jobs/{job.pk}/").status_code == 404
     )
     assert session_client(world, "household").get("/trace/capture-jobs/").status_code == 403
+
+
+def test_the_command_line_lists_and_shows_refused_jobs(world, reg):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    post(bearer_client(world, "packing"), refused_body())
+    job = CaptureJob.objects.get()
+    out = StringIO()
+    call_command("trace", "jobs", "--as", "ppo_user", "--status", "failed", stdout=out)
+    assert (
+        out.getvalue().startswith(f"{job.pk}\tfailed\t") and job.document_sha256 in out.getvalue()
+    )
+    out = StringIO()
+    call_command("trace", "jobs", "--as", "packing_user", "--id", str(job.pk), stdout=out)
+    assert "area_code_not_issued" in out.getvalue() and reg.area.code in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("trace", "jobs", "--as", "exporter_user", "--id", str(job.pk))
+    with pytest.raises(CommandError):
+        call_command("trace", "jobs", "--as", "household_user")
+
+
+def test_the_refused_events_are_queryable_in_scope(world, reg):
+    post(bearer_client(world, "other_coop"), refused_body())
+    # This province (the area's), the sender, the sender's province and the ministry.
+    for key in ("ppo", "other_coop", "other_ppo", "ministry"):
+        body = bearer_client(world, key).get(
+            f"/api/trace/refusals?rule=area_code_not_issued&area={reg.area.code}"
+        )
+        assert body.status_code == 200, key
+        [row] = body.json()["refusals"]
+        assert row["area"] == reg.area.code and row["eventTime"], key
+        assert row["captureOrg"] == world.orgs["other_coop"].identifier
+    assert bearer_client(world, "ppo").get("/api/trace/refusals?rule=unit").json() == {
+        "refusals": []
+    }
+    for key in ("exporter", "coop"):
+        assert bearer_client(world, key).get("/api/trace/refusals").json()["refusals"] == []
+    assert bearer_client(world, "household").get("/api/trace/refusals").status_code == 403
+
+
+def test_older_jobs_get_their_organisations_province(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "agritrace.trace.migrations.0006_capture_job_province_backfill"
+    )
+    old = CaptureJob.objects.create(organisation=world.orgs["packing"])
+    other = CaptureJob.objects.create(organisation=world.orgs["other_coop"])
+    migration.backfill(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.province == world.province
+    assert other.province == world.other_commune.parent

@@ -1,6 +1,7 @@
 """agritrace trace import FILE --as USER | template FILE | kde --as USER (--lot URI | --from
-DATE --to DATE): harvests, packings and shipments from a spreadsheet (all or nothing), the
-import template, and the FSMA 204 key data elements."""
+DATE --to DATE) | jobs --as USER [--status S] [--since DATE] [--id N]: harvests, packings and
+shipments from a spreadsheet (all or nothing), the import template, the FSMA 204 key data
+elements, and the capture jobs in scope (refused ones with their errors and refused events)."""
 
 import sys
 from datetime import date
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agritrace.registry.management.commands.areas import actor_for
-from agritrace.trace import export, imports
+from agritrace.trace import export, imports, refusals
 
 
 def _day(text: str) -> date:
@@ -29,7 +30,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="import|template|kde")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="import|template|kde|jobs"
+        )
         imp = sub.add_parser("import", help="Read events from a workbook or a CSV file")
         imp.add_argument("file", help="XLSX with sheets harvests/packings/shipments, or a CSV")
         imp.add_argument("--as", dest="username", required=True, help="Act as this user")
@@ -48,6 +51,12 @@ class Command(BaseCommand):
         kde.add_argument("--to", dest="end", help="Last day (YYYY-MM-DD)")
         kde.add_argument("--format", choices=["xlsx", "csv"], default="csv")
         kde.add_argument("--output", "-o", help="File to write (default: standard output)")
+
+        jobs = sub.add_parser("jobs", help="Capture jobs in scope, refused ones included")
+        jobs.add_argument("--as", dest="username", required=True, help="Act as this user")
+        jobs.add_argument("--status", default="", help="running, succeeded or failed")
+        jobs.add_argument("--since", default="", help="From this date (YYYY-MM-DD) on")
+        jobs.add_argument("--id", dest="job_id", default="", help="One job, with its errors")
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"_{action}")(options)
@@ -104,3 +113,39 @@ class Command(BaseCommand):
                 sys.stdout.write(piece.decode("utf-8").lstrip("\ufeff"))
         else:
             raise CommandError(_("An XLSX file needs --output."))
+
+    def _jobs(self, options):
+        from django.core.exceptions import ValidationError
+
+        actor = actor_for(options["username"])
+        try:
+            if options["job_id"]:
+                job = refusals.job_detail(refusals.capture_job(actor, options["job_id"]))
+                self.stdout.write(_line(job))
+                for path, messages in job["errorsByPath"].items():
+                    for message in messages:
+                        self.stdout.write(f"  {path}: {message}")
+                for row in job["refusals"]:
+                    self.stdout.write(
+                        f"  refused event {row['eventIndex']}: {row['rule']} "
+                        f"{row['area'] or row['packingHouse'] or ''} {row['eventTime'] or ''}"
+                    )
+                return
+            since = refusals.parse_since(options["since"])
+            found = refusals.capture_jobs(actor, options["status"], since)[:500]
+        except (PermissionDenied, Http404) as exc:
+            raise CommandError(str(exc) or _("No such capture job in your scope.")) from None
+        except ValidationError as exc:
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
+        for job in found:
+            self.stdout.write(_line(refusals.job_summary(job)))
+
+
+def _line(job: dict) -> str:
+    return (
+        f"{job['captureID']}\t{job['status']}\t{job['createdAt']}\t"
+        f"{job['organisation'] or '-'}\t{job['eventCount']} events\t{job['storedCount']} stored"
+        f"\t{job['errorCount']} errors\t{job['sha256'] or '-'}"
+    )
