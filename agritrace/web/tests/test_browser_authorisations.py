@@ -62,3 +62,26 @@ def test_import_paper_authorisations_in_the_browser(live_server, world, area, de
     table = page.get_by_test_id("authorisations")
     assert table.inner_text().count(area.code) == 2
     browser.shot(page, "authorisations-3-list")
+
+
+def test_add_a_harvest_season_in_the_browser(live_server, world, desktop):
+    from agritrace.registry.models import Crop
+    from agritrace.supervision.models import SeasonCalendar
+
+    page, base = desktop, live_server.url
+    login(page, base, "ppo_user")
+    page.goto(f"{base}/supervision/calendars/")
+    assert "Black pepper" in page.get_by_test_id("uncovered").inner_text()
+    page.select_option("#id_crop", str(Crop.objects.get(code="pepper").pk))
+    page.fill("#id_region", "Đắk Lắk")
+    page.fill("#id_provinces", "Đắk Lắk")
+    page.select_option("#id_harvest_start_month", "2")
+    page.select_option("#id_harvest_end_month", "4")
+    page.get_by_role("button", name="Add").click()
+    page.get_by_text("Say where this comes from").wait_for()  # no source: refused
+    assert not SeasonCalendar.objects.filter(crop__code="pepper").exists()
+    page.fill("#id_source", "Sở NN&MT Đắk Lắk, test letter")
+    page.get_by_role("button", name="Add").click()
+    page.get_by_text("added").wait_for()
+    assert SeasonCalendar.objects.filter(crop__code="pepper", harvest_end_month=4).exists()
+    browser.shot(page, "authorisations-4-calendars")
