@@ -28,7 +28,8 @@ class PaperAuthorisationIn(Schema):
     area_code: str | None = Field(None, description="The area's code, e.g. VN-DLOR-0001")
     grantee: int | str = Field(
         ...,
-        description="The exporter or packing house: id, public identifier, GLN, tax code or name",
+        description="The exporter or packing house: its id (a number), or a string: its public "
+        "identifier, GLN, tax code or exact name",
     )
     market: int | str = Field(..., description="Market id or code (CN, US, VN, ...)")
     valid_from: dt.date
@@ -104,7 +105,7 @@ def _read(file: UploadedFile) -> bytes:
 
 
 def _reference(value: int | str):
-    """An id given as a number, or a string naming the thing (a string of digits is an id)."""
+    """A market's id given as a number (or a string of digits), else its code."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return value
@@ -117,7 +118,7 @@ def record_paper_authorisation(request: HttpRequest, payload: PaperAuthorisation
     current = actor(request)
     paper = authorisations.PaperAuthorisation(
         area=authorisations.find_area(current, payload.area or payload.area_code),
-        grantee=authorisations.find_grantee(_reference(payload.grantee)),
+        grantee=authorisations.find_grantee(payload.grantee),
         market=authorisations.find_market(_reference(payload.market)),
         valid_from=payload.valid_from,
         valid_to=payload.valid_to,

@@ -882,8 +882,9 @@ def code_usable_for(holder: CodeHolder, market: Market, on: date | None = None) 
     """Both approvals hold: Vietnam's issuance and, where needed, the importing country's.
 
     With `on`, the code's status is the one it had that day (from its history; the end of
-    that day, or now for today and later), so a past day keeps its answer after a suspension.
-    The residue flags and the importing country's approval are their current state."""
+    that day, or now for today and later), so a past day keeps its answer after a suspension,
+    and an importing country's approval counts from the day it was decided. The residue flags
+    are their current state, and so is an approval withdrawn since (its end is not dated)."""
     if on is None:
         status = holder.code_status
     else:
@@ -899,7 +900,10 @@ def code_usable_for(holder: CodeHolder, market: Market, on: date | None = None) 
         return False
     if not market.needs_importer_approval:
         return True
-    return holder.approvals.filter(market=market, status=ApprovalStatus.APPROVED).exists()
+    approved = holder.approvals.filter(market=market, status=ApprovalStatus.APPROVED)
+    if on is not None:
+        approved = approved.filter(Q(decided_at__isnull=True) | Q(decided_at__lte=on))
+    return approved.exists()
 
 
 APPROVAL_MOVES = {

@@ -1,11 +1,14 @@
 """Stamp API at /api/stamps/. For packing houses and exporters (token or session): request
-stamps, list batches, void, the CSV of serials. Public (no authentication, rate limited,
-cacheable): the lookup of a stamp by its Digital Link URI or serial, for importers' systems, and
-of a planting-area / packing-house code."""
+stamps, list batches, void, the CSV of serials. Public (no authentication needed, rate
+limited): the lookup of a stamp by its Digital Link URI or serial, for importers' systems
+(counted as a scan, with the calling organisation as the client; never cached), and of a
+planting-area / packing-house code (cacheable)."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 
+from agritrace.accounts.access import Actor
+from agritrace.accounts.models import ApiToken
 from agritrace.apiutil import actor
 
 from . import services
@@ -83,8 +86,29 @@ def _public(request: HttpRequest, body: dict, status: int, max_age: int) -> Json
     return response
 
 
-def _limited(request: HttpRequest) -> JsonResponse | None:
-    if over_limit(request, client_of(request)):
+def _calling_organisation(request: HttpRequest):
+    """The organisation behind a lookup: by its API token (the lookup needs none, so a bad or
+    revoked token only makes it anonymous) or the logged-in person's; None for the public."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header[:7].lower() == "bearer ":
+        token = ApiToken.find_active(header[7:].strip())
+        if token is not None:
+            return token.organisation
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Actor.of(user).organisation
+    return None
+
+
+def lookup_client(request: HttpRequest) -> str:
+    """Who a lookup is counted for: the calling organisation ("org:<identifier>"), else the
+    salted hash of the anonymous client, as the public page counts it."""
+    org = _calling_organisation(request)
+    return services.organisation_client(org) if org is not None else client_of(request)
+
+
+def _limited(request: HttpRequest, client: str | None = None) -> JsonResponse | None:
+    if over_limit(request, client or client_of(request)):
         response = JsonResponse({"detail": "Too many requests: wait a minute."}, status=429)
         response["Retry-After"] = "60"
         return response
@@ -136,7 +160,11 @@ def lookup_json(result: services.Lookup) -> dict:
     response={200: dict, 400: dict, 404: dict, 422: dict, 429: dict},
 )
 def lookup(request: HttpRequest, uri: str = "", serial: str = ""):
-    limited = _limited(request)
+    """Every lookup that finds a stamp is counted as a scan (`stamps.Scan`), with the calling
+    organisation as the client when the system authenticates (a bearer token), so copy
+    detection sees importers' checks too. Never cached: each check must reach the count."""
+    client = lookup_client(request)
+    limited = _limited(request, client)
     if limited:
         return limited
     if uri:
@@ -144,8 +172,17 @@ def lookup(request: HttpRequest, uri: str = "", serial: str = ""):
     elif serial:
         result = services.lookup_serial(serial[:64])
     else:
-        return _public(request, {"status": Verdict.MALFORMED, "problem": "empty"}, 400, 60)
-    return _public(request, lookup_json(result), LOOKUP_HTTP.get(result.status, 200), 60)
+        return _uncached(
+            _public(request, {"status": Verdict.MALFORMED, "problem": "empty"}, 400, 0)
+        )
+    services.log_scan(result, client)
+    return _uncached(_public(request, lookup_json(result), LOOKUP_HTTP.get(result.status, 200), 0))
+
+
+def _uncached(response: JsonResponse) -> JsonResponse:
+    response["Cache-Control"] = "no-store"
+    response["Vary"] = "Authorization, Cookie"
+    return response
 
 
 @router.get(

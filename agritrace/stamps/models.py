@@ -85,7 +85,9 @@ class Scan(models.Model):
 
     stamp = models.ForeignKey(Stamp, on_delete=models.CASCADE, related_name="scans")
     at = models.DateTimeField(default=timezone.now)
-    client = models.CharField(max_length=32)
+    #: A salted hash of the client for the public page and anonymous lookups; for the JSON
+    #: lookup of an authenticated system, "org:<identifier>" of the calling organisation.
+    client = models.CharField(max_length=48)
     lat = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     lon = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
 

@@ -659,6 +659,12 @@ def client_hash(ip: str, user_agent: str = "") -> str:
     return mac.hexdigest()[:32]
 
 
+def organisation_client(org: Organisation) -> str:
+    """The scan log's client for a lookup by an organisation's own system (an importer's, a
+    buyer's): one client however many machines it runs, named by its public identifier."""
+    return f"org:{org.identifier or '#' + str(org.pk)}"[:48]
+
+
 def _coarse(value) -> Decimal | None:
     """A coordinate rounded to 0.1 degree (about 11 km), or None if it is not a coordinate."""
     if value in (None, ""):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -137,7 +138,13 @@ def authorisation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "codes/authorisation_list.html",
-        {"page": page, "filters": filters, "form": form, "may_record": may_record},
+        {
+            "page": page,
+            "filters": filters,
+            "form": form,
+            "may_record": may_record,
+            "today": timezone.localdate(),
+        },
     )
 
 

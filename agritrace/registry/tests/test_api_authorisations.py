@@ -80,6 +80,17 @@ def test_the_province_records_a_paper_authorisation_with_a_past_period(world, ar
     assert province.get(url, query).json()["allowed"] is False
 
 
+def test_the_grantee_may_be_named_by_its_tax_code(world, area):
+    exporter = world.orgs["exporter"]
+    exporter.tax_code = "6001234567"
+    exporter.save()
+    r = post(
+        client_for(world, "ppo"), "/api/authorisations", paper(world, area, grantee="6001234567")
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["grantee"]["id"] == exporter.pk
+
+
 def test_a_paper_authorisation_may_name_ids_and_an_early_withdrawal(world, area):
     data = paper(
         world,

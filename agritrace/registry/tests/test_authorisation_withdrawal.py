@@ -172,3 +172,27 @@ def test_the_area_page_withdraws_from_a_given_day(world, area, auth):
     assert r.status_code == 403
     auth2.refresh_from_db()
     assert auth2.withdrawn_at is None
+
+
+def test_an_importing_countrys_approval_counts_from_the_day_it_was_decided(world):
+    from agritrace.registry.models import MarketApproval
+
+    area, app = make_area(world, markets=("CN",))
+    walk_to_issued(world, app)
+    long_ago = timezone.now() - timedelta(days=90)
+    PlantingArea.objects.filter(pk=area.pk).update(issued_at=long_ago)
+    area.status_changes.update(effective_at=long_ago)
+    cn = Market.objects.get(code="CN")
+    services.move_market_approval(world.actor("ppo"), area, cn, "submit")
+    services.move_market_approval(world.actor("ministry"), area, cn, "send")
+    services.move_market_approval(
+        world.actor("ministry"), area, cn, "approve", importer_list_ref="GACC 1"
+    )
+    decided = timezone.localdate() - timedelta(days=10)
+    MarketApproval.objects.filter(area=area, market=cn).update(decided_at=decided)
+    url = f"/api/areas/{area.pk}/may-use"
+    coop = client_for(world, "coop")
+    before = (decided - timedelta(days=1)).isoformat()
+    assert coop.get(url, {"market": cn.pk, "day": before}).json()["allowed"] is False
+    assert coop.get(url, {"market": cn.pk, "day": decided.isoformat()}).json()["allowed"] is True
+    assert coop.get(url, {"market": cn.pk}).json()["allowed"] is True

@@ -356,11 +356,11 @@ def test_json_lookup_by_uri_and_serial(chain, stamps):
     assert body["packing_house"]["code"] == chain.house.code
     assert body["pack_date"] == "2025-06-02" and body["recalled"] is False
     assert "household" not in response.content.decode().lower()
-    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Cache-Control"] == "no-store"  # every check must reach the scan count
     serial = body["serial"]
     by_serial = client.get("/api/stamps/lookup", {"serial": serial.upper()})
     assert by_serial.status_code == 200 and by_serial.json()["uri"] == stamps[0]
-    assert not Scan.objects.exists()  # machines' lookups are not scans
+    assert Scan.objects.count() == 2  # machines' lookups are scans too (issue 19)
 
 
 FORGED_URI = "https://x/01/08930000123459/10/P-77/21/abcdefghijklm?s=1.aaaaaaaaaaaaaaaa"

@@ -83,7 +83,8 @@ def test_the_list_records_one_and_is_scoped(world, area):  # noqa: F811
     ).content.decode()
     assert "The document cannot be dated in the future." in page
     assert CodeAuthorisation.objects.count() == 1
-    assert "7/UQ" in login(world, "exporter").get(reverse("authorisation-list")).content.decode()
+    exporter_page = login(world, "exporter").get(reverse("authorisation-list")).content.decode()
+    assert "7/UQ" in exporter_page and "Expired" in exporter_page
     for key in ("other_ppo", "coop_b", "packing"):
         page = login(world, key).get(reverse("authorisation-list")).content.decode()
         assert "7/UQ" not in page and "No authorisation matches." in page, key
