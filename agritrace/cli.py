@@ -27,6 +27,10 @@ def _commands() -> list[tuple[str, str]]:
             _("codes issued before AgriTrace with their history (XLSX/CSV; dry run first)"),
         ),
         ("codes template FILE", _("write the template of the existing-codes import (XLSX)")),
+        (
+            "codes suspend|reinstate|revoke CODE --as USER",
+            _("a move of an issued code (--reason, --effective-date to back-date it)"),
+        ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
