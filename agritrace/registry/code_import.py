@@ -183,7 +183,10 @@ def _plan(row: Row, judge: Judge) -> _Plan:
         if holder is None or old != _comparable(value):
             plan.fields[name] = value
             if holder is not None:
-                plan.changes.append(f"{name}: {_label(old)} → {_label(_comparable(value))}")
+                shown_old, shown_new = old, _comparable(value)
+                if holder._meta.get_field(name).is_relation:
+                    shown_old, shown_new = getattr(holder, name), value
+                plan.changes.append(f"{name}: {_label(shown_old)} → {_label(shown_new)}")
     if holder is not None and row.org is None:
         plan.fields[org_field] = None  # set to the new organisation when applying
         plan.changes.append(

@@ -110,16 +110,19 @@ def test_a_second_apply_changes_nothing(world, rows):
 def test_a_changed_row_is_an_update(world, rows):
     code_import.import_codes(world.actor("ppo"), workbook(rows), "codes.xlsx", apply=True)
     rows[0][8] = "14"
+    rows[0][3] = "HTX Cà phê Cư Né"  # another known representative of the province
     rows[0][14], rows[0][15] = "2025-01-10", "Residue of a banned ingredient"
     report = code_import.import_codes(world.actor("ppo"), workbook(rows), "codes.xlsx")
     first = report.rows[0]
     assert first.action == "update"
     assert "declared_area_ha: 12.50 → 14" in first.changes
+    assert "representative: HTX Sầu riêng Ea Tul → HTX Cà phê Cư Né" in first.changes
     assert any("revoked from 2025-01-10" in c for c in first.changes)
     assert report.rows[1].action == "unchanged"
     code_import.import_codes(world.actor("ppo"), workbook(rows), "codes.xlsx", apply=True)
     area = PlantingArea.objects.get(code="VN-DLOR-017")
     assert area.code_status == CodeStatus.REVOKED and area.declared_area_ha == 14
+    assert area.representative == world.orgs["coop_b"]
     assert history.status_at(area, local(date(2024, 12, 31))) == CodeStatus.ISSUED
 
 
@@ -277,3 +280,23 @@ def test_the_command_checks_then_applies(world, rows, tmp_path):
     template = tmp_path / "template.xlsx"
     call_command("codes", "template", str(template), stdout=StringIO())
     assert code_import_read.read_rows(template.read_bytes(), "template.xlsx")
+
+
+def test_a_commune_of_the_earlier_tree_is_found_in_the_current_one(world, province, rows):
+    from agritrace.places.models import AdminUnit
+    from agritrace.places.services import current_unit_for_legacy, find_commune
+
+    candidates = AdminUnit.objects.filter(
+        tree="2008", level="commune", parent__parent__mapped_to__current=province
+    ).order_by("code")[:300]
+    for legacy in candidates:
+        now = current_unit_for_legacy(legacy)
+        if len(now) == 1 and find_commune(province, legacy.name) is None:
+            if find_commune(legacy.parent.parent, legacy.name, tree="2008") == legacy:
+                break
+    else:
+        pytest.skip("no earlier commune with a distinct name in this province's data")
+    rows[0][4] = legacy.name
+    report = code_import.import_codes(world.actor("ppo"), workbook(rows[:1]), "codes.xlsx", True)
+    assert report.ok, report.problems
+    assert PlantingArea.objects.get(code="VN-DLOR-017").commune == now[0]
