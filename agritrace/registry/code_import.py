@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, require
 from agritrace.accounts.models import Organisation
 from agritrace.audit.services import record_many
+from agritrace.places.models import AdminUnit
 
 from . import code_import_read as read
 from . import history
@@ -436,6 +437,10 @@ def import_codes(
         raise PermissionDenied(_("Only a province's authority imports its codes."))
     records = read.read_rows(content, filename)
     with transaction.atomic():
+        if apply:
+            # One import at a time per province: the second one judges its rows after the
+            # first is committed (and finds them unchanged), rather than inserting twice.
+            AdminUnit.objects.select_for_update().filter(pk=actor.province_id).first()
         judge, plans, report = _judge(actor, records)
         report.filename = filename
         if apply:

@@ -1,10 +1,12 @@
 """Import of codes issued before AgriTrace: dry run, report, apply, history, idempotency."""
 
 import io
+import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 from django.utils import timezone
 
 from agritrace.accounts.models import Organisation
@@ -300,3 +302,38 @@ def test_a_commune_of_the_earlier_tree_is_found_in_the_current_one(world, provin
     report = code_import.import_codes(world.actor("ppo"), workbook(rows[:1]), "codes.xlsx", True)
     assert report.ok, report.problems
     assert PlantingArea.objects.get(code="VN-DLOR-017").commune == now[0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent row locks need PostgreSQL; SQLite serialises every writer anyway",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_applies_at_once_import_once(world, commune):
+    """Two officers apply the same file at the same moment: one creates, the other finds
+    every row unchanged; nothing is inserted twice."""
+    content = workbook(sample_rows(commune))
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def apply():
+        try:
+            barrier.wait()
+            reports.append(
+                code_import.import_codes(world.actor("ppo"), content, "codes.xlsx", apply=True)
+            )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=apply) for _i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(r.counts["create"] for r in reports) == [0, 2]
+    assert sorted(r.counts["unchanged"] for r in reports) == [0, 2]
+    assert PlantingArea.objects.count() == 1 and PackingHouse.objects.count() == 1
+    assert CodeStatusChange.objects.count() == 5
