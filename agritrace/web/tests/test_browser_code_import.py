@@ -3,9 +3,10 @@ from the menu, uploads the workbook of codes issued before AgriTrace, reads the 
 would be created, with the history of each code), applies it, and sees the result. Screenshots
 land in test-artifacts/screenshots/code-import-*.png."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from agritrace.registry import history
 from agritrace.registry.models import CodeStatus, PackingHouse, PlantingArea
@@ -79,3 +80,19 @@ def test_import_the_existing_codes_workbook(live_server, world, commune, desktop
         .inner_text()
         .startswith("0 to create, 0 to update, 2 unchanged")
     )
+
+    # the imported code's page: a suspension decided ten days ago, entered today
+    day = timezone.localdate() - timedelta(days=10)
+    page.goto(f"{base}/areas/{area.pk}/")
+    page.fill("#id_suspend_reason", "Quarantine pest found at the inspection")
+    page.fill("#id_suspend_effective_date", day.isoformat())
+    browser.shot(page, "code-import-4-back-dated-suspension")
+    page.get_by_role("button", name="Suspend", exact=True).click()
+    page.wait_for_url(f"{base}/areas/{area.pk}/")
+    assert "Code VN-DLOR-017 suspended." in page.content()
+    status_history = page.get_by_test_id("status-history").inner_text()
+    assert f"{day.isoformat()} 00:00" in status_history and "2022-09-12 00:00" in status_history
+    assert f"back-dated: effective from {day.isoformat()}" in page.content()
+    browser.shot(page, "code-import-5-status-over-time")
+    assert history.status_at(area, local(day, 9)) == CodeStatus.SUSPENDED
+    assert history.status_at(area, local(day) - timedelta(hours=1)) == CodeStatus.ISSUED
