@@ -35,6 +35,10 @@ def _commands() -> list[tuple[str, str]]:
             "abbreviations list|set",
             _("province abbreviations in codes, with their source (set: --as USER)"),
         ),
+        (
+            "codes suspend|reinstate|revoke CODE --as USER",
+            _("a move of an issued code (--reason, --effective-date to back-date it)"),
+        ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
         (
             "calendars import FILE --as USER [--apply]",

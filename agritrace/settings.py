@@ -158,6 +158,9 @@ AGRITRACE_STAMP_KEYRING = Path(
 
 # A demo installation lists its demo logins on the login page (never in production).
 AGRITRACE_SHOW_DEMO_LOGINS = env_bool("AGRITRACE_SHOW_DEMO_LOGINS", False)
+# How many days back a suspension, reinstatement or revocation may be dated (the authority's
+# limit; no legal figure is known to us).
+AGRITRACE_BACKDATE_MAX_DAYS = int(os.environ.get("AGRITRACE_BACKDATE_MAX_DAYS", "90"))
 
 LOGGING = {
     "version": 1,

@@ -181,7 +181,7 @@ def area_plots(request: HttpRequest, area_id: int):
 def suspend_area(request: HttpRequest, area_id: int, payload: SuspendIn):
     actor = _actor(request)
     area = get_visible(actor, PlantingArea.objects.all(), pk=area_id)
-    lifecycle.suspend(area, actor, payload.reason, payload.until)
+    lifecycle.suspend(area, actor, payload.reason, payload.until, payload.effective_date)
     return _area(actor, area_id)
 
 
@@ -189,7 +189,7 @@ def suspend_area(request: HttpRequest, area_id: int, payload: SuspendIn):
 def reinstate_area(request: HttpRequest, area_id: int, payload: ReasonIn):
     actor = _actor(request)
     area = get_visible(actor, PlantingArea.objects.all(), pk=area_id)
-    lifecycle.reinstate(area, actor, payload.reason)
+    lifecycle.reinstate(area, actor, payload.reason, payload.effective_date)
     return _area(actor, area_id)
 
 
@@ -197,7 +197,7 @@ def reinstate_area(request: HttpRequest, area_id: int, payload: ReasonIn):
 def revoke_area(request: HttpRequest, area_id: int, payload: ReasonIn):
     actor = _actor(request)
     area = get_visible(actor, PlantingArea.objects.all(), pk=area_id)
-    lifecycle.revoke(area, actor, payload.reason)
+    lifecycle.revoke(area, actor, payload.reason, payload.effective_date)
     return _area(actor, area_id)
 
 
@@ -426,7 +426,7 @@ def get_packing_house(request: HttpRequest, house_id: int):
 def suspend_packing_house(request: HttpRequest, house_id: int, payload: SuspendIn):
     actor = _actor(request)
     house = get_visible(actor, PackingHouse.objects.all(), pk=house_id)
-    lifecycle.suspend(house, actor, payload.reason, payload.until)
+    lifecycle.suspend(house, actor, payload.reason, payload.until, payload.effective_date)
     return get_visible(actor, _packing_houses(), pk=house_id)
 
 
@@ -434,7 +434,7 @@ def suspend_packing_house(request: HttpRequest, house_id: int, payload: SuspendI
 def reinstate_packing_house(request: HttpRequest, house_id: int, payload: ReasonIn):
     actor = _actor(request)
     house = get_visible(actor, PackingHouse.objects.all(), pk=house_id)
-    lifecycle.reinstate(house, actor, payload.reason)
+    lifecycle.reinstate(house, actor, payload.reason, payload.effective_date)
     return get_visible(actor, _packing_houses(), pk=house_id)
 
 
@@ -442,7 +442,7 @@ def reinstate_packing_house(request: HttpRequest, house_id: int, payload: Reason
 def revoke_packing_house(request: HttpRequest, house_id: int, payload: ReasonIn):
     actor = _actor(request)
     house = get_visible(actor, PackingHouse.objects.all(), pk=house_id)
-    lifecycle.revoke(house, actor, payload.reason)
+    lifecycle.revoke(house, actor, payload.reason, payload.effective_date)
     return get_visible(actor, _packing_houses(), pk=house_id)
 
 

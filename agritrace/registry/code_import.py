@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, require
 from agritrace.accounts.models import Organisation
 from agritrace.audit.services import record_many
+from agritrace.places.models import AdminUnit
 
 from . import code_import_read as read
 from . import history
@@ -183,7 +184,10 @@ def _plan(row: Row, judge: Judge) -> _Plan:
         if holder is None or old != _comparable(value):
             plan.fields[name] = value
             if holder is not None:
-                plan.changes.append(f"{name}: {_label(old)} → {_label(_comparable(value))}")
+                shown_old, shown_new = old, _comparable(value)
+                if holder._meta.get_field(name).is_relation:
+                    shown_old, shown_new = getattr(holder, name), value
+                plan.changes.append(f"{name}: {_label(shown_old)} → {_label(shown_new)}")
     if holder is not None and row.org is None:
         plan.fields[org_field] = None  # set to the new organisation when applying
         plan.changes.append(
@@ -433,6 +437,10 @@ def import_codes(
         raise PermissionDenied(_("Only a province's authority imports its codes."))
     records = read.read_rows(content, filename)
     with transaction.atomic():
+        if apply:
+            # One import at a time per province: the second one judges its rows after the
+            # first is committed (and finds them unchanged), rather than inserting twice.
+            AdminUnit.objects.select_for_update().filter(pk=actor.province_id).first()
         judge, plans, report = _judge(actor, records)
         report.filename = filename
         if apply:

@@ -122,7 +122,8 @@ class _Lookups:
         self.taken_spellings: dict[str, str] = {}
         for kind, model in MODELS.items():
             related = "representative" if kind == AREA else "operator"
-            qs = model.objects.filter(code__in=variants).select_related("commune", related)
+            joined = ["commune", related] + (["crop", "variety"] if kind == AREA else [])
+            qs = model.objects.filter(code__in=variants).select_related(*joined)
             prefetch = ["markets"] if kind == AREA else ["markets", "crops"]
             for holder in qs.prefetch_related(*prefetch):
                 self.holders[kind][holder.code] = holder

@@ -20,6 +20,7 @@ from agritrace.notifications.services import notify
 
 from . import history
 from .codes import allocate_code
+from .effective_dates import effective_moment
 from .models import (
     Application,
     ApplicationStep,
@@ -433,7 +434,13 @@ def _locked_holder(holder: CodeHolder) -> CodeHolder:
 
 
 @transaction.atomic
-def suspend(holder: CodeHolder, actor: Actor, reason: str, until: date | None = None):
+def suspend(
+    holder: CodeHolder,
+    actor: Actor,
+    reason: str,
+    until: date | None = None,
+    effective_date: date | None = None,
+):
     require(actor, "decide")
     _check_holder_scope(holder, actor)
     holder = _locked_holder(holder)
@@ -443,25 +450,43 @@ def suspend(holder: CodeHolder, actor: Actor, reason: str, until: date | None = 
         raise ValidationError({"reason": _("A reason is required to suspend a code.")})
     if until is not None and until <= timezone.localdate():
         raise ValidationError({"until": _("The end of a suspension must be in the future.")})
+    at = effective_moment(holder, effective_date, reason)
     return _change_code(
-        holder, actor, "suspend", CodeStatus.SUSPENDED, reason, until, _("Code %(code)s suspended")
+        holder,
+        actor,
+        "suspend",
+        CodeStatus.SUSPENDED,
+        reason,
+        until,
+        _("Code %(code)s suspended"),
+        at,
     )
 
 
 @transaction.atomic
-def reinstate(holder: CodeHolder, actor: Actor, reason: str = ""):
+def reinstate(
+    holder: CodeHolder, actor: Actor, reason: str = "", effective_date: date | None = None
+):
     require(actor, "decide")
     _check_holder_scope(holder, actor)
     holder = _locked_holder(holder)
     if holder.code_status != CodeStatus.SUSPENDED:
         raise ValidationError({"action": _("Only a suspended code can be reinstated.")})
+    at = effective_moment(holder, effective_date, reason)
     return _change_code(
-        holder, actor, "reinstate", CodeStatus.ISSUED, reason, None, _("Code %(code)s reinstated")
+        holder,
+        actor,
+        "reinstate",
+        CodeStatus.ISSUED,
+        reason,
+        None,
+        _("Code %(code)s reinstated"),
+        at,
     )
 
 
 @transaction.atomic
-def revoke(holder: CodeHolder, actor: Actor, reason: str):
+def revoke(holder: CodeHolder, actor: Actor, reason: str, effective_date: date | None = None):
     require(actor, "decide")
     _check_holder_scope(holder, actor)
     holder = _locked_holder(holder)
@@ -469,14 +494,22 @@ def revoke(holder: CodeHolder, actor: Actor, reason: str):
         raise ValidationError({"action": _("Only an issued or suspended code can be revoked.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("A reason is required to revoke a code.")})
+    at = effective_moment(holder, effective_date, reason)
     holder = _change_code(
-        holder, actor, "revoke", CodeStatus.REVOKED, reason, None, _("Code %(code)s revoked")
+        holder,
+        actor,
+        "revoke",
+        CodeStatus.REVOKED,
+        reason,
+        None,
+        _("Code %(code)s revoked"),
+        at,
     )
-    # Revocation ends every authorisation to use the code...
+    # Revocation ends every authorisation to use the code from the day it takes effect...
     if isinstance(holder, PlantingArea):
         holder.authorisations.filter(withdrawn_at__isnull=True).update(
             withdrawn_at=timezone.now(),
-            withdrawn_from=timezone.localdate(),
+            withdrawn_from=timezone.localtime(at[0]).date(),
             withdrawal_reason=_("Code revoked"),
         )
     # ... and withdraws the importing countries' approvals, so that no list shows a revoked
@@ -506,7 +539,9 @@ def _check_holder_scope(holder: CodeHolder, actor: Actor) -> None:
         raise Http404
 
 
-def _change_code(holder, actor, action, status, reason, until, title):
+def _change_code(holder, actor, action, status, reason, until, title, at=None):
+    """Make the move; `at` is (effective moment, back-dated?) from `effective_moment`."""
+    effective_at, back_dated = at or (timezone.now(), False)
     before = snapshot(holder)
     old = holder.code_status
     holder.code_status = status
@@ -514,19 +549,17 @@ def _change_code(holder, actor, action, status, reason, until, title):
     holder.suspended_until = until
     holder.save()
     history.record_change(
-        holder, status, timezone.now(), reason, actor.user, source="lifecycle", until=until
+        holder, status, effective_at, reason, actor.user, source="lifecycle", until=until
     )
-    _record_step(
-        None,
-        holder,
-        action,
-        actor,
-        old,
-        status,
-        reason,
-        data={"until": until.isoformat() if until else None},
-    )
-    record(actor.user, f"code.{action}", holder, before, snapshot(holder), reason)
+    data = {"until": until.isoformat() if until else None}
+    if back_dated:
+        data.update({"effective_at": effective_at.isoformat(), "back_dated": True})
+    _record_step(None, holder, action, actor, old, status, reason, data=data)
+    after = snapshot(holder)
+    if back_dated:
+        after.update({"effective_at": effective_at.isoformat(), "back_dated": True})
+    name = f"code.{action}" + (".back_dated" if back_dated else "")
+    record(actor.user, name, holder, before, after, reason)
     _notify_code_change(holder, title % {"code": holder.code}, reason)
     return holder
 

@@ -269,10 +269,12 @@ class HouseholdsIn(Schema):
 
 class ReasonIn(Schema):
     reason: str
+    effective_date: date | None = Field(
+        None, description="Back-dated move: the day it took effect (default today)"
+    )
 
 
-class SuspendIn(Schema):
-    reason: str
+class SuspendIn(ReasonIn):
     until: date | None = None
 
 

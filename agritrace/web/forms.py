@@ -281,6 +281,11 @@ class CodeActionForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective from (optional, for a decision taken earlier)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class MarketApprovalForm(forms.Form):

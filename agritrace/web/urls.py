@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_authorisations
+from . import views, views_authorisations, views_code_import
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -52,6 +52,17 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("tokens/", views.tokens, name="tokens"),
+    path("codes/import/", views_code_import.code_import_page, name="code-import"),
+    path(
+        "codes/import/<int:pk>/apply/",
+        views_code_import.code_import_apply,
+        name="code-import-apply",
+    ),
+    path(
+        "codes/import/template.xlsx",
+        views_code_import.code_import_template,
+        name="code-import-template",
+    ),
     path("codes/", views.public_codes, name="public-codes"),
     path("codes/export.<str:fmt>", views.public_codes_export, name="public-codes-export"),
     path("map/areas.geojson", views.areas_geojson, name="areas-geojson"),

@@ -24,6 +24,7 @@ from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.registry import lifecycle, services
+from agritrace.registry.effective_dates import backdate_max_days
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST, TRANSITIONS, subject_url
 from agritrace.registry.models import (
     Application,
@@ -479,7 +480,9 @@ def _area_page(
         else None,
         "applications": _application_rows(actor, area),
         "steps": _steps(area),
+        "status_changes": area.status_changes.all(),
         "code_actions": _code_actions(actor, area),
+        "backdate_max_days": backdate_max_days(),
         "code_action_url": reverse("area-code-action", args=[area.pk]),
         "may_edit": may_edit,
     }
@@ -601,13 +604,14 @@ def _code_action(request: HttpRequest, holder: CodeHolder) -> HttpResponse:
         return redirect(subject_url(holder))
     action = form.cleaned_data["action"]
     reason = form.cleaned_data["reason"]
+    effective = form.cleaned_data["effective_date"]
     try:
         if action == "suspend":
-            lifecycle.suspend(holder, actor, reason, form.cleaned_data["until"])
+            lifecycle.suspend(holder, actor, reason, form.cleaned_data["until"], effective)
         elif action == "reinstate":
-            lifecycle.reinstate(holder, actor, reason)
+            lifecycle.reinstate(holder, actor, reason, effective)
         else:
-            lifecycle.revoke(holder, actor, reason)
+            lifecycle.revoke(holder, actor, reason, effective)
     except ValidationError as exc:
         _report(request, exc)
     else:
@@ -832,7 +836,9 @@ def _packing_house_page(
         "approval_rows": _approval_rows(actor, house),
         "applications": _application_rows(actor, house),
         "steps": _steps(house),
+        "status_changes": house.status_changes.all(),
         "code_actions": _code_actions(actor, house),
+        "backdate_max_days": backdate_max_days(),
         "code_action_url": reverse("ph-code-action", args=[house.pk]),
     }
     from agritrace.supervision.services import supervision_context

@@ -7,12 +7,16 @@ from django.test import Client
 from agritrace.accounts.models import ApiToken
 from agritrace.registry import code_import_read, history
 from agritrace.registry.models import CodeStatus, PackingHouse, PlantingArea
-from agritrace.registry.tests.test_code_import import local, workbook
-from agritrace.registry.tests.test_code_import import rows as rows  # noqa: F401 (fixture)
+from agritrace.registry.tests.code_import_fixtures import local, sample_rows, workbook
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/registry/code-imports"
+
+
+@pytest.fixture
+def rows(commune):
+    return sample_rows(commune)
 
 
 def token_client(world, key: str) -> tuple[Client, dict]:
@@ -24,7 +28,7 @@ def upload(content: bytes, name: str = "codes.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
-def test_dry_run_then_apply_over_http(world, rows):  # noqa: F811
+def test_dry_run_then_apply_over_http(world, rows):
     from datetime import date
 
     client, auth = token_client(world, "ppo")
@@ -48,7 +52,7 @@ def test_dry_run_then_apply_over_http(world, rows):  # noqa: F811
     assert r.json()["counts"]["unchanged"] == 2
 
 
-def test_bad_rows_are_reported_and_refused(world, rows):  # noqa: F811
+def test_bad_rows_are_reported_and_refused(world, rows):
     rows[1][10] = "XX=2023-01-01"
     client, auth = token_client(world, "ppo")
     r = client.post(URL, {"file": upload(workbook(rows))}, **auth)
@@ -64,7 +68,7 @@ def test_bad_rows_are_reported_and_refused(world, rows):  # noqa: F811
     assert r.status_code == 422 and "file" in r.json()["errors"]
 
 
-def test_only_the_province_authority(world, rows):  # noqa: F811
+def test_only_the_province_authority(world, rows):
     content = workbook(rows)
     assert Client().post(URL, {"file": upload(content)}).status_code == 401
     for key in ("coop", "commune", "packing", "exporter", "household", "lab", "ministry"):

@@ -1,10 +1,12 @@
 """Import of codes issued before AgriTrace: dry run, report, apply, history, idempotency."""
 
 import io
-from datetime import date, datetime, time, timedelta
+import threading
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 from django.utils import timezone
 
 from agritrace.accounts.models import Organisation
@@ -21,91 +23,15 @@ from agritrace.registry.models import (
     PackingHouse,
     PlantingArea,
 )
+from agritrace.registry.tests.code_import_fixtures import HEADER, local, sample_rows, workbook
 from conftest import make_area, walk_to_issued
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "STT",
-    "Mã số",
-    "Tên",
-    "Tổ chức/cá nhân đại diện",
-    "Xã/phường",
-    "Tỉnh",
-    "Cây trồng",
-    "Giống",
-    "Diện tích (ha)",
-    "Ngày cấp",
-    "Thị trường",
-    "Ngày tạm dừng",
-    "Lý do tạm dừng",
-    "Ngày khôi phục",
-    "Ngày thu hồi",
-    "Lý do thu hồi",
-]
-
-
-def workbook(rows, header=HEADER, title_rows=1) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    for _i in range(title_rows):
-        sheet.append(["DANH SÁCH MÃ SỐ VÙNG TRỒNG ĐƯỢC CẤP"])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def local(day: date, hour: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
-
 
 @pytest.fixture
 def rows(commune):
-    return [
-        # a durian area issued, approved by China, suspended and reinstated
-        [
-            1,
-            "VN-DLOR-017",
-            "Vùng sầu riêng Ea Tul 1",
-            "HTX Sầu riêng Ea Tul",
-            commune.name,
-            "Đắk Lắk",
-            "durian",
-            "Ri6",
-            "12.5",
-            "12/09/2022",
-            "CN=2022-09-20",
-            "2024-03-01",
-            "Quarantine pest found",
-            "2024-05-02",
-            None,
-            None,
-        ],
-        # a packing house, later revoked, written without the first hyphen
-        [
-            2,
-            "VNDLPH-0036",
-            "Cơ sở đóng gói Phúc Thịnh 2",
-            "Công ty Phúc Thịnh mới",
-            commune.code,
-            None,
-            "Sầu riêng",
-            None,
-            None,
-            date(2023, 1, 5),
-            "CN=2023-02-01",
-            None,
-            None,
-            None,
-            "2025-11-20",
-            "Code used by another firm",
-        ],
-    ]
+    return sample_rows(commune)
 
 
 def test_the_dry_run_reports_and_changes_nothing(world, rows):
@@ -186,16 +112,19 @@ def test_a_second_apply_changes_nothing(world, rows):
 def test_a_changed_row_is_an_update(world, rows):
     code_import.import_codes(world.actor("ppo"), workbook(rows), "codes.xlsx", apply=True)
     rows[0][8] = "14"
+    rows[0][3] = "HTX Cà phê Cư Né"  # another known representative of the province
     rows[0][14], rows[0][15] = "2025-01-10", "Residue of a banned ingredient"
     report = code_import.import_codes(world.actor("ppo"), workbook(rows), "codes.xlsx")
     first = report.rows[0]
     assert first.action == "update"
     assert "declared_area_ha: 12.50 → 14" in first.changes
+    assert "representative: HTX Sầu riêng Ea Tul → HTX Cà phê Cư Né" in first.changes
     assert any("revoked from 2025-01-10" in c for c in first.changes)
     assert report.rows[1].action == "unchanged"
     code_import.import_codes(world.actor("ppo"), workbook(rows), "codes.xlsx", apply=True)
     area = PlantingArea.objects.get(code="VN-DLOR-017")
     assert area.code_status == CodeStatus.REVOKED and area.declared_area_ha == 14
+    assert area.representative == world.orgs["coop_b"]
     assert history.status_at(area, local(date(2024, 12, 31))) == CodeStatus.ISSUED
 
 
@@ -353,3 +282,58 @@ def test_the_command_checks_then_applies(world, rows, tmp_path):
     template = tmp_path / "template.xlsx"
     call_command("codes", "template", str(template), stdout=StringIO())
     assert code_import_read.read_rows(template.read_bytes(), "template.xlsx")
+
+
+def test_a_commune_of_the_earlier_tree_is_found_in_the_current_one(world, province, rows):
+    from agritrace.places.models import AdminUnit
+    from agritrace.places.services import current_unit_for_legacy, find_commune
+
+    candidates = AdminUnit.objects.filter(
+        tree="2008", level="commune", parent__parent__mapped_to__current=province
+    ).order_by("code")[:300]
+    for legacy in candidates:
+        now = current_unit_for_legacy(legacy)
+        if len(now) == 1 and find_commune(province, legacy.name) is None:
+            if find_commune(legacy.parent.parent, legacy.name, tree="2008") == legacy:
+                break
+    else:
+        pytest.skip("no earlier commune with a distinct name in this province's data")
+    rows[0][4] = legacy.name
+    report = code_import.import_codes(world.actor("ppo"), workbook(rows[:1]), "codes.xlsx", True)
+    assert report.ok, report.problems
+    assert PlantingArea.objects.get(code="VN-DLOR-017").commune == now[0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent row locks need PostgreSQL; SQLite serialises every writer anyway",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_applies_at_once_import_once(world, commune):
+    """Two officers apply the same file at the same moment: one creates, the other finds
+    every row unchanged; nothing is inserted twice."""
+    content = workbook(sample_rows(commune))
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def apply():
+        try:
+            barrier.wait()
+            reports.append(
+                code_import.import_codes(world.actor("ppo"), content, "codes.xlsx", apply=True)
+            )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=apply) for _i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(r.counts["create"] for r in reports) == [0, 2]
+    assert sorted(r.counts["unchanged"] for r in reports) == [0, 2]
+    assert PlantingArea.objects.count() == 1 and PackingHouse.objects.count() == 1
+    assert CodeStatusChange.objects.count() == 5

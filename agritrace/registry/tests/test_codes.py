@@ -50,6 +50,15 @@ def test_it_steps_over_a_code_imported_earlier(world):
     assert allocate_code(area) == "VN-DLOR-0002"
 
 
+@pytest.mark.django_db
+def test_it_steps_over_a_serial_imported_with_fewer_digits(world):
+    area, _app = make_area(world)
+    other, _ = make_area(world, lon=108.2)
+    other.code = "VN-DLOR-001"  # serial 1, written with three digits
+    other.save()
+    assert allocate_code(area) == "VN-DLOR-0002"
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="concurrent row locks need PostgreSQL; SQLite serialises every writer anyway",

@@ -47,6 +47,7 @@ _OTHER_STEPS = {
     "suspend": gettext_lazy("Code suspended"),
     "reinstate": gettext_lazy("Code reinstated"),
     "revoke": gettext_lazy("Code revoked"),
+    "import": gettext_lazy("Imported with its history"),
 }
 
 
