@@ -230,6 +230,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "market_approval": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION, OrgKind.MINISTRY},
     "authorise_exporter": {OrgKind.REPRESENTATIVE},
     "manage_catalogue": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    # add organisations and invite their people (the ministry anywhere, a province in it)
+    "manage_organisations": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     # diary
     "keep_diary": {OrgKind.REPRESENTATIVE, OrgKind.HOUSEHOLD},
     "resolve_diary_flag": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
