@@ -137,6 +137,8 @@ def organisation_import(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            else:
+                form = ImportForm()  # each run starts as a dry run again
     return render(
         request,
         "accounts/organisation_import.html",
