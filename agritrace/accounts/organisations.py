@@ -180,7 +180,3 @@ def may_manage_read(actor: Actor, org: Organisation) -> bool:
         return True
     return actor.is_authority and org.unit.province.pk == actor.province_id
 
-
-def require_visible(actor: Actor, org: Organisation) -> None:
-    if not visible(actor, Organisation.objects.filter(pk=org.pk)).exists():
-        raise Http404
