@@ -179,4 +179,3 @@ def may_manage_read(actor: Actor, org: Organisation) -> bool:
     if actor.kind == OrgKind.MINISTRY:
         return True
     return actor.is_authority and org.unit.province.pk == actor.province_id
-
