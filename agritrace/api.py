@@ -37,18 +37,20 @@ def on_not_found(request, exc):
 
 
 def _register_routers() -> None:
+    # First: the registry's /areas/{area_id} would otherwise take /areas/import.
+    from agritrace.registry.api_import import router as area_import_router
+
+    api.add_router("/", area_import_router)
+
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
     from agritrace.places.api import router as places_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
-    from agritrace.registry.api_import import router as area_import_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
     from agritrace.trace.api import router as trace_router
 
-    # before the registry's /areas/{area_id}, which would take /areas/import
-    api.add_router("/", area_import_router)
     api.add_router("/", registry_router)
     api.add_router("/public", public_router)
     api.add_router("/accounts", accounts_router)
