@@ -47,6 +47,11 @@ def on_not_found(request, exc):
 
 
 def _register_routers() -> None:
+    # First: the registry's /areas/{area_id} would otherwise take /areas/import.
+    from agritrace.registry.api_import import router as area_import_router
+
+    api.add_router("/", area_import_router)
+
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
     from agritrace.misuse.api import router as misuse_router

@@ -20,6 +20,10 @@ def _commands() -> list[tuple[str, str]]:
             "createuser",
             _("add a person to an organisation with a role (--list-organisations)"),
         ),
+        (
+            "organisations list|show|import|template|invite",
+            _("organisations: list, read, XLSX import (dry run unless --apply), invite people"),
+        ),
         ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
         ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
         (

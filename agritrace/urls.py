@@ -5,6 +5,7 @@ from agritrace.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("agritrace.accounts.urls")),
     path("diary/", include("agritrace.diary.urls")),
     path("places/", include("agritrace.places.urls")),
     path("supervision/", include("agritrace.supervision.urls")),

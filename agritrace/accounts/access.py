@@ -283,6 +283,8 @@ PERMISSIONS: dict[str, set[str]] = {
     # recording an authorisation from its paper document (one by one or imported)
     "record_authorisation": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     "manage_catalogue": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    # add organisations and invite their people (the ministry anywhere, a province in it)
+    "manage_organisations": {OrgKind.MINISTRY, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
     # diary
     "keep_diary": {OrgKind.REPRESENTATIVE, OrgKind.HOUSEHOLD},
     "resolve_diary_flag": {OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},

@@ -115,3 +115,12 @@ def revoke_token(request: HttpRequest, token_id: int):
     )
     token.revoke()
     return token
+
+
+def _add_organisation_routes() -> None:
+    from .api_organisations import add_routes
+
+    add_routes(router)
+
+
+_add_organisation_routes()

@@ -165,3 +165,93 @@ def _commune_parts(name: str) -> tuple[str, str, str]:
     folded = fold(name)
     ctype, cbare = _strip_prefix(folded, COMMUNE_PREFIXES)
     return ctype, cbare, folded
+
+
+def resolve_place(
+    commune_code: str | None = None,
+    commune_name: str | None = None,
+    province_name: str | None = None,
+    *,
+    allow_province: bool = False,
+) -> AdminUnit | None:
+    """The current unit that outside systems name: a commune by its official code
+    (`commune_code`) or by name within its province (`commune_name` + `province_name`, the
+    province by name or code); with `allow_province`, a province alone. None when nothing is
+    given; a ValidationError naming the field when unknown or ambiguous."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    code = str(commune_code or "").strip()
+    name = str(commune_name or "").strip()
+    province_text = str(province_name or "").strip()
+    province = None
+    if province_text:
+        province = find_province(province_text)
+        if province is None:
+            raise ValidationError(
+                {"province_name": _("No single current province “%(p)s”.") % {"p": province_text}}
+            )
+    if code:
+        unit = None
+        if code.isdigit():
+            unit = AdminUnit.objects.filter(
+                tree=Tree.CURRENT, level=Level.COMMUNE, code=code.zfill(5)
+            ).first()
+        if unit is None:
+            raise ValidationError(
+                {
+                    "commune_code": _("No current commune or ward has the code “%(c)s”.")
+                    % {"c": code}
+                }
+            )
+        if province is not None and unit.parent_id != province.pk:
+            raise ValidationError(
+                {
+                    "commune_code": _("Commune %(c)s (%(n)s) is not in %(p)s.")
+                    % {"c": unit.code, "n": unit.name, "p": province.name}
+                }
+            )
+        if name and find_commune(unit.parent, name) != unit:
+            raise ValidationError(
+                {
+                    "commune_name": _("“%(n)s” is not the name of commune %(c)s (%(real)s).")
+                    % {"n": name, "c": unit.code, "real": unit.name}
+                }
+            )
+        return unit
+    if name:
+        if province is None:
+            raise ValidationError(
+                {"province_name": _("Give the province of the commune “%(n)s”.") % {"n": name}}
+            )
+        unit = find_commune(province, name)
+        if unit is not None:
+            return unit
+        bare = _strip_prefix(fold(name), COMMUNE_PREFIXES)[1]
+        same = [u for u in search_communes(province, name) if _commune_parts(u.name)[1] == bare]
+        if len(same) > 1:
+            raise ValidationError(
+                {
+                    "commune_name": _(
+                        "“%(n)s” is ambiguous in %(p)s: %(choices)s. Give commune_code."
+                    )
+                    % {
+                        "n": name,
+                        "p": province.name,
+                        "choices": ", ".join(f"{u.name} ({u.code})" for u in same),
+                    }
+                }
+            )
+        raise ValidationError(
+            {
+                "commune_name": _("No commune or ward “%(n)s” in %(p)s.")
+                % {"n": name, "p": province.name}
+            }
+        )
+    if province is not None and allow_province:
+        return province
+    if province is not None:
+        raise ValidationError(
+            {"commune_name": _("Give the commune (commune_code or commune_name).")}
+        )
+    return None

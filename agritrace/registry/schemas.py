@@ -230,7 +230,12 @@ class AreaIn(Schema):
     name: str
     crop: int
     variety: int | None = None
-    commune: int
+    commune: int | None = Field(
+        None, description="The commune's id; or give commune_code, or commune_name + province_name"
+    )
+    commune_code: str = Field("", description="The commune's official code (current tree)")
+    commune_name: str = Field("", description="The commune's name, with province_name")
+    province_name: str = Field("", description="The province's name or code")
     representative: int | None = Field(
         None, description="The area's representative; representatives always act for themselves"
     )
@@ -409,7 +414,12 @@ class HouseholdOut(Schema):
 
 class HouseholdIn(Schema):
     name: str
-    commune: int
+    commune: int | None = Field(
+        None, description="The commune's id; or give commune_code, or commune_name + province_name"
+    )
+    commune_code: str = Field("", description="The commune's official code (current tree)")
+    commune_name: str = Field("", description="The commune's name, with province_name")
+    province_name: str = Field("", description="The province's name or code")
     representative: int | None = None
     national_id: str | None = None
     phone: str = ""
@@ -564,7 +574,12 @@ class PackingHouseCreatedOut(PackingHouseOut):
 class PackingHouseIn(Schema):
     name: str
     address: str
-    commune: int
+    commune: int | None = Field(
+        None, description="The commune's id; or give commune_code, or commune_name + province_name"
+    )
+    commune_code: str = Field("", description="The commune's official code (current tree)")
+    commune_name: str = Field("", description="The commune's name, with province_name")
+    province_name: str = Field("", description="The province's name or code")
     operator: int | None = Field(
         None, description="Operating organisation; packing houses and exporters act for themselves"
     )

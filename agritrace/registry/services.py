@@ -17,6 +17,7 @@ from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit, Level, Tree
+from agritrace.places.services import resolve_place
 
 from . import geometry as geo
 from .history import authorisation_active_q, status_at
@@ -52,6 +53,20 @@ def _commune(unit_id) -> AdminUnit:
     unit = AdminUnit.objects.select_related("parent").filter(pk=unit_id).first()
     if unit is None or unit.level != Level.COMMUNE or unit.tree != Tree.CURRENT:
         raise ValidationError({"commune": _("Choose a commune or ward of the current map.")})
+    return unit
+
+
+def _commune_of(data: dict) -> AdminUnit:
+    """The commune a record names: by id (`commune`), by official code (`commune_code`) or
+    by name (`commune_name` + `province_name`); 422 naming the field when unknown or
+    ambiguous (places.services.resolve_place)."""
+    if data.get("commune") not in (None, ""):
+        return _commune(data["commune"])
+    unit = resolve_place(
+        data.get("commune_code"), data.get("commune_name"), data.get("province_name")
+    )
+    if unit is None:
+        return _commune(None)  # nothing given: "choose a commune"
     return unit
 
 
@@ -116,7 +131,7 @@ PERSONAL_FIELDS = ("national_id",)
 def create_household(actor: Actor, data: dict) -> Household:
     require(actor, "edit_registry")
     clean = _clean_household(data, None)
-    commune = _commune(data.get("commune"))
+    commune = _commune_of(data)
     _check_commune_in_scope(actor, commune)
     representative = _representative_for(actor, data.get("representative"))
     household = Household.objects.create(representative=representative, commune=commune, **clean)
@@ -282,7 +297,7 @@ def create_area(actor: Actor, data: dict) -> tuple[PlantingArea, Application]:
     """A new planting area with its draft application."""
     require(actor, "edit_registry")
     clean = _clean_area(data)
-    commune = _commune(data.get("commune"))
+    commune = _commune_of(data)
     _check_commune_in_scope(actor, commune)
     representative = _representative_for(actor, data.get("representative"))
     markets = clean.pop("markets")
@@ -653,7 +668,7 @@ def create_packing_house(actor: Actor, data: dict) -> tuple[PackingHouse, Applic
             errors["lon"] = _("The location must be in Vietnam (longitude, latitude).")
     if errors:
         raise ValidationError(errors)
-    commune = _commune(data.get("commune"))
+    commune = _commune_of(data)
     _check_commune_in_scope(actor, commune)
     if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
         operator = actor.organisation

@@ -13,7 +13,9 @@ Feature properties (what the export writes and the import reads):
     area             the area's name: found among yours, or created with the next properties
     representative   the representative's name (only when an authority imports)
     crop             crop code or name (durian, Sầu riêng); variety: a variety of it
-    province, commune, village, declared_area_ha, markets (codes: ["CN", "VN"])
+    province, commune, village, declared_area_ha, markets (codes: ["CN", "VN"]);
+                     commune_code: the commune's official code (instead of the names);
+                     expected_yield_t, harvests_per_year: of a new area
     household        name of the head of household; national_id: their 12-digit ID number
     label            the plot's label; planting_year
     plot_area_ha     measured on export, ignored on import
@@ -36,7 +38,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, can, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.places.models import AdminUnit
-from agritrace.places.services import find_commune, find_province
+from agritrace.places.services import find_commune, find_province, resolve_place
 
 from . import geometry as geo
 from . import services
@@ -53,8 +55,11 @@ COLUMNS = [
     "variety",
     "province",
     "commune",
+    "commune_code",
     "village",
     "declared_area_ha",
+    "expected_yield_t",
+    "harvests_per_year",
     "markets",
     "household",
     "national_id",
@@ -96,8 +101,11 @@ def plot_row(plot: Plot, personal: bool = True) -> dict[str, Any]:
         "variety": area.variety.name if area and area.variety else None,
         "province": commune.parent.name if commune.parent_id else None,
         "commune": commune.name,
+        "commune_code": commune.code,
         "village": area.village if area else None,
         "declared_area_ha": float(area.declared_area_ha) if area else None,
+        "expected_yield_t": float(area.expected_yield_t) if area else None,
+        "harvests_per_year": area.harvests_per_year if area else None,
         "markets": sorted(m.code for m in area.markets.all()) if area else [],
         "household": plot.household.name,
         "national_id": plot.household.national_id if personal else None,
@@ -280,25 +288,31 @@ def import_plots(actor: Actor, data: str | bytes) -> ImportResult:
     if lines is not None and len(lines) != len(features):
         lines = None
 
+    def where(n: int) -> str:
+        if lines:
+            return _("Feature %(n)d (line %(line)d)") % {"n": n, "line": lines[n - 1]}
+        return _("Feature %(n)d") % {"n": n}
+
+    return import_features(actor, features, where)
+
+
+def import_features(actor: Actor, features: list, where) -> ImportResult:
+    """Import GeoJSON features (already read) as `actor`, all or nothing; `where(n)` names
+    the n-th feature in the problems (a feature and its line, a row of a workbook)."""
+    require(actor, "edit_registry")
     problems: list[str] = []
     with transaction.atomic():
         importer = _Importer(actor)
         for n, feature in enumerate(features, start=1):
-            where = (
-                _("Feature %(n)d (line %(line)d)") % {"n": n, "line": lines[n - 1]}
-                if lines
-                else _("Feature %(n)d") % {"n": n}
-            )
+            here = where(n)
             try:
                 with transaction.atomic():
                     importer.feature(feature)
             except ValidationError as exc:
                 for name, message in _messages(exc):
-                    problems.append(
-                        f"{where}, {name}: {message}" if name else f"{where}: {message}"
-                    )
+                    problems.append(f"{here}, {name}: {message}" if name else f"{here}: {message}")
             except Http404:
-                problems.append(f"{where}: " + _("a record it names is not yours or not found."))
+                problems.append(f"{here}: " + _("a record it names is not yours or not found."))
         if not problems:
             try:
                 with transaction.atomic():
@@ -382,6 +396,14 @@ class _Importer:
         return self.areas[key]
 
     def _commune(self, props: dict) -> AdminUnit:
+        code = _text(props, "commune_code")
+        if code:
+            try:
+                return resolve_place(commune_code=code, commune_name=_text(props, "commune"))
+            except ValidationError as exc:
+                raise ValidationError(
+                    {k.replace("commune_name", "commune"): v for k, v in exc.message_dict.items()}
+                ) from None
         province_name = _text(props, "province")
         if province_name:
             province = find_province(province_name)
@@ -448,6 +470,11 @@ class _Importer:
                 "commune": self._commune(props).pk,
                 "village": _text(props, "village"),
                 "declared_area_ha": props.get("declared_area_ha"),
+                **{
+                    key: props[key]
+                    for key in ("expected_yield_t", "harvests_per_year")
+                    if props.get(key) not in (None, "")
+                },
                 "markets": list(known.values()),
             },
         )
