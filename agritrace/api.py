@@ -1,8 +1,10 @@
 """The JSON API (django-ninja). Schema and docs at /api/docs. Machines authenticate with
 `Authorization: Bearer <token>`; the web UI's session works too (with its CSRF token)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaError
 
@@ -33,6 +35,18 @@ def on_schema_error(request, exc: SchemaError):
     `loc`) and, as for every other 422, `errors` by field name."""
     return api.create_response(
         request, {"detail": exc.errors, "errors": schema_error_dict(exc.errors)}, status=422
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    """A body above DATA_UPLOAD_MAX_MEMORY_SIZE: a 413 in JSON, not Django's HTML 400 page
+    (EPCIS captures have their own, larger limit: trace.intake)."""
+    detail = _("The request body is too large (at most %(n)s bytes).") % {
+        "n": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+    }
+    return api.create_response(
+        request, {"detail": detail, "errors": {"__all__": [detail]}}, status=413
     )
 
 

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "agritrace.text.ForbiddenTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,6 +139,8 @@ AGRITRACE_TILE_ATTRIBUTION = os.environ.get("AGRITRACE_TILE_ATTRIBUTION", "")
 # The API's lists page with agritrace.paging.Paging (limit and offset bounded, 422 beyond).
 NINJA_PAGINATION_CLASS = "agritrace.paging.Paging"
 NINJA_PAGINATION_MAX_LIMIT = 1000
+# The largest EPCIS document a capture accepts (agritrace/trace/intake.py; 413 above it).
+AGRITRACE_CAPTURE_MAX_BYTES = int(os.environ.get("AGRITRACE_CAPTURE_MAX_BYTES", 32 * 1024 * 1024))
 
 # The cache holds the stamps' lot summaries and rate-limit counters: per process, which suits
 # one `agritrace serve` process; with several, set a shared backend in a settings module

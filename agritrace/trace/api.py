@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 
 from agritrace.apiutil import actor
 
-from . import services
+from . import intake, services
 
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 
@@ -40,6 +40,14 @@ def rejection(exc: services.CaptureRejected) -> JsonResponse:
     return response
 
 
+def refusal(exc: intake.Refused) -> JsonResponse:
+    """A capture request refused before its document is read (media type, size)."""
+    body = {"type": exc.exception, "title": exc.title, "status": exc.status, "detail": exc.detail}
+    response = _json(body, status=exc.status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
 def _error_dict(exc) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {f: [m for e in errs for m in e.messages] for f, errs in exc.error_dict.items()}
@@ -57,17 +65,22 @@ def build_router() -> Router:
     @router.post(
         "/capture",
         summary="Capture an EPCISDocument (JSON-LD); all its events or none",
-        response={202: dict, 400: dict},
+        response={202: dict, 400: dict, 413: dict, 415: dict},
         openapi_extra={
             "requestBody": {
-                "content": {"application/ld+json": {"schema": {"type": "object"}}},
+                "content": {
+                    "application/ld+json": {"schema": {"type": "object"}},
+                    "application/json": {"schema": {"type": "object"}},
+                },
                 "required": True,
             }
         },
     )
     def capture(request: HttpRequest):
         try:
-            job = services.capture(actor(request), request.body)
+            job = services.capture(actor(request), intake.read_body(request))
+        except intake.Refused as exc:
+            return refusal(exc)
         except services.CaptureRejected as exc:
             return rejection(exc)
         location = f"{request.path.rstrip('/')}/{job.capture_id}"

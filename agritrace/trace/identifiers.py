@@ -194,3 +194,77 @@ def canonical_epc(uri: str) -> str:
     identifiers, so that a URN and a Digital Link naming the same thing match; else the URI."""
     uri = uri.strip()
     return to_digital_link(uri) or uri
+
+
+# ------------------------------------------------------------------ syntax of identifiers
+
+#: The EPC schemes to_digital_link() converts: a URN of one of these must convert.
+_CONVERTED = {
+    "id": {*_ID_SPLITS, "sgtin", "sgln", "grai", "gdti", "sgcn", "cpi", "upui"},
+    "class": {"lgtin"},
+    "idpat": {"sgtin", "upui", "grai", "gdti", "sgcn", "cpi", "itip"},
+}
+#: Any other EPC URN: urn:epc:<id|class|idpat>:<scheme>:<fields> (TDS 2.x, section 6), the
+#: fields in the characters TDS allows in a URN (with %-escapes).
+_EPC_URN = re.compile(r"^urn:epc:(id|class|idpat):([a-z][a-z0-9]*):([A-Za-z0-9!'()*+,\-.:;=_%]+)$")
+#: This service's own URNs (urn:agritrace:<kind>:<rest>), by kind: what <rest> may be.
+OWN_URNS = {
+    "loc": re.compile(r"[^\s/]+(/\S+)?"),  # a holder's code, or {area code}/{plot label}
+    "lot": re.compile(r"[^\s:]+:\S+"),  # {owner code}:{lot code}
+    "org": re.compile(r"\S+"),
+    "plot": re.compile(r"\d+"),
+    "household": re.compile(r"\d+"),
+    "place": re.compile(r"\S+"),
+    "doc": re.compile(r"[^\s:]+:\S+"),  # {kind}:{number}
+    "phyto": re.compile(r"\S+"),
+    "ns": re.compile(r"\S*"),
+}
+_CHECKED_KEYS = {"00": 18, "01": 14, "414": 13, "417": 13}
+
+
+def _own_base() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "AGRITRACE_TRACE_ID_BASE", "urn:agritrace:")
+
+
+def syntax_problem(uri: str) -> str | None:
+    """Why an identifier does not follow the syntax its form claims, or None: an EPC URN
+    (urn:epc:…) of a scheme GS1 defines must be a well-formed one of that scheme; a GS1
+    Digital Link (on id.gs1.org, or naming a GS1 key elsewhere) must be well formed with a
+    correct check digit; a URN of this service (urn:agritrace:…) must be one of its kinds.
+    Other URIs are left to the schema's URI check."""
+    from django.utils.translation import gettext as _
+
+    if uri.startswith("urn:epc:"):
+        m = _EPC_URN.match(uri)
+        if not m:
+            return _("Not an EPC URN (urn:epc:id|class|idpat:<scheme>:<fields>).")
+        level, scheme = m.group(1), m.group(2)
+        if scheme in _CONVERTED.get(level, ()) and to_digital_link(uri) is None:
+            return _("Not a valid EPC URN of the %(scheme)s scheme.") % {"scheme": scheme}
+        return None
+    if uri.startswith(("http://", "https://")):
+        link = constrain_digital_link(uri)
+        on_gs1 = uri.split("/", 3)[2].lower() == "id.gs1.org" if uri.count("/") >= 2 else False
+        if link is None:
+            return _("Not a GS1 Digital Link URI.") if on_gs1 else None
+        ai, key = link[len(DL_HOST) :].split("/")[1:3]
+        size = _CHECKED_KEYS.get(ai)
+        if size and (len(key) != size or not key.isdigit() or check_digit(key[:-1]) != key[-1]):
+            return _("The GS1 key %(ai)s/%(key)s has a wrong length or check digit.") % {
+                "ai": ai,
+                "key": key,
+            }
+        return None
+    base = _own_base()
+    if uri.startswith(base):
+        kind, sep, rest = uri[len(base) :].partition(":")
+        rule = OWN_URNS.get(kind)
+        if not sep or rule is None:
+            return _("Not one of this service's URNs (%(kinds)s).") % {
+                "kinds": ", ".join(f"{base}{k}:…" for k in OWN_URNS)
+            }
+        if not rule.fullmatch(rest):
+            return _("Not a well-formed %(base)s%(kind)s: URN.") % {"base": base, "kind": kind}
+    return None

@@ -26,6 +26,7 @@ from agritrace.places.models import AdminUnit, Level
 from . import checks, parties, refusals, sameness, vocab
 from .hashing import CBV21, Namespaces, event_hash, hash_version
 from .identifiers import canonical_epc
+from .intake import depth_problem
 from .models import CaptureJob, Event, EventEPC, EventFlag, Lot, LotLink, Role
 from .signals import events_captured
 from .validation import document_errors
@@ -57,7 +58,11 @@ def lot_uri(owner_code: str, lot: str) -> str:
 
 
 def parse_document(raw: bytes | str) -> object:
-    """JSON from a request body; malformed JSON is a rejection naming the line and column."""
+    """JSON from a request body; malformed JSON is a rejection naming the line and column, and
+    one nested too deep is refused before it is parsed (trace.intake)."""
+    too_deep = depth_problem(raw)
+    if too_deep:
+        raise CaptureRejected({"$": [too_deep]})
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

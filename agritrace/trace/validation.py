@@ -19,7 +19,10 @@ import fastjsonschema
 from django.utils.translation import gettext as _
 from jsonschema import Draft7Validator, FormatChecker
 
+from agritrace import text
+
 from . import vocab
+from .identifiers import syntax_problem
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "EPCIS-JSON-Schema.json"
 
@@ -227,6 +230,10 @@ def _event_errors(event: dict, base: str) -> dict[str, list[str]]:
                 add(f"{base}.{name}[{j}].quantity", _("This quantity is too large."))
             if isinstance(element, dict) and "uom" in element and "quantity" not in element:
                 add(f"{base}.{name}[{j}].uom", _("A unit of measure needs a quantity."))
+    for path, uri in _identifiers(event, base):
+        problem = syntax_problem(uri)
+        if problem:
+            add(path, problem)
     if len(str(event.get("eventID", ""))) > MAX_ID_LENGTH:
         add(f"{base}.eventID", _("An eventID may have at most 500 characters."))
     if event.get("type") == "TransformationEvent":
@@ -234,6 +241,33 @@ def _event_errors(event: dict, base: str) -> dict[str, list[str]]:
         if not any(event.get(k) for k in sides):
             add(base, _("A transformation needs at least one input or one output."))
     return errors
+
+
+_EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+_PLACES = (("sourceList", "source"), ("destinationList", "destination"))
+
+
+def _identifiers(event: dict, base: str):
+    """(JSON path, URI) of the identifiers an event names: its EPCs and EPC classes, parent,
+    read point and business location, sources, destinations and business transactions."""
+    for name in _EPC_LISTS:
+        for j, uri in enumerate(event.get(name) or []):
+            if isinstance(uri, str):
+                yield f"{base}.{name}[{j}]", uri
+    for name in _QUANTITY_LISTS:
+        for j, element in enumerate(event.get(name) or []):
+            if isinstance(element, dict) and isinstance(element.get("epcClass"), str):
+                yield f"{base}.{name}[{j}].epcClass", element["epcClass"]
+    if isinstance(event.get("parentID"), str):
+        yield f"{base}.parentID", event["parentID"]
+    for name in ("readPoint", "bizLocation"):
+        where = event.get(name)
+        if isinstance(where, dict) and isinstance(where.get("id"), str):
+            yield f"{base}.{name}.id", where["id"]
+    for name, key in (*_PLACES, ("bizTransactionList", "bizTransaction")):
+        for j, element in enumerate(event.get(name) or []):
+            if isinstance(element, dict) and isinstance(element.get(key), str):
+                yield f"{base}.{name}[{j}].{key}", element[key]
 
 
 def semantic_errors(document: dict) -> dict[str, list[str]]:
@@ -254,6 +288,9 @@ def document_errors(document: object) -> dict[str, list[str]]:
         return {"$": [_("An EPCIS document must be a JSON object.")]}
     if document.get("type") != "EPCISDocument":
         return {"$.type": [_("Only an EPCISDocument can be captured.")]}
+    forbidden = dict(text.problems(document, limit=MAX_ERRORS))
+    if forbidden:
+        return {path: [message] for path, message in forbidden.items()}
     if not is_valid(document):
         errors = schema_errors(document)
         if errors:
