@@ -634,6 +634,11 @@ def filter_events(queryset: QuerySet, params: Mapping[str, str | list[str]]) -> 
                 values = [canonical_epc(v) for v in values]
             elif kind:
                 values = [vocab.compact(kind, v) for v in values]
+            if name == "EQ_eventID":  # the eventID, or either version of the event hash ID
+                queryset = queryset.filter(
+                    Q(event_id__in=values) | Q(event_hash__in=values) | Q(event_hash_v21__in=values)
+                )
+                continue
             queryset = queryset.filter(**{f"{column}__in": values})
         else:
             links = EventEPC.objects.filter(

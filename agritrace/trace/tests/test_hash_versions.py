@@ -339,6 +339,9 @@ def test_both_versions_are_stored_and_an_event_id_of_either_is_accepted(world, p
     for name in ids.values():
         found = client.get("/epcis/events/" + quote(name, safe=""))
         assert found.status_code == 200 and found.json()["eventID"] == ids[CBV21]
+        listed = client.get("/epcis/events", {"EQ_eventID": name}).json()
+        events = listed["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        assert [e["eventID"] for e in events] == [ids[CBV21]]
 
 
 @pytest.mark.django_db
