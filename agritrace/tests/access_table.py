@@ -17,6 +17,10 @@ one that does not exist, so its row says who gets 404 and who gets 403 first."""
 from agritrace.tests.access_matrix import Row
 
 D, E = "2026-01-01", "2026-12-31"
+#: The province authorities (every role) and the communes: who reads misuse cases.
+AUTHORITY_AND_COMMUNES = (
+    "ministry province ppo commune commune_b other_ppo ppo.manager ppo.officer ppo.staff ppo.viewer"
+)
 
 ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/certificates/{certificate_id}"): Row(rest="404"),
@@ -344,4 +348,89 @@ ROWS: dict[tuple[str, str], Row] = {
         rest="403",
         body={"factor": "1.0", "source": "matrix"},
     ),
+    # Routes of the misuse app, organisations, places, authorisations, calendars, the code
+    # import and capture jobs (session of 2026-12-03): writes without a body here reach the
+    # schema only; their role rules are tested in the apps' own API tests.
+    ("DELETE", "/api/supervision/season-calendars/{calendar_id}"): Row(rest="404"),
+    ("GET", "/api/accounts/organisations"): Row(),
+    ("GET", "/api/accounts/organisations/import/template.xlsx"): Row(),
+    ("GET", "/api/accounts/organisations/{key}"): Row(rest="404"),
+    ("GET", "/api/areas/export.{fmt}"): Row(rest="404"),
+    ("GET", "/api/authorisations"): Row(),
+    ("GET", "/api/authorisations/import/template"): Row(),
+    ("GET", "/api/misuse/cases"): Row(
+        allow=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("GET", "/api/misuse/cases.xlsx"): Row(
+        allow=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("GET", "/api/misuse/cases/{case_id}"): Row(
+        missing=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("GET", "/api/misuse/rules"): Row(
+        allow=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("GET", "/api/packing-houses/{house_id}/market-approvals"): Row(
+        allow="ministry province ppo commune packing ppo.manager ppo.officer ppo.staff ppo.viewer",
+        rest="404",
+    ),
+    ("GET", "/api/places/abbreviations"): Row(anonymous="allow"),
+    ("GET", "/api/places/communes"): Row(anonymous="allow"),
+    ("GET", "/api/places/provinces"): Row(anonymous="allow"),
+    ("GET", "/api/registry/code-imports/template.xlsx"): Row(
+        allow="province ppo other_ppo ppo.manager ppo.officer ppo.staff", rest="403"
+    ),
+    ("GET", "/api/supervision/season-calendars"): Row(),
+    ("GET", "/api/supervision/season-calendars/import/template"): Row(),
+    ("GET", "/api/supervision/season-calendars/in-season"): Row(),
+    ("GET", "/api/supply-contracts"): Row(),
+    ("GET", "/api/trace/capture"): Row(forbid="commune commune_b household lab coop.viewer"),
+    ("GET", "/api/trace/capture-jobs"): Row(forbid="commune commune_b household lab coop.viewer"),
+    ("GET", "/api/trace/capture-jobs/{capture_id}"): Row(
+        forbid="commune commune_b household lab coop.viewer", rest="404"
+    ),
+    ("GET", "/api/trace/refusals"): Row(forbid="commune commune_b household lab coop.viewer"),
+    ("GET", "/epcis/capture"): Row(forbid="commune commune_b household lab coop.viewer"),
+    ("PATCH", "/api/supervision/season-calendars/{calendar_id}"): Row(rest="404"),
+    ("POST", "/api/accounts/organisations"): Row(),
+    ("POST", "/api/accounts/organisations/import"): Row(),
+    ("POST", "/api/accounts/organisations/{key}/invitations"): Row(),
+    ("POST", "/api/areas/import"): Row(
+        forbid="ministry commune commune_b household packing exporter lab coop.viewer ppo.viewer"
+    ),
+    ("POST", "/api/areas/import.xlsx"): Row(
+        forbid="ministry commune commune_b household packing exporter lab coop.viewer ppo.viewer"
+    ),
+    ("POST", "/api/authorisations"): Row(),
+    ("POST", "/api/authorisations/import"): Row(),
+    ("POST", "/api/misuse/cases/{case_id}/act"): Row(),
+    ("POST", "/api/misuse/cases/{case_id}/confirm"): Row(
+        missing=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("POST", "/api/misuse/cases/{case_id}/dismiss"): Row(
+        missing=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("POST", "/api/misuse/cases/{case_id}/notes"): Row(
+        missing=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("POST", "/api/misuse/cases/{case_id}/review"): Row(
+        missing=AUTHORITY_AND_COMMUNES,
+        rest="403",
+    ),
+    ("POST", "/api/packing-houses/{house_id}/market-approvals"): Row(),
+    ("POST", "/api/places/abbreviations"): Row(),
+    ("POST", "/api/registry/code-imports"): Row(),
+    ("POST", "/api/supervision/season-calendars"): Row(),
+    ("POST", "/api/supervision/season-calendars/import"): Row(),
+    ("PUT", "/api/misuse/rules/{code}"): Row(
+        missing="ministry province ppo other_ppo ppo.manager ppo.officer ppo.staff", rest="403"
+    ),
+    ("PUT", "/api/places/abbreviations/{province}"): Row(),
 }
