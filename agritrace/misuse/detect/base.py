@@ -147,25 +147,33 @@ def named_lots(area_ids: Iterable[int]) -> dict[int, int]:
     """{lot id: area id} for lots with no harvest behind them (`origin_area` empty) whose URI
     is of an area's namespace: produce bought or packed "of" an area that recorded no
     harvest of it (how a borrowed code's lots arrive)."""
+    area_ids = list(area_ids)
     codes = dict(
-        PlantingArea.objects.filter(pk__in=list(area_ids))
+        PlantingArea.objects.filter(pk__in=area_ids)
         .exclude(code__isnull=True)
         .values_list("code", "pk")
     )
     if not codes:
         return {}
-    out = {}
-    rows = Lot.objects.filter(origin_area__isnull=True, uri__startswith=lot_prefix())
+    start = len(lot_prefix()) + 1
+    rows = (
+        Lot.objects.filter(origin_area__isnull=True, uri__startswith=lot_prefix())
+        .annotate(_colon=StrIndex(Substr(F("uri"), start), Value(":")))
+        .filter(_colon__gt=0)
+        .annotate(_code=Substr(Substr(F("uri"), start), 1, F("_colon") - 1))
+    )
     if len(codes) <= 50:
         q = Q()
         for code in codes:
             q |= Q(uri__startswith=f"{lot_prefix()}{code}:")
         rows = rows.filter(q)
-    for pk, uri in rows.values_list("pk", "uri").iterator(chunk_size=_CHUNK):
-        area = codes.get(code_of_lot(uri) or "")
-        if area is not None:
-            out[pk] = area
-    return out
+    else:
+        rows = rows.filter(_code__in=PlantingArea.objects.filter(pk__in=area_ids).values("code"))
+    return {
+        pk: codes[code]
+        for pk, code in rows.values_list("pk", "_code").iterator(chunk_size=_CHUNK)
+        if code in codes
+    }
 
 
 def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:
