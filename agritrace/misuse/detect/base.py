@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from agritrace.misuse.findings import season_bounds
@@ -227,6 +227,10 @@ def rows_by_area(
 
     seen: set[tuple] = set()
     out: list[tuple] = []
+    holders = PlantingArea.objects.exclude(code__isnull=True)
+    if areas is not None:
+        holders = holders.filter(pk__in=areas)
+    by_code: dict[str, int] | None = None
     few_codes = None
     if isinstance(areas, list | set | tuple) and len(areas) <= 500:
         few_codes = list(
@@ -239,9 +243,6 @@ def rows_by_area(
         harvested = rows.filter(**{f"{path}__origin_area__isnull": False})
         if areas is not None:
             harvested = harvested.filter(**{f"{path}__origin_area__in": areas})
-        codes = PlantingArea.objects.filter(code=OuterRef("_code"))
-        if areas is not None:
-            codes = codes.filter(pk__in=areas)
         unharvested = rows.filter(
             **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
         )
@@ -258,15 +259,20 @@ def rows_by_area(
             .annotate(
                 _code=Substr(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), 1, F("_colon") - 1)
             )
-            .annotate(_area=Subquery(codes.values("pk")[:1]))
-            .filter(_area__isnull=False)
+            .filter(_code__in=holders.values("code"))
         )
         found = 0
-        for qs, area_field in ((harvested, f"{path}__origin_area"), (named, "_area")):
+        for qs, area_field in ((harvested, f"{path}__origin_area"), (named, "_code")):
             for row in rows_with_parties(
                 qs, "pk", *values, area_field, prefix="event__", parties=parties
             ):
                 found += 1
+                if area_field == "_code":
+                    if by_code is None:
+                        by_code = dict(holders.values_list("code", "pk"))
+                    row = (*row[:-3], by_code.get(row[-3]), *row[-2:])
+                    if row[-3] is None:
+                        continue
                 key = (row[0], row[-3])
                 if key not in seen:
                     seen.add(key)
