@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 #: A dismissed case reopens only when the ratio grew by more than this share.
 REOPEN_MARGIN = 0.1
 
+
 def score_of(severity: str, ratio: float) -> float:
     """A case's score: the rule's severity weight × how far its threshold is crossed."""
     return round(SEVERITY_WEIGHT.get(severity, 1.0) * max(1.0, float(ratio)), 4)
