@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 #: A dismissed case reopens only when the ratio grew by more than this share.
 REOPEN_MARGIN = 0.1
 
-_DECIDED = {CaseStatus.CONFIRMED, CaseStatus.ACTIONED}
-
 
 def score_of(severity: str, ratio: float) -> float:
     """A case's score: the rule's severity weight × how far its threshold is crossed."""
@@ -176,8 +174,7 @@ def _upsert_one(f: Finding, rule: Rule, subjects: _Subjects, now: datetime) -> s
             if f.ratio > dismissed_ratio * (1 + REOPEN_MARGIN):
                 reopened = True
                 values["evidence"].pop("dismissed_ratio")
-        elif case.status in _DECIDED:
-            pass
+        # A confirmed or actioned case keeps its status: only its evidence moves.
         for name, value in values.items():
             setattr(case, name, value)
         case.times_found += 1

@@ -169,3 +169,19 @@ def test_a_refused_attempt_opens_the_case_incrementally(world, django_capture_on
     case = Case.objects.get(rule__code="code_not_usable")
     assert case.packing_house_id == house.pk
     assert case.evidence["figures"]["refused_attempts"] == 1
+
+
+def test_a_shipment_of_lots_no_harvest_made_names_the_area_of_their_code(world):
+    """Lots of an area's namespace that no harvest made (bought "of" the area) lead back to
+    the area through the packing, like harvest lots."""
+    area = make_area(world)
+    house = make_house(world)
+    packed, out = packing(house, [(lot(area.code, "X1"), 2_000)], "P9", 1_900, day="2026-08-02")
+    capture(world, "packing", packed)
+    capture(
+        world,
+        "exporter",
+        shipping(house, [(out, 1_900)], shipper=world.orgs["exporter"], day="2026-08-03"),
+    )
+    [finding] = findings(world, "party_without_authorisation")
+    assert finding.subject_id == area.pk and finding.lots == [out]
