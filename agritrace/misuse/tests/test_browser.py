@@ -97,6 +97,11 @@ def test_the_officer_confirms_the_borrowed_code_and_suspends_it(live_server, bro
     case.area.refresh_from_db()
     assert case.area.code_status == CodeStatus.SUSPENDED
     assert case.area.status_reason.startswith(f"Misuse case {case.pk}")
+
+    # The rules page: the authority's thresholds.
+    page.goto(f"{base}/misuse/rules/")
+    assert page.input_value("#id_area_volume_over_yield-t_tolerance") == "1.2"
+    shot(page, "rules-en")
     context.close()
 
     # The same pages in Vietnamese.
