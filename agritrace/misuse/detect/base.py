@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from agritrace.misuse.findings import season_bounds
@@ -147,25 +147,33 @@ def named_lots(area_ids: Iterable[int]) -> dict[int, int]:
     """{lot id: area id} for lots with no harvest behind them (`origin_area` empty) whose URI
     is of an area's namespace: produce bought or packed "of" an area that recorded no
     harvest of it (how a borrowed code's lots arrive)."""
+    area_ids = list(area_ids)
     codes = dict(
-        PlantingArea.objects.filter(pk__in=list(area_ids))
+        PlantingArea.objects.filter(pk__in=area_ids)
         .exclude(code__isnull=True)
         .values_list("code", "pk")
     )
     if not codes:
         return {}
-    out = {}
-    rows = Lot.objects.filter(origin_area__isnull=True, uri__startswith=lot_prefix())
+    start = len(lot_prefix()) + 1
+    rows = (
+        Lot.objects.filter(origin_area__isnull=True, uri__startswith=lot_prefix())
+        .annotate(_colon=StrIndex(Substr(F("uri"), start), Value(":")))
+        .filter(_colon__gt=0)
+        .annotate(_code=Substr(Substr(F("uri"), start), 1, F("_colon") - 1))
+    )
     if len(codes) <= 50:
         q = Q()
         for code in codes:
             q |= Q(uri__startswith=f"{lot_prefix()}{code}:")
         rows = rows.filter(q)
-    for pk, uri in rows.values_list("pk", "uri").iterator(chunk_size=_CHUNK):
-        area = codes.get(code_of_lot(uri) or "")
-        if area is not None:
-            out[pk] = area
-    return out
+    else:
+        rows = rows.filter(_code__in=PlantingArea.objects.filter(pk__in=area_ids).values("code"))
+    return {
+        pk: codes[code]
+        for pk, code in rows.values_list("pk", "_code").iterator(chunk_size=_CHUNK)
+        if code in codes
+    }
 
 
 def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:
@@ -219,32 +227,52 @@ def rows_by_area(
 
     seen: set[tuple] = set()
     out: list[tuple] = []
+    holders = PlantingArea.objects.exclude(code__isnull=True)
+    if areas is not None:
+        holders = holders.filter(pk__in=areas)
+    by_code: dict[str, int] | None = None
+    few_codes = None
+    if isinstance(areas, list | set | tuple) and len(areas) <= 500:
+        few_codes = list(
+            PlantingArea.objects.filter(pk__in=list(areas))
+            .exclude(code__isnull=True)
+            .values_list("code", flat=True)
+        )
     for depth in range(SQL_DEPTH + 1):
         path = "lot" + "__links_in__source" * depth
         harvested = rows.filter(**{f"{path}__origin_area__isnull": False})
         if areas is not None:
             harvested = harvested.filter(**{f"{path}__origin_area__in": areas})
-        codes = PlantingArea.objects.filter(code=OuterRef("_code"))
-        if areas is not None:
-            codes = codes.filter(pk__in=areas)
+        unharvested = rows.filter(
+            **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
+        )
+        if few_codes is not None:
+            q = Q(pk__in=[])
+            for code in few_codes:
+                q |= Q(**{f"{path}__uri__startswith": f"{lot_prefix()}{code}:"})
+            unharvested = unharvested.filter(q)
         named = (
-            rows.filter(
-                **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
+            unharvested.annotate(
+                _colon=StrIndex(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), Value(":"))
             )
-            .annotate(_colon=StrIndex(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), Value(":")))
             .filter(_colon__gt=0)
             .annotate(
                 _code=Substr(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), 1, F("_colon") - 1)
             )
-            .annotate(_area=Subquery(codes.values("pk")[:1]))
-            .filter(_area__isnull=False)
+            .filter(_code__in=holders.values("code"))
         )
         found = 0
-        for qs, area_field in ((harvested, f"{path}__origin_area"), (named, "_area")):
+        for qs, area_field in ((harvested, f"{path}__origin_area"), (named, "_code")):
             for row in rows_with_parties(
                 qs, "pk", *values, area_field, prefix="event__", parties=parties
             ):
                 found += 1
+                if area_field == "_code":
+                    if by_code is None:
+                        by_code = dict(holders.values_list("code", "pk"))
+                    row = (*row[:-3], by_code.get(row[-3]), *row[-2:])
+                    if row[-3] is None:
+                        continue
                 key = (row[0], row[-3])
                 if key not in seen:
                     seen.add(key)

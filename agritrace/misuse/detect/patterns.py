@@ -378,6 +378,14 @@ def _parties_of_shipments(ctx: Context, start, end, parties: set[int] | None) ->
     }
 
 
+def _codes_in(by_day: dict[date, set[int]], start: date, days: int) -> set[int]:
+    """The codes shipped on the `days` days from `start`."""
+    out: set[int] = set()
+    for k in range(days):
+        out |= by_day.get(start + timedelta(k), set())
+    return out
+
+
 def exporter_code_surge(ctx: Context) -> list[Finding]:
     """A firm shipping lots of more distinct area codes within `window_days` than
     `min_codes`, and more than `factor` × the codes of its previous windows (the mean of
@@ -422,19 +430,15 @@ def exporter_code_surge(ctx: Context) -> list[Finding]:
     )
     findings = []
     for party, rows in sorted(uses.items()):
-        rows.sort()
+        by_day: dict[date, set[int]] = defaultdict(set)
+        for d, a, _e in rows:
+            by_day[d].add(a)
+
         best = None
-        for first in sorted({d for d, _a, _e in rows if season_start <= d < season_end}):
-            last = first + timedelta(window)
-            inside = {a for d, a, _e in rows if first <= d < last}
+        for first in sorted(d for d in by_day if season_start <= d < season_end):
+            inside = _codes_in(by_day, first, window)
             before = [
-                len(
-                    {
-                        a
-                        for d, a, _e in rows
-                        if first - timedelta(window * (k + 1)) <= d < first - timedelta(window * k)
-                    }
-                )
+                len(_codes_in(by_day, first - timedelta(window * (k + 1)), window))
                 for k in range(3)
             ]
             earlier = sum(before) / 3

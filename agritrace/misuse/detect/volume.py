@@ -70,7 +70,9 @@ def _named_rows(channel: str, lot_ids: list[int], start: datetime, end: datetime
     return base.filter(role__in=INPUT_ROLES), "lot"
 
 
-def area_volumes(area_ids: list[int], start: datetime, end: datetime) -> dict[int, dict]:
+def area_volumes(
+    area_ids: list[int], start: datetime, end: datetime, named: dict[int, int] | None = None
+) -> dict[int, dict]:
     """{area id: {"harvested": kg, "received": kg, "packed": kg, "kg": the largest,
     "channel": its name}} for the areas with any volume in [start, end)."""
     out: dict[int, dict] = defaultdict(lambda: dict.fromkeys(CHANNELS, 0.0))
@@ -79,7 +81,11 @@ def area_volumes(area_ids: list[int], start: datetime, end: datetime) -> dict[in
         for area, kg in rows.values(key).annotate(kg=Sum(kg_expression())).values_list(key, "kg"):
             if area is not None and kg:
                 out[area][channel] = float(kg)
-    named = named_lots(area_ids)
+    if named is None:
+        named = named_lots(area_ids)
+    else:
+        wanted = set(area_ids)
+        named = {lot: area for lot, area in named.items() if area in wanted}
     if named:
         for channel in ("received", "packed"):
             rows, _key = _named_rows(channel, list(named), start, end)
@@ -311,12 +317,13 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         .values("pk", "code", "commune_id", "crop_id", "measured_area_ha", "declared_area_ha")
     }
     target_ids = set(pool)  # every peer is judged again: its peers' volumes changed too
-    now = area_volumes(list(pool), ctx.start, ctx.end)
+    named = named_lots(list(pool))
+    now = area_volumes(list(pool), ctx.start, ctx.end, named)
     year = int(ctx.season)
     history: dict[int, list[float]] = defaultdict(list)
     for back in (1, 2, 3):
         start, end = season_bounds(str(year - back))
-        for area_id, figures in area_volumes(list(target_ids), start, end).items():
+        for area_id, figures in area_volumes(list(target_ids), start, end, named).items():
             ha = area_ha(pool[area_id]["measured_area_ha"], pool[area_id]["declared_area_ha"])
             if ha:
                 history[area_id].append(figures["kg"] / ha)

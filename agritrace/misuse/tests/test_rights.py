@@ -146,3 +146,19 @@ def test_a_suspended_packing_house_still_packing(world):
     [finding] = findings(world, "code_not_usable")
     assert finding.subject_kind == "packing_house" and finding.subject_id == house.pk
     assert finding.party_id == world.orgs["packing"].pk
+
+
+def test_a_shipment_of_lots_no_harvest_made_names_the_area_of_their_code(world):
+    """Lots of an area's namespace that no harvest made (bought "of" the area) lead back to
+    the area through the packing, like harvest lots."""
+    area = make_area(world)
+    house = make_house(world)
+    packed, out = packing(house, [(lot(area.code, "X1"), 2_000)], "P9", 1_900, day="2026-08-02")
+    capture(world, "packing", packed)
+    capture(
+        world,
+        "exporter",
+        shipping(house, [(out, 1_900)], shipper=world.orgs["exporter"], day="2026-08-03"),
+    )
+    [finding] = findings(world, "party_without_authorisation")
+    assert finding.subject_id == area.pk and finding.lots == [out]
