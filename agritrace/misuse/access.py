@@ -87,14 +87,3 @@ def visible_cases(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:
 def get_case(actor: Actor, case_id: int, queryset: QuerySet | None = None) -> Case:
     """One visible case, or Http404 (a case outside one's scope does not exist for them)."""
     return get_object_or_404(visible_cases(actor, queryset), pk=case_id)
-
-
-def allowed_steps(actor: Actor, case: Case) -> list[str]:
-    """The workflow steps the actor may take on this case now (for the page's forms)."""
-    from .workflow import NEXT
-
-    return [
-        step
-        for step, (from_statuses, permission) in NEXT.items()
-        if case.status in from_statuses and can(actor, permission)
-    ]

@@ -60,7 +60,7 @@ def _detail(request: HttpRequest, case_id: int) -> Case:
         ),
     )
     case.series = case_series(case)
-    case.allowed_steps = access.allowed_steps(actor, case)
+    case.allowed_steps = workflow.allowed_steps(actor, case)
     case.steps_list = list(case.steps.select_related("by"))
     return case
 

@@ -138,7 +138,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rule", "party", "province", "commune", "area", "packing_house", "organisation"
         ),
     )
-    allowed = access.allowed_steps(actor, case)
+    allowed = workflow.allowed_steps(actor, case)
     posted = request.POST.get("step") if request.method == "POST" else None
     if posted is not None and posted not in STEP_FORMS:
         posted = None

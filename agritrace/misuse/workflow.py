@@ -50,6 +50,15 @@ NEXT: dict[str, tuple[tuple[str, ...], str]] = {
 INSPECTION_DAYS = 7
 
 
+def allowed_steps(actor: Actor, case: Case) -> list[str]:
+    """The steps the actor may take on this case now (the page's forms, the API's hint)."""
+    return [
+        step
+        for step, (from_statuses, permission) in NEXT.items()
+        if case.status in from_statuses and access.can(actor, permission)
+    ]
+
+
 def _locked(actor: Actor, case: Case) -> Case:
     return access.get_case(
         actor,

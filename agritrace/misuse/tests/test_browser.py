@@ -22,8 +22,8 @@ def shot(page, name: str) -> None:
     browser_kit.shot(page, f"misuse-{name}")
 
 
-def session(browser, base: str, username: str, locale: str = "en-US"):
-    context, page = browser_kit.new_page(browser, locale=locale, **DESKTOP)
+def session(browser, base: str, username: str, locale: str = "en-US", device: dict = DESKTOP):
+    context, page = browser_kit.new_page(browser, locale=locale, **device)
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
@@ -97,6 +97,11 @@ def test_the_officer_confirms_the_borrowed_code_and_suspends_it(live_server, bro
     case.area.refresh_from_db()
     assert case.area.code_status == CodeStatus.SUSPENDED
     assert case.area.status_reason.startswith(f"Misuse case {case.pk}")
+
+    # The rules page: the authority's thresholds.
+    page.goto(f"{base}/misuse/rules/")
+    assert page.input_value("#id_area_volume_over_yield-t_tolerance") == "1.2"
+    shot(page, "rules-en")
     context.close()
 
     # The same pages in Vietnamese.
@@ -110,14 +115,15 @@ def test_the_officer_confirms_the_borrowed_code_and_suspends_it(live_server, bro
     shot(page, "case-vi")
     context.close()
 
-    # The commune officer of the borrowed code's land sees only the cases on it.
-    context, page = session(browser, base, "commune")
+    # The commune officer of the borrowed code's land, on a phone, sees only the cases on it.
+    context, page = session(browser, base, "commune", device=browser_kit.PHONE)
     page.goto(f"{base}/misuse/?status=actioned")
     assert BORROWED in page.locator("#queue").inner_text()
     page.goto(f"{base}/misuse/")
     text = page.locator("#queue").inner_text()
     assert elsewhere.code not in text
-    shot(page, "dashboard-commune-en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "dashboard-commune-phone-en")
     response = page.goto(f"{base}/misuse/cases/{elsewhere.pk}/")
     assert response.status == 404
     context.close()

@@ -176,13 +176,13 @@ def test_the_commune_reviews_and_notes_its_land_only(world, cases):
     with pytest.raises(Http404):
         workflow.review(commune, cases["commune_b"])
     cases["area"].refresh_from_db()
-    assert access.allowed_steps(commune, cases["area"]) == ["note"]
-    assert access.allowed_steps(world.actor("ppo"), cases["area"]) == [
+    assert workflow.allowed_steps(commune, cases["area"]) == ["note"]
+    assert workflow.allowed_steps(world.actor("ppo"), cases["area"]) == [
         "dismiss",
         "confirm",
         "note",
     ]
-    assert access.allowed_steps(world.actor("ppo"), cases["house"]) == ["review", "note"]
+    assert workflow.allowed_steps(world.actor("ppo"), cases["house"]) == ["review", "note"]
 
 
 def test_wrong_roles_and_scopes_are_refused(world, cases):
