@@ -3,12 +3,13 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaError
 
-from agritrace.apiutil import AUTH, error_dict, schema_error_dict
+from agritrace.apiutil import AUTH, error_dict, out_of_range, schema_error_dict
 
 api = NinjaAPI(
     title="AgriTrace API",
@@ -48,6 +49,24 @@ def on_too_big(request, exc):
     return api.create_response(
         request, {"detail": detail, "errors": {"__all__": [detail]}}, status=413
     )
+
+
+def on_number_out_of_range(request, exc):
+    """A whole number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError),
+    in a filter or a path: a 422 naming the parameter, not a 500."""
+    errors = out_of_range(
+        request, getattr(request, "resolver_match", None) and request.resolver_match.kwargs
+    )
+    if not errors:
+        raise exc
+    field, messages = next(iter(errors.items()))
+    return api.create_response(
+        request, {"detail": f"{field}: {messages[0]}", "errors": errors}, status=422
+    )
+
+
+api.add_exception_handler(OverflowError, on_number_out_of_range)
+api.add_exception_handler(DataError, on_number_out_of_range)
 
 
 @api.exception_handler(PermissionDenied)

@@ -55,3 +55,22 @@ def schema_error_dict(errors: list[dict]) -> dict[str, list[str]]:
         message = str(error.get("msg", ""))
         found.setdefault(field, []).append(message.removeprefix("Value error, "))
     return found
+
+
+#: The largest integer the databases store (a 64-bit signed integer).
+MAX_DB_INT = 2**63 - 1
+
+
+def out_of_range(request, path_params: dict | None = None) -> dict[str, list[str]]:
+    """The query and path parameters whose whole number does not fit the database's integer,
+    by name (what the API names in its 422 when the database refused such a number)."""
+    found: dict[str, list[str]] = {}
+    values = [(k, v) for k, vs in request.GET.lists() for v in vs]
+    values += list((path_params or {}).items())
+    for name, value in values:
+        text = str(value).strip().lstrip("+-")
+        if text.isdigit() and int(text) > MAX_DB_INT:
+            found.setdefault(name, []).append(
+                f"{name} must be a whole number from -{MAX_DB_INT + 1} to {MAX_DB_INT}."
+            )
+    return found
