@@ -7,9 +7,10 @@ organisations.py, invitations.py and org_import.py."""
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from agritrace.apiutil import actor as _actor
+from agritrace.paging import Paging
 
 from . import invitations, org_import
 from . import organisations as orgs
@@ -121,7 +122,7 @@ def _detail(actor, org) -> dict:
 
 def add_routes(router: Router) -> None:
     @router.get("/organisations", response=list[OrganisationSummaryOut], tags=["organisations"])
-    @paginate(LimitOffsetPagination)
+    @paginate(Paging)
     def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]):
         """The organisations you may see: the ministry all, a province's authority its
         province's, a commune its commune's, others themselves (a representative also the

@@ -5,9 +5,10 @@ Thin: reads go through `misuse.access` (a firm or the public: 403; a case outsid
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from agritrace.apiutil import actor as _actor
+from agritrace.paging import Paging
 
 from . import access, queries, thresholds, workflow
 from .export import XLSX_TYPE, cases_workbook
@@ -32,7 +33,7 @@ def _filters(query: CaseFilterQuery) -> queries.CaseFilters:
 
 
 @router.get("/cases", response=list[CaseSummaryOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_cases(request: HttpRequest, filters: Query[CaseFilterQuery]):
     """The cases one may see (the province's, the commune's land), highest score first."""
     return queries.cases(_actor(request), _filters(filters))

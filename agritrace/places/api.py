@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from agritrace.apiutil import actor as _actor
+from agritrace.paging import Paging
 
 from . import abbreviations
 from .models import AdminUnit, Level, Tree, UnitMapping
@@ -101,7 +102,7 @@ def list_provinces(request: HttpRequest, filters: Query[ProvinceFilters]):
 
 
 @router.get("/communes", response=list[CommuneOut], auth=None)
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_communes(request: HttpRequest, filters: Query[CommuneFilters]):
     """Communes and wards by province and/or name or code; `q` alone searches the country."""
     province = None

@@ -11,9 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from agritrace.apiutil import actor
+from agritrace.paging import Paging
 
 from . import authorisations, contracts, sheets
 from .schemas import AreaRef, CatalogueRef, HouseRef, NamedRef
@@ -131,7 +132,7 @@ def record_paper_authorisation(request: HttpRequest, payload: PaperAuthorisation
 
 
 @router.get("/authorisations", response=list[AuthorisationListOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_authorisations(request: HttpRequest, filters: Query[AuthorisationFilters]):
     """Authorisations to use areas' codes: the province sees its areas', an exporter or
     packing house its own, the representative its areas'."""
@@ -161,7 +162,7 @@ def authorisations_template(request: HttpRequest):
 
 
 @router.get("/supply-contracts", response=list[ContractListOut], tags=["packing houses"])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_supply_contracts(request: HttpRequest, filters: Query[ContractFilters]):
     """Supply contracts: the province its areas' and houses', a packing house its own, the
     representative its areas'. `active_on` keeps those in force that day."""
