@@ -904,7 +904,7 @@ class DocumentChecks:
                             unresolved.append(element.uri)
         for uri in unresolved:
             # A lot made by an earlier packing: the areas of the harvest lots behind it.
-            from .services import backward_lot_ids
+            from .graph import backward_lot_ids
 
             behind = backward_lot_ids({self.book[uri].pk}, max_depth=10)
             areas_of[uri] = set(

@@ -137,7 +137,7 @@ def record_refused(actor: Actor, document: object, exc, items=()) -> CaptureJob:
     """Keep a refused document: a FAILED job and its refusal rows. Called after the capture's
     transaction rolled back; `document` as received (bytes) or parsed, `exc` the
     CaptureRejected, `items` the checked events (checks.Item) when the checks ran."""
-    from .services import _province_of
+    from .jobs import _province_of
 
     raw = document_bytes(document)
     sha, size = fingerprint(raw)
@@ -298,7 +298,7 @@ def job_summary(job: CaptureJob) -> dict:
 def job_detail(job: CaptureJob) -> dict:
     """A capture job with all that is kept of it: the EPCIS resource, the document's hash,
     size and (refused) body, and the refused events."""
-    from .services import capture_job_json
+    from .jobs import capture_job_json
 
     refusals = job.refusals.select_related("area", "packing_house", "capture_org").order_by(
         "event_index", "pk"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,37 +20,28 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from agritrace.accounts.access import Actor, get_visible, require, visible
-from agritrace.places.models import AdminUnit, Level
+from agritrace.places.models import AdminUnit
 
 from . import checks, parties, refusals, sameness, vocab
+from .graph import _walk, backward_lot_ids, forward_lot_ids, lot_ids_for  # noqa: F401
 from .hashing import CBV21, Namespaces, event_hash, hash_version
 from .identifiers import canonical_epc
 from .intake import depth_problem
-from .models import CaptureJob, Event, EventEPC, EventFlag, Lot, LotLink, Role
+from .jobs import _province_of, capture_job_json  # noqa: F401
+from .models import CaptureJob, Event, EventEPC, Lot, LotLink, Role
 from .signals import events_captured
+from .uris import ID_BASE, location_uri, lot_uri  # noqa: F401
 from .validation import document_errors
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
 #: Identifiers of this service's own namespace (locations by code, lots without a GTIN).
-ID_BASE = getattr(settings, "AGRITRACE_TRACE_ID_BASE", "urn:agritrace:")
 _CHUNK = 500
 
 
 class CaptureRejected(ValidationError):
     """The document cannot be captured; `error_dict` names the failing JSON paths."""
-
-
-def location_uri(code: str) -> str:
-    """The EPCIS location (read point / business location) of a planting area, plot or packing
-    house, by its code."""
-    return f"{ID_BASE}loc:{code}"
-
-
-def lot_uri(owner_code: str, lot: str) -> str:
-    """A class-level lot identifier of this service's namespace, for produce without a GTIN."""
-    return f"{ID_BASE}lot:{owner_code}:{lot}"
 
 
 # ------------------------------------------------------------------ capture
@@ -173,14 +163,6 @@ class _Locations:
     def unknown(self, uri: str) -> bool:
         """One of our location URIs that names nothing in the registry."""
         return self.code_of(uri) is not None and self.resolve(uri) == (None, None)
-
-
-def _province_of(unit: AdminUnit | None) -> int | None:
-    if unit is None:
-        return None
-    if unit.level == Level.PROVINCE:
-        return unit.pk
-    return unit.province.pk
 
 
 def _epc_rows(event: Mapping) -> list[tuple[str, str, object, str]]:
@@ -480,44 +462,6 @@ def get_capture_job(actor: Actor, capture_id: str) -> CaptureJob:
     return get_visible(actor, CaptureJob.objects.all(), pk=int(capture_id))
 
 
-def capture_job_json(job: CaptureJob) -> dict:
-    """The capture job resource (EPCIS REST bindings)."""
-    return {
-        "captureID": job.capture_id,
-        "createdAt": job.created_at.isoformat(),
-        "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
-        "running": job.status == CaptureJob.Status.RUNNING,
-        "success": job.status == CaptureJob.Status.SUCCEEDED,
-        "captureErrorBehaviour": "rollback",
-        "errors": [
-            {
-                "type": "epcisException:ValidationException",
-                "title": path,
-                "status": 400,
-                "detail": m,
-            }
-            for path, messages in (job.errors or {}).items()
-            for m in messages
-        ],
-        "eventCount": job.event_count,
-        "storedCount": job.stored_count,
-        "duplicateCount": job.duplicate_count,
-        # What the domain checks flagged (checks.py): stored, but to be looked into.
-        "flags": [
-            {
-                "eventID": f.event.event_id,
-                "rule": f.rule,
-                "severity": f.severity,
-                "path": f.path,
-                "message": f.message,
-            }
-            for f in EventFlag.objects.filter(event__capture_job=job)
-            .select_related("event")
-            .order_by("pk")[:100]
-        ],
-    }
-
-
 # ------------------------------------------------------------------ query
 
 
@@ -698,38 +642,6 @@ def get_event(actor: Actor, event_id: str) -> Event:
 
 
 # ------------------------------------------------------------------ lot graph
-
-
-def _walk(start: set[int], forward: bool, max_depth: int) -> set[int]:
-    seen = set(start)
-    frontier = set(start)
-    depth = 0
-    while frontier and depth < max_depth:
-        depth += 1
-        if forward:
-            pairs = LotLink.objects.filter(source_id__in=frontier).values_list("target_id")
-        else:
-            pairs = LotLink.objects.filter(target_id__in=frontier).values_list("source_id")
-        nxt = {row[0] for row in pairs} - seen
-        seen |= nxt
-        frontier = nxt
-    return seen
-
-
-def lot_ids_for(uris: Iterable[str]) -> set[int]:
-    return set(
-        Lot.objects.filter(uri__in=[canonical_epc(u) for u in uris]).values_list("id", flat=True)
-    )
-
-
-def backward_lot_ids(lot_ids: set[int], max_depth: int = 50) -> set[int]:
-    """Every lot the given lots were made from or contain, transitively (them included)."""
-    return _walk(lot_ids, forward=False, max_depth=max_depth)
-
-
-def forward_lot_ids(lot_ids: set[int], max_depth: int = 50) -> set[int]:
-    """Every lot the given lots went into, transitively (them included)."""
-    return _walk(lot_ids, forward=True, max_depth=max_depth)
 
 
 def trace(actor: Actor, uri: str, direction: str = "backward") -> dict:

@@ -92,7 +92,7 @@ def _status_label(status: str) -> str:
 
 def _where(item) -> str:
     """The JSON path of the location the event was resolved at (business location first)."""
-    from .services import ID_BASE
+    from .uris import ID_BASE
 
     base = f"$.epcisBody.eventList[{item.index}]"
     ours = item.record.biz_location.startswith(ID_BASE + "loc:")
