@@ -378,7 +378,9 @@ def copy_events(world: World, total_events: int) -> tuple[int, float]:
                     (pk, f"bench-misuse-{pk}", f"bench-misuse-hash-{pk}", kind, action,
                      when.isoformat(), "+07:00", when.isoformat(), step, disp, loc, loc,
                      json.dumps(doc, ensure_ascii=False), job.pk, world.coop.pk, province,
-                     area if area else None, house if house else None)
+                     area if area else None, house if house else None,
+                     shipper if step == "shipping" else None,
+                     "CN" if step == "shipping" else "")
                 )  # fmt: skip
             lots.append((l0, harvest, t.isoformat(), t.isoformat(), area_pk, crop, kg, kg, None))
             lots.append(
@@ -400,7 +402,8 @@ def copy_events(world: World, total_events: int) -> tuple[int, float]:
                 ["id", "event_id", "event_hash", "event_type", "action", "event_time",
                  "event_time_zone_offset", "record_time", "biz_step", "disposition",
                  "read_point", "biz_location", "document", "capture_job_id", "capture_org_id",
-                 "province_id", "area_id", "packing_house_id"],
+                 "province_id", "area_id", "packing_house_id", "owning_party_id",
+                 "destination_market"],
                 ev,
             )  # fmt: skip
             rows += _copy(

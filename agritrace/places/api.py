@@ -104,7 +104,8 @@ def list_provinces(request: HttpRequest, filters: Query[ProvinceFilters]):
 @router.get("/communes", response=list[CommuneOut], auth=None)
 @paginate(Paging)
 def list_communes(request: HttpRequest, filters: Query[CommuneFilters]):
-    """Communes and wards by province and/or name or code; `q` alone searches the country."""
+    """Communes and wards by province and/or name or code; `q` alone searches the country,
+    neither lists the whole tree (paged)."""
     province = None
     if filters.province.strip():
         province = find_province(filters.province, filters.tree)
@@ -115,8 +116,6 @@ def list_communes(request: HttpRequest, filters: Query[CommuneFilters]):
                     % {"p": filters.province, "tree": filters.tree}
                 }
             )
-    elif not filters.q.strip():
-        raise ValidationError({"province": _("Give a province, or a name or code (q).")})
     units = search_communes(province, filters.q, filters.tree)
     now_in, earlier = _mappings(units)
     out = []

@@ -137,6 +137,7 @@ def record_refused(actor: Actor, document: object, exc, items=()) -> CaptureJob:
     """Keep a refused document: a FAILED job and its refusal rows. Called after the capture's
     transaction rolled back; `document` as received (bytes) or parsed, `exc` the
     CaptureRejected, `items` the checked events (checks.Item) when the checks ran."""
+    from .intake import depth_problem
     from .jobs import _province_of
 
     raw = document_bytes(document)
@@ -146,8 +147,9 @@ def record_refused(actor: Actor, document: object, exc, items=()) -> CaptureJob:
     parsed = document
     if isinstance(document, bytes | str):
         try:
-            parsed = json.loads(document)
-        except (ValueError, UnicodeDecodeError):
+            # A document nested too deep is kept as bytes only (parsing it would recurse).
+            parsed = None if depth_problem(document) else json.loads(document)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             parsed = None
     now = timezone.now()
     org = actor.organisation

@@ -100,7 +100,7 @@ def test_an_unknown_or_database_id_party_is_flagged(world, reg):
         {"type": "owning_party", "source": f"urn:agritrace:org:{world.orgs['exporter'].pk}"}
     ]
     event["destinationList"] = [
-        {"type": "owning_party", "destination": "https://id.gs1.org/417/6901234000004"}
+        {"type": "owning_party", "destination": "https://id.gs1.org/417/6901234000009"}
     ]
     capture_chain(world, event)
     shipped = Event.objects.get(biz_step="shipping")
