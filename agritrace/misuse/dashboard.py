@@ -184,7 +184,7 @@ def map_features(actor: Actor, rows: list[Row]) -> dict:
         popup = (
             f'<a href="{link}">{escape(row.code)}</a><br>'
             f"{escape(_('priority'))}: {row.priority}"
-            + "".join(f"<br>{escape(c.rule.title)}" for c in row.cases[:3])
+            + "".join(f"<br>{escape(c.rule.label)}" for c in row.cases[:3])
         )
         props = {"status": status, "label": label, "popup": popup, "kind": row.kind}
         geometries = plots.get(holder.pk, []) if row.kind == "area" else []

@@ -50,14 +50,14 @@ def cases_workbook(cases: QuerySet) -> bytes:
     per_rule: Counter = Counter()
     statuses = [CaseStatus.OPEN, CaseStatus.REVIEW, CaseStatus.CONFIRMED, CaseStatus.ACTIONED]
     for case in cases:
-        per_rule[(case.rule.title, case.status)] += 1
+        per_rule[(case.rule.label, case.status)] += 1
         sheet.append(
             [
                 case.pk,
                 round(case.score, 2),
                 str(case.get_severity_display()),
                 str(case.get_status_display()),
-                _text(case.rule.title),
+                _text(case.rule.label),
                 case.season,
                 _text(case.code or case.subject_key),
                 _text(case.party.name if case.party_id else ""),

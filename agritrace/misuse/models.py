@@ -8,6 +8,7 @@ events, in the service's time zone ("2026"): one code × rule × season is one c
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agritrace.accounts.models import Organisation
@@ -60,6 +61,11 @@ class Rule(SourcedData):
 
     class Meta:
         ordering = ["group", "code"]
+
+    @property
+    def label(self) -> str:
+        """The title in the active language (rule_titles.py gives the shipped ones)."""
+        return gettext(self.title) if self.title else ""
 
     def __str__(self) -> str:
         return self.code

@@ -23,3 +23,11 @@ def test_a_reload_keeps_what_the_authority_set():
     assert threshold(volume, "tolerance") == 1.5
     volume.thresholds = {}
     assert threshold(volume, "tolerance") == 1.2
+
+
+def test_every_shipped_title_is_a_msgid():
+    """rule_titles.py lists the titles of data/rules.json, so each has a translation."""
+    from agritrace.misuse.rule_titles import TITLES
+    from agritrace.misuse.rules import rule_definitions
+
+    assert sorted(TITLES) == sorted(r["title"] for r in rule_definitions())
