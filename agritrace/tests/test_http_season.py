@@ -15,7 +15,18 @@ every organisation speaks with `Authorization: Bearer <token>` only. The registr
 names (commune codes and names, area codes), the codes issued before AgriTrace come in with their
 history through the existing-codes workbook (template downloaded, filled with openpyxl, dry run,
 then apply), authorisations and supply contracts are recorded with periods that began in the
-past, and the EPCIS 2.0 JSON documents go to `POST /epcis/capture`.
+past, and the EPCIS 2.0 JSON documents go to `POST /epcis/capture`. The misuse checks run
+after each capture's commit (`django_capture_on_commit_callbacks(execute=True)`), and the
+cases are read back through `/api/misuse/cases` as the province and the commune see them.
+
+Dates: the lawful chain is last year's durian season in Đắk Lắk (the season calendar says
+August-September; a harvest out of season or with no diary entry is a misuse pattern), so every
+period lies in the past whatever day the test runs, and every event arrives late (flagged
+`late_capture`, never refused for it).
+
+The GeoJSON import sets `expected_yield_t` on the areas it creates only (registry/transfer.py),
+and the codes workbook has no such column, so an imported area's expected yield is set with
+`PATCH /api/areas/{id}`.
 """
 
 import io
@@ -194,7 +205,12 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     # Last year's durian season in Đắk Lắk (August-September by the season calendar): the
     # whole season lies in the past, whatever day the test runs.
     season_day = date(today.year - 1, 9, 15)
-    commune = communes[0]
+    commune = communes[0]  # the place the world fixture's commune committee sits on
+    # an outside system finds the commune's official code in the public places API
+    [place] = ok(Client().get("/api/places/communes", {"province": "dak lak", "q": commune.name}))[
+        "items"
+    ]
+    assert place["code"] == commune.code
     # -- bootstrap: the one token made outside HTTP -----------------------------------------
     _token, office_raw = ApiToken.issue(world.users["ppo"], "season loader")
     office = bearer(office_raw)
@@ -218,6 +234,15 @@ def test_a_season_loaded_over_http_lands_where_it_should(
         for key in orgs
     }
     coop, packer, exporter = (bearer(tokens[k]) for k in ("coop", "packing", "exporter"))
+    # the commune's People's Committee is already registered: find it by place, invite someone
+    [ward] = [
+        o
+        for o in ok(office.get("/api/accounts/organisations", {"kind": "commune"}))["items"]
+        if o["unit"]["code"] == commune.code
+    ]
+    ward_client = bearer(
+        onboard(office, ward, "ward.officer@mm.vn", django_capture_on_commit_callbacks)
+    )
     listed = ok(office.get("/api/accounts/organisations", {"q": "Mùa Mới"}))
     assert {o["identifier"] for o in listed["items"]} == {o["identifier"] for o in orgs.values()}
     detail = ok(office.get(f"/api/accounts/organisations/{orgs['coop']['identifier']}"))
@@ -271,6 +296,12 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     assert dry["applied"] is False, dry
     assert dry["counts"] == {"create": 3, "update": 0, "unchanged": 0, "problems": 0}, dry
     assert ok(coop.get("/api/areas"))["items"] == []  # a dry run writes nothing
+    # a bad cell: named by row and column, and nothing is written
+    bad = codes_workbook(r.content, [rows[0], {**rows[1], "Thị trường": "XX=2024-04-01"}])
+    r_bad = office.post("/api/registry/code-imports", {"file": upload(bad), "dry_run": "false"})
+    assert r_bad.status_code == 422, r_bad.content[:2000]
+    assert r_bad.json()["errors"] == {"row 3: markets": ["Unknown market: XX"]}
+    assert ok(coop.get("/api/areas"))["items"] == []
     applied = ok(
         office.post("/api/registry/code-imports", {"file": upload(content), "dry_run": "false"})
     )
@@ -296,6 +327,22 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     assert public[HOUSE]["kind"] == "packing_house"
     # the day of issue as the province wrote it (a local midnight, not the UTC date before it)
     assert {public[c]["issued_at"] for c in (AREA_OK, AREA_SUSPENDED, HOUSE)} == {"2024-03-01"}
+    # the province files the house's code with a second importing country (a past day)
+    catalogue = ok(Client().get("/api/public/catalogue"))
+    market_id = {m["code"]: m["id"] for m in catalogue["markets"]}
+    filed = ok(
+        office.post(
+            f"/api/packing-houses/{house['id']}/market-approvals",
+            json.dumps({"market": market_id["KR"], "move": "submit", "on": "2024-06-03"}),
+            content_type="application/json",
+        )
+    )
+    approvals = ok(packer.get(f"/api/packing-houses/{house['id']}/market-approvals"))
+    assert [(a["market"]["code"], a["status"]) for a in approvals] == [
+        ("CN", "approved"),
+        ("KR", filed["status"]),
+    ]
+    assert approvals[1]["submitted_at"] == "2024-06-03"
     # the same workbook again changes nothing
     again = ok(
         office.post("/api/registry/code-imports", {"file": upload(content), "dry_run": "false"})
@@ -303,9 +350,8 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     assert again["counts"]["unchanged"] == 3, again
 
     # -- the registry by names -------------------------------------------------------------
-    catalogue = ok(Client().get("/api/public/catalogue"))
     durian = next(c for c in catalogue["crops"] if c["code"] == "durian")
-    cn_id = next(m["id"] for m in catalogue["markets"] if m["code"] == "CN")
+    cn_id = market_id["CN"]
     # plots and households of an issued area, by its code, from the coop's GIS (GeoJSON)
     features = {
         "type": "FeatureCollection",
@@ -334,6 +380,14 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     assert done["applied"] is True and done["plots_created"] == 2, done
     area_ok = ok(coop.get(f"/api/areas/{area_ok['id']}"))
     assert area_ok["plots"]["count"] == 2 and len(area_ok["households"]) == 2
+    r = coop.patch(
+        f"/api/areas/{area_ok['id']}",
+        json.dumps({"expected_yield_t": "120", "harvests_per_year": 1, "reason": "season 2025"}),
+        content_type="application/json",
+    )
+    area_ok = ok(r)
+    assert (area_ok["expected_yield_t"], area_ok["harvests_per_year"]) == (120.0, 1)
+    assert area_ok["code_status"] == "issued"
     # a new area, its household and plot, naming the commune by name and province
     draft = post_json(
         coop,
@@ -411,6 +465,9 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     active = ok(packer.get("/api/supply-contracts", {"active_on": season_day.isoformat()}))
     assert [c["id"] for c in active["items"]] == [contract["id"]]
     assert ok(packer.get("/api/supply-contracts", {"active_on": today.isoformat()}))["items"] == []
+    # the authorisation is over: the exporter no longer sees the area (access honours its end)
+    assert exporter.get(f"/api/areas/{area_ok['id']}").status_code == 404
+    assert ok(exporter.get("/api/areas"))["items"] == []
     area_ok = ok(coop.get(f"/api/areas/{area_ok['id']}"))
     assert [c["packing_house"]["code"] for c in area_ok["supply_contracts"]] == [HOUSE]
 
@@ -528,6 +585,14 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     figures = ok(office.get(f"/api/misuse/cases/{unusable['id']}"))["evidence"]["figures"]
     assert (figures["events"], figures["refused_attempts"]) == (0, 1), figures
     assert figures["statuses"] == ["refused", "suspended"]
+    # the commune sees the case on its land, and the areas
+    ward_cases = ok(ward_client.get("/api/misuse/cases"))["items"]
+    assert [c["id"] for c in ward_cases] == [c["id"] for c in cases]
+    assert {a["code"] for a in ok(ward_client.get("/api/areas"))["items"]} == {
+        AREA_OK,
+        AREA_SUSPENDED,
+        None,
+    }
     # no firm sees a case, not even about itself
     for client in (coop, exporter):
         assert client.get("/api/misuse/cases").status_code in (403, 404)
