@@ -452,6 +452,19 @@ def test_a_season_loaded_over_http_lands_where_it_should(
     assert may_use(season_day)["allowed"] is True  # a past day inside the period
     assert may_use(since - timedelta(days=1))["allowed"] is False
     assert may_use(until + timedelta(days=1))["allowed"] is False
+    # the cooperative withdraws it from a past day on: the days before keep their answer
+    withdrawn = post_json(
+        coop,
+        f"/api/authorisations/{auth['id']}/withdraw",
+        {
+            "reason": "contract ended early",
+            "withdrawn_from": (until - timedelta(days=5)).isoformat(),
+        },
+        status=200,
+    )
+    assert withdrawn["withdrawn_from"] == (until - timedelta(days=5)).isoformat()
+    assert may_use(season_day)["allowed"] is True
+    assert may_use(until - timedelta(days=4))["allowed"] is False
     contract = post_json(
         packer,
         f"/api/packing-houses/{house['id']}/supply-contracts",
@@ -543,6 +556,7 @@ def test_a_season_loaded_over_http_lands_where_it_should(
         assert (failed[0]["eventCount"], failed[0]["storedCount"]) == (1, 0)
     job = ok(office.get(f"/api/trace/capture-jobs/{refused_id}"))
     assert job["success"] is False
+    assert ok(coop.get(f"/epcis/capture/{refused_id}"))["success"] is False
     assert [(x["rule"], x["area"]) for x in job["refusals"]] == [
         ("area_code_not_issued", AREA_SUSPENDED)
     ]
