@@ -1207,7 +1207,7 @@ def _public_row(holder: CodeHolder, kind: str, crop: str, area_ha) -> dict:
         "status": holder.code_status,
         "markets": sorted(m.code for m in holder.markets.all()),
         "approved_markets": sorted(approved),
-        "issued_at": holder.issued_at.date().isoformat() if holder.issued_at else None,
+        "issued_at": timezone.localdate(holder.issued_at).isoformat() if holder.issued_at else None,
     }
 
 
