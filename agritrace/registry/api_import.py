@@ -5,7 +5,10 @@ writes). Either as the request body or as a multipart `file`; a dry run unless ?
 422 with every problem (by feature and line, or by row and column) and nothing written. Thin:
 the rules are in area_import.py and transfer.py."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from agritrace.apiutil import actor as _actor
@@ -37,7 +40,13 @@ class ImportProblems(Schema):
 
 
 def _content(request: HttpRequest) -> bytes:
-    upload = request.FILES.get("file")
+    try:
+        upload = request.FILES.get("file")
+    except MultiPartParserError as exc:
+        # e.g. multipart/form-data without a boundary: the body cannot be read as a form.
+        raise ValidationError(
+            {"file": _("The multipart body cannot be read (%(why)s).") % {"why": exc}}
+        ) from exc
     return upload.read() if upload is not None else request.body
 
 

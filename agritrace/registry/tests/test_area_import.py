@@ -211,3 +211,14 @@ def test_imports_check_access(world):
     r = client_for(world, "other_ppo").get("/api/areas/export.geojson")
     assert r.status_code == 200 and json.loads(r.content)["features"] == []
     assert client_for(world, "coop").get("/api/areas/export.pdf").status_code == 404
+
+
+def test_a_multipart_body_without_a_boundary_is_a_422_naming_the_file(world):
+    """Found by Schemathesis: `multipart/form-data` with no boundary was a 500."""
+    client = client_for(world, "coop")
+    before = counts()
+    for url in ("/api/areas/import", "/api/areas/import.xlsx"):
+        r = client.post(url, data=b"x", content_type="multipart/form-data")
+        assert r.status_code == 422, (url, r.content[:200])
+        assert "file" in r.json()["errors"]
+    assert counts() == before
