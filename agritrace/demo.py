@@ -9,9 +9,11 @@ Everything in the registry is made through the domain services (registry.service
 registry.lifecycle) acting as the right person, so the audit log, the application steps and the
 notifications are the ones real use would leave. The story unfolds over the last five months:
 while the demo is built, Django's clock is set back to the day of each step (see
-`_SimulatedClock`), so deadlines, overdue steps and the audit trail look like real use. Names,
-ID numbers and plots come from a seeded random generator: the same seed gives the same data
-and the same codes.
+`_SimulatedClock`), so deadlines, overdue steps and the audit trail look like real use. The
+season's part of it (the issued codes and their rights, the diaries, the harvests) is moved
+further back when needed so the harvests fall in the durian season calendar of the province
+(`season_shift`). Names, ID numbers and plots come from a seeded random generator: the same
+seed gives the same data and the same codes.
 
 Organisations and logins have no service of their own (an operator makes them with
 `agritrace createorganisation` and `agritrace createuser`): those rows are written directly.
@@ -39,6 +41,7 @@ from agritrace.accounts.access import Actor
 from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
 from agritrace.diary.demo import diary_steps
+from agritrace.misuse.demo import DAYS as MISUSE_DAYS
 from agritrace.misuse.demo import MisuseCast, misuse_steps
 from agritrace.places.models import AdminUnit, ProvinceAbbreviation
 from agritrace.places.services import find_commune, find_province
@@ -52,7 +55,9 @@ from agritrace.registry.models import (
     PlantingArea,
     Variety,
 )
+from agritrace.stamps.demo import DAYS as CHAIN_DAYS
 from agritrace.stamps.demo import ChainCast, chain_steps
+from agritrace.supervision.calendar import in_season
 from agritrace.supervision.demo import Cast, supervision_steps
 
 DEMO_PASSWORD = "demo12345"
@@ -231,10 +236,13 @@ class _SimulatedClock:
     forward, from months ago to yesterday, so the audit log stays in time order and nothing
     is dated in the future."""
 
-    def __init__(self, real_now: datetime) -> None:
+    def __init__(self, real_now: datetime, shift: int = 0) -> None:
         self.real_now = real_now
         self.today = timezone.localdate(real_now)
-        self.current = real_now - timedelta(days=400)
+        #: Days the season's story (codes, rights, diaries, harvests) is moved back so the
+        #: harvests fall in the crop's season calendar (see `season_shift`).
+        self.shift = shift
+        self.current = real_now - timedelta(days=400 + shift)
 
     def __call__(self) -> datetime:
         return self.current
@@ -245,9 +253,7 @@ class _SimulatedClock:
 
     def at(self, days_ago: int, hour: int = 8) -> None:
         """Go to a working day `days_ago` days back (the Friday before, for a weekend)."""
-        day = self.day(days_ago)
-        while day.weekday() >= 5:
-            day -= timedelta(days=1)
+        day = _working_day(self.day(days_ago))
         # In UTC, as timezone.now() gives: the audit hash covers the timestamp's text.
         moment = timezone.make_aware(datetime.combine(day, time(hour, 0))).astimezone(UTC)
         latest = self.real_now - timedelta(minutes=30)
@@ -257,6 +263,33 @@ class _SimulatedClock:
         self.current = min(
             self.current + timedelta(minutes=minutes), self.real_now - timedelta(minutes=1)
         )
+
+
+def _working_day(day: date) -> date:
+    """The day itself, or the Friday before for a weekend."""
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def season_shift(today: date) -> int:
+    """How many days to move the season's story back from its written days so that every
+    day of the produce chains (the lawful harvests, packing and shipping of A1 and E1, and
+    the rented lot of A1) falls in the durian season calendar of the demo province:
+    0 when it already does, else the most recent in-season window before `today` (this
+    year's or last year's). 0 when no calendar covers the crop there (unknown: nothing to fit)."""
+    province = find_province(PROVINCE)
+    days = sorted(
+        set(CHAIN_DAYS.values())
+        | {MISUSE_DAYS[k] for k in ("rented_harvest", "rented_pack", "rented_ship")}
+    )
+    if in_season("durian", province, today) is None:
+        return 0
+    for shift in range(0, 2 * 366):
+        moments = [_working_day(today - timedelta(days=d + shift)) for d in days]
+        if all(in_season("durian", province, day) for day in moments):
+            return shift
+    return 0
 
 
 @contextmanager
@@ -308,10 +341,12 @@ class _Demo:
         return {"coop1": "coop", "coop2": "coop2", "coop3": "coop3", "coop4": "coop4"}[coop]
 
 
-def build_demo(seed: int = DEMO_SEED) -> dict:
+def build_demo(seed: int = DEMO_SEED, now: datetime | None = None) -> dict:
     """Fill an empty registry with the demo province. Returns a summary: whether it was
     created, the logins and their password, the codes issued and counts. Does nothing when
-    the demo is already there; refuses (DemoError) a database that holds other records."""
+    the demo is already there; refuses (DemoError) a database that holds other records.
+    `now` (default: the real now) is the moment the story ends, to build it as of another
+    day (tests)."""
     if demo_exists():
         return {"created": False, "password": DEMO_PASSWORD, "logins": demo_logins()}
     if Organisation.objects.exists() or PlantingArea.objects.exists():
@@ -321,7 +356,8 @@ def build_demo(seed: int = DEMO_SEED) -> dict:
                 "added to an empty registry."
             )
         )
-    clock = _SimulatedClock(timezone.now())
+    now = now or timezone.now()
+    clock = _SimulatedClock(now, season_shift(timezone.localdate(now)))
     demo = _Demo(rng=random.Random(seed), clock=clock)
     # Demo addresses are example.org; send no e-mail at all while building.
     with (
@@ -397,7 +433,7 @@ def _places(demo: _Demo) -> None:
 
 
 def _organisations(demo: _Demo) -> None:
-    demo.clock.at(200)
+    demo.clock.at(200 + demo.clock.shift)
     User = get_user_model()
     for key, (kind, where, name) in ORGANISATIONS.items():
         demo.orgs[key] = Organisation.objects.create(
@@ -707,8 +743,14 @@ def _authorise(demo: _Demo, grants: list[tuple[str, str, str]]) -> None:
             demo.orgs[grantee].pk,
             cn.pk,
             start,
-            start + timedelta(days=365),
+            _rights_end(demo, start),
         )
+
+
+def _rights_end(demo: _Demo, start: date) -> date:
+    """A year from `start`, plus the season shift: still in force on the build day as
+    without a shift."""
+    return start + timedelta(days=365 + demo.clock.shift)
 
 
 def _withdraw(demo: _Demo, key: str, grantee: str, reason: str) -> None:
@@ -726,7 +768,7 @@ def _supply_contracts(demo: _Demo, ph_key: str, area_keys: list[str]) -> None:
             ph,
             demo.areas[key],
             start,
-            start + timedelta(days=365),
+            _rights_end(demo, start),
             f"HĐ-{start.year}/PT-{n:02d}",
         )
 
@@ -754,7 +796,8 @@ def _certificates(demo: _Demo) -> None:
                 "kind": kind,
                 "number": number,
                 "issuer": issuer,
-                "valid_from": demo.clock.day(from_days),
+                # In force before the (shifted) season, as the written days say.
+                "valid_from": demo.clock.day(from_days + demo.clock.shift),
                 "valid_to": demo.clock.day(to_days),
             },
         )
@@ -835,37 +878,43 @@ CREATED = {"A1": 178, "A2": 176, "A3": 174, "C1": 172, "D5": 170, "E1": 168, "B1
 def _story(demo: _Demo) -> None:
     line = _Timeline()
     by_key = {s.key: s for s in AREAS}
+    # The season's story (the issued codes, their approvals and rights, the diaries and the
+    # produce chains) moves back by the clock's shift so its harvests fall in the crop's
+    # season calendar; the rest stays on its written days before the build day. Moving the
+    # older part back keeps every step after the ones it needs.
+    s = demo.clock.shift
+    issued = ["A1", "A2", "A3", "C1", "D5", "E1", "B1"]
 
     # Registration: areas, their households and plots; two households log in themselves.
     for key, days_ago in CREATED.items():
-        line.on(days_ago, _make_area, demo, by_key[key])
-    line.on(165, _link_household_organisation, demo, "A1", 0, "household1")
-    line.on(165, _link_household_organisation, demo, "A1", 1, "household2")
-    line.on(164, _make_packing_house, demo, "PH1", "packing", "kp",
+        line.on(days_ago + (s if key in issued else 0), _make_area, demo, by_key[key])
+    line.on(165 + s, _link_household_organisation, demo, "A1", 0, "household1")
+    line.on(165 + s, _link_household_organisation, demo, "A1", 1, "household2")
+    line.on(164 + s, _make_packing_house, demo, "PH1", "packing", "kp",
             "Cơ sở đóng gói sầu riêng Phúc Thịnh", 60)  # fmt: skip
 
     # Seven areas and the packing house go all the way to a code (VN-DLOR-0001 is A1).
-    for i, key in enumerate(["A1", "A2", "A3", "C1", "D5", "E1", "B1"]):
-        _walk(demo, line, key, 160 - 2 * i, "issue", demo.coop_user(by_key[key].coop))
-    _walk(demo, line, "PH1", 150, "issue", "packing")
+    for i, key in enumerate(issued):
+        _walk(demo, line, key, 160 - 2 * i + s, "issue", demo.coop_user(by_key[key].coop))
+    _walk(demo, line, "PH1", 150 + s, "issue", "packing")
 
     # China's approval: the province files, the Plant Protection Department sends, China
     # approves with its list reference; A3 is still waiting.
     durian = ["A1", "A2", "A3", "D5", "E1", "PH1"]
-    line.on(130, _approvals, demo, durian, "submit", "officer")
-    line.on(122, _approvals, demo, durian, "send", "ministry")
-    line.on(100, _approvals, demo, ["A1", "A2", "D5", "E1"], "approve", "ministry",
+    line.on(130 + s, _approvals, demo, durian, "submit", "officer")
+    line.on(122 + s, _approvals, demo, durian, "send", "ministry")
+    line.on(100 + s, _approvals, demo, ["A1", "A2", "D5", "E1"], "approve", "ministry",
             importer_list_ref="GACC durian orchards, demo list 2025-08")  # fmt: skip
-    line.on(100, _approvals, demo, ["PH1"], "approve", "ministry",
+    line.on(100 + s, _approvals, demo, ["PH1"], "approve", "ministry",
             importer_list_ref="GACC packing houses, demo list 2025-08")  # fmt: skip
 
     # Who may use which code, and where the packing house buys.
     grants = [("A1", "coop", "exporter1"), ("A1", "coop", "packing1"),
               ("A2", "coop", "exporter2"), ("A3", "coop", "exporter2"),
               ("D5", "coop2", "exporter1"), ("E1", "coop3", "exporter2")]  # fmt: skip
-    line.on(96, _authorise, demo, grants)
-    line.on(92, _supply_contracts, demo, "PH1", ["A1", "A2", "E1"])
-    line.on(158, _certificates, demo)
+    line.on(96 + s, _authorise, demo, grants)
+    line.on(92 + s, _supply_contracts, demo, "PH1", ["A1", "A2", "E1"])
+    line.on(158 + s, _certificates, demo)
     line.on(80, _withdraw, demo, "A3", "exporter2", REASONS["withdraw_auth"])
 
     # A withdrawn file.
@@ -912,7 +961,7 @@ def _story(demo: _Demo) -> None:
 
     # The season's farm diaries, and the province's supervision of the issued codes.
     for days_ago, step in diary_steps(demo.actor, demo.households):
-        line.on(days_ago, step)
+        line.on(days_ago + s, step)
     supervision = supervision_steps(
         demo.actor("inspector"), demo.actor("lab"), lambda: _supervision_cast(demo)
     )
@@ -920,9 +969,9 @@ def _story(demo: _Demo) -> None:
         line.on(days_ago, step)
     # The produce: harvests, packing, inspection and shipping as EPCIS events, and stamps.
     for days_ago, step in chain_steps(demo.actor, lambda: _chain_cast(demo)):
-        line.on(days_ago, step)
+        line.on(days_ago + s, step)
     # Codes rented, borrowed and used while suspended, a copied stamp; then the misuse scan.
-    for days_ago, step in misuse_steps(demo.actor, lambda: _misuse_cast(demo)):
+    for days_ago, step in misuse_steps(demo.actor, lambda: _misuse_cast(demo), shift=s):
         line.on(days_ago, step)
 
     line.run(demo)

@@ -175,23 +175,29 @@ def _copied(actor, cast) -> None:
         stamps.log_scan(stamps.lookup_uri(uri), client=f"demo-phone-{phone:03d}")
 
 
-def _scan(cast) -> None:
+def _scan(cast, reach: int) -> None:
     from .scan import run_scan
 
     now = timezone.now()
-    seasons = sorted({season_of(now - timedelta(days=d)) for d in (0, 200)})
+    days = [*range(0, reach, 30), reach]
+    seasons = sorted({season_of(now - timedelta(days=d)) for d in days})
     for season in seasons:
         run_scan(cast().province, season)
 
 
-def misuse_steps(actor: Callable[[str], Actor], cast: Callable[[], MisuseCast]) -> list:
+def misuse_steps(
+    actor: Callable[[str], Actor], cast: Callable[[], MisuseCast], shift: int = 0
+) -> list:
+    """(days ago, step) pairs; the rented lot of A1 is harvested, packed and shipped `shift`
+    days further back, in the season of A1's lawful harvest (agritrace.demo.season_shift), and
+    the scan reaches back over every season the demo's events fall in."""
     rented = _Rented()
     return [
         (DAYS["suspended"], lambda: _suspended(actor, cast)),
-        (DAYS["rented_harvest"], lambda: _rented_harvest(actor, cast)),
-        (DAYS["rented_pack"], lambda: _rented_pack(actor, cast, rented)),
-        (DAYS["rented_ship"], lambda: _rented_ship(actor, cast, rented)),
+        (DAYS["rented_harvest"] + shift, lambda: _rented_harvest(actor, cast)),
+        (DAYS["rented_pack"] + shift, lambda: _rented_pack(actor, cast, rented)),
+        (DAYS["rented_ship"] + shift, lambda: _rented_ship(actor, cast, rented)),
         *[(DAYS["borrowed"] - d, lambda d=d: _borrowed(actor, cast, d)) for d in range(3)],
         (DAYS["copied"], lambda: _copied(actor, cast)),
-        (DAYS["scan"], lambda: _scan(cast)),
+        (DAYS["scan"], lambda: _scan(cast, 200 + shift)),
     ]

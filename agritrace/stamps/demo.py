@@ -5,9 +5,10 @@ the people who would record them (the cooperative harvests, the packing house bu
 has the consignment inspected and ships it to the exporter), then stamps requested for each
 packed lot:
 
-- A1 (VN-DLOR-0001): two harvest lots a month ago, packed into one lot of boxes, inspected
-  (phytosanitary certificate), shipped to the exporter for China; 24 stamps. A stamp of it
-  opens as genuine.
+- A1 (VN-DLOR-0001): two harvest lots a month ago (or further back, in the durian season:
+  agritrace.demo.season_shift moves the chains into the crop's season calendar), packed into
+  one lot of boxes, inspected (phytosanitary certificate), shipped to the exporter for China;
+  24 stamps. A stamp of it opens as genuine.
 - E1: one harvest lot three weeks ago, packed and stamped; E1's code is suspended ten days ago
   (agritrace.demo), so its stamps open as "code suspended".
 

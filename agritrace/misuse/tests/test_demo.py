@@ -1,12 +1,17 @@
-"""The demo province's misuse stories open their cases; the lawful chains open none (the one
-exception is the season calendar, which judges the day the demo is built: see below)."""
+"""The demo province's misuse stories open their cases and the lawful chains open none,
+whatever day the demo is built: its lawful harvests are dated in the crop's season calendar
+(agritrace.demo.season_shift)."""
 
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
-from agritrace.demo import build_demo
+from agritrace.demo import PROVINCE, build_demo
+from agritrace.misuse.detect.patterns import HARVEST_STEPS
 from agritrace.misuse.models import Case
+from agritrace.supervision.calendar import in_season
+from agritrace.trace.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +26,10 @@ STORIES = {
 }
 
 
-def in_dak_lak_durian_season(day: date) -> bool:
-    """August–September ± 15 days (supervision.SeasonCalendar, press sources)."""
-    return date(day.year, 7, 17) <= day <= date(day.year, 10, 15)
-
-
-def test_demo_stories_open_their_cases_and_nothing_lawful():
-    build_demo()
+def _assert_stories_and_nothing_else() -> None:
     cases = {(c.rule.code, c.code): c for c in Case.objects.select_related("rule", "party")}
-    assert STORIES <= set(cases)
+    # Nothing lawful is flagged: no season, diary or pre-harvest-interval finding either.
+    assert set(cases) == STORIES
     borrowed = cases[("area_volume_over_yield", "VN-DLOR-0003")]
     assert 5 <= borrowed.evidence["figures"]["times_can_grow"] < 6.5
     assert borrowed.evidence["figures"]["channel"] in ("received", "packed")
@@ -38,13 +38,29 @@ def test_demo_stories_open_their_cases_and_nothing_lawful():
     assert cases[("code_not_usable", "VN-DLOR-0002")].evidence["figures"]["statuses"] == [
         "suspended"
     ]
-    # The lawful chains (A1 and E1 harvested, packed and shipped with their rights) raise
-    # nothing, except that they are harvested about a month before the day the demo is
-    # built, which the Đắk Lắk durian calendar (August–September) calls out of season on
-    # most days of the year: that finding is then true of the data.
-    others = set(cases) - STORIES
-    for rule, code in others:
-        assert rule == "harvest_out_of_season", (rule, code)
-        days = cases[(rule, code)].evidence["figures"]["days"]
-        assert not any(in_dak_lak_durian_season(date.fromisoformat(d)) for d in days)
     assert all(c.status == "open" for c in cases.values())
+
+
+def test_demo_stories_open_their_cases_and_nothing_lawful():
+    build_demo()
+    _assert_stories_and_nothing_else()
+
+
+@pytest.mark.parametrize("month_day", [(1, 15), (6, 1), (12, 3)])
+def test_demo_harvests_in_season_whatever_the_build_day(month_day):
+    """Built as of three days spread over last year: the harvests fall in the Đắk Lắk
+    durian calendar (August–September), after the codes were issued and the diaries
+    kept, nothing is dated after the build moment, and only the stories open cases."""
+    now = datetime(timezone.localdate().year - 1, *month_day, 10, 0, tzinfo=UTC)
+    build_demo(now=now)
+    harvests = list(Event.objects.filter(biz_step__in=HARVEST_STEPS).select_related("area"))
+    assert len(harvests) >= 3
+    for event in harvests:
+        day = timezone.localdate(event.event_time)
+        assert in_season("durian", PROVINCE, day), day
+        assert event.area.issued_at is not None and event.area.issued_at < event.event_time
+        first_entry = event.area.diary_entries.order_by("date").values_list("date", flat=True)
+        assert first_entry.first() is not None and first_entry.first() < day
+    assert not Event.objects.filter(event_time__gt=now).exists()
+    assert not Event.objects.filter(record_time__gt=now).exists()
+    _assert_stories_and_nothing_else()
