@@ -6,6 +6,7 @@ writes). Either as the request body or as a multipart `file`; a dry run unless ?
 the rules are in area_import.py and transfer.py."""
 
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import Field, Query, Router, Schema, Status
 
 from agritrace.apiutil import actor as _actor
@@ -31,14 +32,22 @@ class ImportReport(Schema):
 
 
 class ImportProblems(Schema):
-    detail: str
+    """The import's 422; a request that does not fit its schema (e.g. ?apply=maybe) gets the
+    API's general 422 instead: `detail` as django-ninja's list of errors, no `problems`."""
+
+    detail: str | list[dict]
     errors: dict[str, list[str]]
-    problems: list[str]
+    problems: list[str] = []
 
 
 def _content(request: HttpRequest) -> bytes:
     upload = request.FILES.get("file")
-    return upload.read() if upload is not None else request.body
+    if upload is not None:
+        return upload.read()
+    try:
+        return request.body
+    except RawPostDataException:  # a form (multipart) without a `file`: nothing to import
+        return b""
 
 
 @router.post("/areas/import", response={200: ImportReport, 422: ImportProblems})
