@@ -1,5 +1,7 @@
 """The JSON API (django-ninja). Schema and docs at /api/docs. Machines authenticate with
-`Authorization: Bearer <token>`; the web UI's session works too (with its CSRF token)."""
+`Authorization: Bearer <token>`; the web UI's session works too (with its CSRF token).
+/api/openapi.json also describes the EPCIS 2.0 interface, which keeps its own paths under
+/epcis/ (and its own document at /epcis/openapi.json): one entry point for all of it."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
@@ -9,13 +11,36 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaError
 
-from agritrace.apiutil import AUTH, error_dict, out_of_range, schema_error_dict
+from agritrace.apiutil import (
+    AUTH,
+    declare_errors,
+    error_dict,
+    merge_documents,
+    out_of_range,
+    schema_error_dict,
+)
 
-api = NinjaAPI(
+
+class AgriTraceAPI(NinjaAPI):
+    """The root API, whose OpenAPI document declares every operation's error statuses and
+    includes the EPCIS interface's operations at their /epcis/ paths."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        from agritrace.trace.urls_epcis import epcis_api
+
+        document = declare_errors(
+            super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        )
+        return merge_documents(document, epcis_api.get_openapi_schema(), "epcis_")
+
+
+api = AgriTraceAPI(
     title="AgriTrace API",
     version="1",
     description="Planting-area and packing-house codes, households, plots and the public code "
-    "list. Errors come as JSON: {detail, errors: {field: [messages]}}.",
+    "list. Errors come as JSON: {detail, errors: {field: [messages]}}. The EPCIS 2.0 capture "
+    "and query interface is listed here too, at its REST bindings' paths under /epcis/ (its "
+    "errors are EPCIS exceptions; its own document: /epcis/openapi.json).",
     docs_url="/docs",
     urls_namespace="api",
     auth=AUTH,

@@ -2,8 +2,11 @@
 error becomes the JSON body `{detail, errors: {field: [messages]}}`. The root `agritrace.api`
 mounts the apps' routers; the apps import these helpers from here, never from the root."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from ninja import Schema
 from ninja.security import HttpBearer, django_auth
 
 from agritrace.accounts.access import Actor
@@ -74,3 +77,68 @@ def out_of_range(request, path_params: dict | None = None) -> dict[str, list[str
                 f"{name} must be a whole number from -{MAX_DB_INT + 1} to {MAX_DB_INT}."
             )
     return found
+
+
+# ------------------------------------------------------------------ the OpenAPI document
+
+
+class ErrorOut(Schema):
+    """The error body every status below 200 or above 399 carries: `detail` (a sentence, or
+    django-ninja's list of schema errors for a request that does not fit its schema) and, for
+    a 422, `errors` by field name."""
+
+    detail: str | list[dict]
+    errors: dict[str, list[str]] | None = None
+
+
+#: The error statuses the API answers, each with the operations it applies to (an operation
+#: of the OpenAPI document): who must be signed in, what has parameters or a body, and so on.
+ERRORS: dict[int, tuple[str, Callable[[dict], bool]]] = {
+    401: ("Not signed in (no or an unknown token).", lambda op: "security" in op),
+    403: ("Signed in, but this role may not do this.", lambda op: "security" in op),
+    404: ("Not found, or not visible to the caller.", lambda op: True),
+    413: ("The request body is too large.", lambda op: "requestBody" in op),
+    422: (
+        "Invalid input: `errors` names each field and its rule.",
+        lambda op: bool(op.get("parameters") or op.get("requestBody")),
+    ),
+}
+
+
+def declare_errors(document: dict, skip_prefixes: tuple[str, ...] = ()) -> dict:
+    """Declare the error statuses (`ERRORS`, with the `ErrorOut` body) on every operation of an
+    OpenAPI document that does not declare them itself, so that a client generated from the
+    document knows every answer; operations under `skip_prefixes` keep their own."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for path, operations in document.get("paths", {}).items():
+        if path.startswith(skip_prefixes):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, (description, applies) in ERRORS.items():
+                if str(status) not in responses and status not in responses and applies(operation):
+                    responses[str(status)] = {"description": description, "content": body}
+    return document
+
+
+def merge_documents(document: dict, other: dict, operation_prefix: str) -> dict:
+    """Add another API's paths and components to an OpenAPI document (the paths stay as they
+    are: each is the full path from the site's root; its operation ids get `operation_prefix`,
+    as the same view may serve both). A component of the same name must be the same schema:
+    otherwise one would silently describe the other's responses."""
+    for path, operations in other.get("paths", {}).items():
+        if path in document["paths"]:
+            raise ValueError(f"Both OpenAPI documents have the path {path}.")
+        for operation in operations.values():
+            if "operationId" in operation:
+                operation["operationId"] = operation_prefix + operation["operationId"]
+        document["paths"][path] = operations
+    for kind, items in other.get("components", {}).items():
+        mine = document.setdefault("components", {}).setdefault(kind, {})
+        for name, value in items.items():
+            if name in mine and mine[name] != value:
+                raise ValueError(f"Both OpenAPI documents define {kind} {name} differently.")
+            mine[name] = value
+    return document

@@ -54,7 +54,7 @@ class MemberOut(Schema):
     active: bool
 
 
-class OrganisationOut(OrganisationSummaryOut):
+class OrganisationDetailOut(OrganisationSummaryOut):
     address: str
     phone: str
     email: str
@@ -97,7 +97,7 @@ class InvitationOut(Schema):
     resent: bool = Field(..., description="Already invited: a new link was sent")
 
 
-class ImportQuery(Schema):
+class OrganisationImportQuery(Schema):
     apply: bool = Field(False, description="Write the changes (default: a dry run)")
 
 
@@ -129,7 +129,7 @@ def add_routes(router: Router) -> None:
         exporters and packing houses it may authorise)."""
         return orgs.organisations(_actor(request), filters.kind or "", filters.q)
 
-    @router.post("/organisations", response={201: OrganisationOut}, tags=["organisations"])
+    @router.post("/organisations", response={201: OrganisationDetailOut}, tags=["organisations"])
     def create_organisation(request: HttpRequest, payload: OrganisationIn):
         """Add an organisation (the ministry anywhere, a province's authority in it)."""
         actor = _actor(request)
@@ -148,7 +148,7 @@ def add_routes(router: Router) -> None:
 
     @router.post("/organisations/import", response={200: dict, 422: dict}, tags=["organisations"])
     def import_organisations(
-        request: HttpRequest, file: File[UploadedFile], query: Query[ImportQuery]
+        request: HttpRequest, file: File[UploadedFile], query: Query[OrganisationImportQuery]
     ):
         """A province's cooperatives, packing houses and exporters from XLSX: a dry run
         unless ?apply=true; bad rows by row and column (422, nothing written); idempotent."""
@@ -164,7 +164,7 @@ def add_routes(router: Router) -> None:
         body["errors"] = errors
         return Status(422, body)
 
-    @router.get("/organisations/{key}", response=OrganisationOut, tags=["organisations"])
+    @router.get("/organisations/{key}", response=OrganisationDetailOut, tags=["organisations"])
     def get_organisation(request: HttpRequest, key: str):
         """By public identifier (66-EXP-0003), GLN or id."""
         actor = _actor(request)

@@ -31,6 +31,8 @@ from .models import (
 from .schemas import (
     CatalogueFilters,
     CatalogueImportOut,
+    DiaryFlagOut,
+    DiaryPlanIn,
     EntryCreatedOut,
     EntryFilters,
     EntryIn,
@@ -38,13 +40,11 @@ from .schemas import (
     EntryPatch,
     FertiliserOut,
     FlagFilters,
-    FlagOut,
     ForecastOut,
     ForecastQuery,
     HarvestWindowOut,
     IngredientOut,
     PesticideOut,
-    PlanIn,
     ResolveIn,
     RevisionOut,
     SeasonImportOut,
@@ -144,7 +144,7 @@ def entry_revisions(request: HttpRequest, entry_id: int):
 # ------------------------------------------------------------------ flags
 
 
-@router.get("/flags", response=list[FlagOut], tags=["diary"])
+@router.get("/flags", response=list[DiaryFlagOut], tags=["diary"])
 @paginate(Paging)
 def list_flags(request: HttpRequest, filters: Query[FlagFilters]):
     """Diary flags you may see (open ones by default)."""
@@ -166,7 +166,7 @@ def list_flags(request: HttpRequest, filters: Query[FlagFilters]):
     return qs
 
 
-@router.post("/flags/{flag_id}/resolve", response=FlagOut, tags=["diary"])
+@router.post("/flags/{flag_id}/resolve", response=DiaryFlagOut, tags=["diary"])
 def resolve_flag(request: HttpRequest, flag_id: int, payload: ResolveIn):
     """An officer closes a flag, saying what was done about it."""
     actor = _actor(request)
@@ -227,7 +227,7 @@ def get_forecast(request: HttpRequest, area_id: int, query: Query[ForecastQuery]
 
 
 @router.put("/areas/{area_id}/forecast/plan", response=ForecastOut, tags=["diary"])
-def put_plan(request: HttpRequest, area_id: int, payload: PlanIn):
+def put_plan(request: HttpRequest, area_id: int, payload: DiaryPlanIn):
     """Replace the season's purchase plan (all rows); a plan above the forecast is kept and
     reported to the plant-protection office."""
     actor = _actor(request)

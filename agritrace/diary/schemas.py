@@ -73,7 +73,7 @@ class FertiliserOut(Schema):
     source_date: dt.date | None
 
 
-class MarketRuleOut(Schema):
+class DiaryMarketRuleOut(Schema):
     market: str
     allowed: bool
     note: str
@@ -93,7 +93,7 @@ class IngredientOut(Schema):
     note: str
     source: str
     source_date: dt.date | None
-    market_rules: list[MarketRuleOut]
+    market_rules: list[DiaryMarketRuleOut]
 
     @staticmethod
     def resolve_market_rules(obj) -> list:
@@ -121,7 +121,7 @@ class PlotRef(Schema):
     household: NamedRef
 
 
-class AreaRef(Schema):
+class DiaryAreaRef(Schema):
     id: int
     name: str
     code: str | None
@@ -132,7 +132,7 @@ class ProductRef(Schema):
     name: str
 
 
-class FlagOut(Schema):
+class DiaryFlagOut(Schema):
     id: int
     entry_id: int
     kind: str
@@ -160,7 +160,7 @@ class EntryOut(Schema):
     kind: str
     date: dt.date
     plot: PlotRef | None
-    area: AreaRef | None
+    area: DiaryAreaRef | None
     whole_area: bool = Field(..., description="True: the entry is about the whole area")
     recorded_for: NamedRef | None
     recorded_by: str | None
@@ -176,7 +176,7 @@ class EntryOut(Schema):
     )
     notes: str
     revision: int
-    flags: list[FlagOut]
+    flags: list[DiaryFlagOut]
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -220,7 +220,7 @@ class EntryOut(Schema):
 
 
 class EntryCreatedOut(EntryOut):
-    new_flags: list[FlagOut] = Field(
+    new_flags: list[DiaryFlagOut] = Field(
         default_factory=list, description="Warnings this entry raised: show them to the person"
     )
 
@@ -305,7 +305,7 @@ class PlanRowIn(Schema):
     month: str = Field(..., description="2026-06")
 
 
-class PlanIn(Schema):
+class DiaryPlanIn(Schema):
     season: str = Field(..., description="2026, or 2026-1 / 2026-2 with dates")
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
@@ -328,7 +328,7 @@ class PlanRowOut(Schema):
 
 
 class ForecastOut(Schema):
-    area: AreaRef
+    area: DiaryAreaRef
     season: str
     starts_on: dt.date
     ends_on: dt.date

@@ -16,10 +16,10 @@ from .models import Case
 from .schemas import (
     ActIn,
     CaseFilterQuery,
-    CaseOut,
     CaseSummaryOut,
     DismissIn,
-    NoteIn,
+    MisuseCaseOut,
+    MisuseNoteIn,
     RuleIn,
     RuleOut,
 )
@@ -66,21 +66,21 @@ def _detail(request: HttpRequest, case_id: int) -> Case:
     return case
 
 
-@router.get("/cases/{case_id}", response=CaseOut)
+@router.get("/cases/{case_id}", response=MisuseCaseOut)
 def get_case(request: HttpRequest, case_id: int):
     """A case with its evidence, explained score, steps and its chart's series."""
     return _detail(request, case_id)
 
 
-@router.post("/cases/{case_id}/review", response=CaseOut)
-def review(request: HttpRequest, case_id: int, payload: NoteIn):
+@router.post("/cases/{case_id}/review", response=MisuseCaseOut)
+def review(request: HttpRequest, case_id: int, payload: MisuseNoteIn):
     """Take an open case up (open → under review)."""
     actor = _actor(request)
     workflow.review(actor, access.get_case(actor, case_id), payload.note)
     return _detail(request, case_id)
 
 
-@router.post("/cases/{case_id}/dismiss", response=CaseOut)
+@router.post("/cases/{case_id}/dismiss", response=MisuseCaseOut)
 def dismiss(request: HttpRequest, case_id: int, payload: DismissIn):
     """Dismiss a case under review; `reason` is required."""
     actor = _actor(request)
@@ -88,15 +88,15 @@ def dismiss(request: HttpRequest, case_id: int, payload: DismissIn):
     return _detail(request, case_id)
 
 
-@router.post("/cases/{case_id}/confirm", response=CaseOut)
-def confirm(request: HttpRequest, case_id: int, payload: NoteIn):
+@router.post("/cases/{case_id}/confirm", response=MisuseCaseOut)
+def confirm(request: HttpRequest, case_id: int, payload: MisuseNoteIn):
     """Confirm a case under review as misuse."""
     actor = _actor(request)
     workflow.confirm(actor, access.get_case(actor, case_id), payload.note)
     return _detail(request, case_id)
 
 
-@router.post("/cases/{case_id}/act", response=CaseOut)
+@router.post("/cases/{case_id}/act", response=MisuseCaseOut)
 def act(request: HttpRequest, case_id: int, payload: ActIn):
     """Act on a confirmed case: warning, inspection, suspension or revocation."""
     actor = _actor(request)
@@ -112,8 +112,8 @@ def act(request: HttpRequest, case_id: int, payload: ActIn):
     return _detail(request, case_id)
 
 
-@router.post("/cases/{case_id}/notes", response=CaseOut)
-def add_note(request: HttpRequest, case_id: int, payload: NoteIn):
+@router.post("/cases/{case_id}/notes", response=MisuseCaseOut)
+def add_note(request: HttpRequest, case_id: int, payload: MisuseNoteIn):
     """A note on the case; its status stays."""
     actor = _actor(request)
     workflow.add_note(actor, access.get_case(actor, case_id), payload.note)

@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from .models import CaseAction
 
 
-class Ref(Schema):
+class MisuseRef(Schema):
     id: int
     name: str
 
@@ -24,9 +24,9 @@ class CaseSummaryOut(Schema):
     area_id: int | None
     packing_house_id: int | None
     organisation_id: int | None
-    party: Ref | None
-    province: Ref | None
-    commune: Ref | None
+    party: MisuseRef | None
+    province: MisuseRef | None
+    commune: MisuseRef | None
     status: str
     severity: str
     score: float
@@ -37,7 +37,7 @@ class CaseSummaryOut(Schema):
     times_found: int
 
 
-class StepOut(Schema):
+class MisuseStepOut(Schema):
     at: datetime
     by: str | None
     from_status: str
@@ -51,15 +51,15 @@ class StepOut(Schema):
         return obj.by.get_username() if obj.by_id else None
 
 
-class CaseOut(CaseSummaryOut):
+class MisuseCaseOut(CaseSummaryOut):
     explanation: list[dict]
     evidence: dict
-    steps: list[StepOut] = Field(..., alias="steps_list")
+    steps: list[MisuseStepOut] = Field(..., alias="steps_list")
     series: dict
     allowed_steps: list[str]
 
 
-class NoteIn(Schema):
+class MisuseNoteIn(Schema):
     note: str = ""
 
 

@@ -26,7 +26,7 @@ class ImportRowOut(Schema):
     changes: list[str]
 
 
-class ImportProblemOut(Schema):
+class CodeImportProblemOut(Schema):
     row: int
     column: str
     message: str
@@ -45,7 +45,7 @@ class CodeImportOut(Schema):
     import_id: int | None
     counts: ImportCountsOut
     rows: list[ImportRowOut]
-    problems: list[ImportProblemOut]
+    problems: list[CodeImportProblemOut]
 
 
 @router.post("/code-imports", response=CodeImportOut)

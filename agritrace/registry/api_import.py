@@ -8,6 +8,7 @@ the rules are in area_import.py and transfer.py."""
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -34,9 +35,12 @@ class ImportReport(Schema):
 
 
 class ImportProblems(Schema):
-    detail: str
+    """The import's 422; a request that does not fit its schema (e.g. ?apply=maybe) gets the
+    API's general 422 instead: `detail` as django-ninja's list of errors, no `problems`."""
+
+    detail: str | list[dict]
     errors: dict[str, list[str]]
-    problems: list[str]
+    problems: list[str] = []
 
 
 def _content(request: HttpRequest) -> bytes:
@@ -47,7 +51,12 @@ def _content(request: HttpRequest) -> bytes:
         raise ValidationError(
             {"file": _("The multipart body cannot be read (%(why)s).") % {"why": exc}}
         ) from exc
-    return upload.read() if upload is not None else request.body
+    if upload is not None:
+        return upload.read()
+    try:
+        return request.body
+    except RawPostDataException:  # a form (multipart) without a `file`: nothing to import
+        return b""
 
 
 @router.post("/areas/import", response={200: ImportReport, 422: ImportProblems})
