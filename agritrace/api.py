@@ -16,6 +16,7 @@ from agritrace.apiutil import (
     declare_errors,
     error_dict,
     merge_documents,
+    nul_characters,
     out_of_range,
     schema_error_dict,
 )
@@ -81,7 +82,7 @@ def on_number_out_of_range(request, exc):
     in a filter or a path: a 422 naming the parameter, not a 500."""
     errors = out_of_range(
         request, getattr(request, "resolver_match", None) and request.resolver_match.kwargs
-    )
+    ) or nul_characters(request)
     if not errors:
         raise exc
     field, messages = next(iter(errors.items()))

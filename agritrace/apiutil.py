@@ -142,3 +142,13 @@ def merge_documents(document: dict, other: dict, operation_prefix: str) -> dict:
                 raise ValueError(f"Both OpenAPI documents define {kind} {name} differently.")
             mine[name] = value
     return document
+
+
+def nul_characters(request) -> dict[str, list[str]]:
+    """The query parameters holding a NUL character, by name (PostgreSQL refuses to compare a
+    text with one: a DataError that the API answers as a refused parameter, not a 500)."""
+    found: dict[str, list[str]] = {}
+    for name, values in request.GET.lists():
+        if any("\x00" in value for value in values):
+            found[name] = [f"{name} must not contain a NUL character."]
+    return found

@@ -105,3 +105,19 @@ def test_one_entry_point_lists_the_epcis_interface_at_its_own_paths(client):
     ids = [op["operationId"] for ops in merged["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids))
     assert epcis_api.get_openapi_schema()["paths"].keys() == epcis["paths"].keys()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_query_is_refused_not_a_server_error(client, world):
+    """Found by Schemathesis on PostgreSQL: EQ_bizStep with a NUL made /epcis/events a 500
+    (PostgreSQL refuses the text: a 400 naming the parameter; SQLite matches nothing)."""
+    from django.db import connection
+
+    client.force_login(world.users["ministry"])
+    response = client.get("/epcis/events", {"EQ_bizStep": "a\x00b"})
+    if connection.vendor != "postgresql":
+        assert response.status_code == 200, response.content
+        assert response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
+        return
+    assert response.status_code == 400, response.content
+    assert "EQ_bizStep" in response.json()["errors"]

@@ -3,11 +3,12 @@
 Mounted from agritrace/urls.py with `path("epcis/", include("agritrace.trace.urls_epcis"))`."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404
 from django.urls import path
 from ninja import NinjaAPI
 
-from agritrace.apiutil import AUTH, error_dict
+from agritrace.apiutil import AUTH, error_dict, nul_characters
 
 from .api import build_router
 
@@ -35,6 +36,15 @@ def _on_validation_error(request, exc: ValidationError):
         "errors": errors,
     }
     return epcis_api.create_response(request, body, status=400)
+
+
+@epcis_api.exception_handler(DataError)
+def _on_data_error(request, exc: DataError):
+    """A query parameter with a NUL character (PostgreSQL refuses it): a 400, not a 500."""
+    errors = nul_characters(request)
+    if not errors:
+        raise exc
+    return _on_validation_error(request, ValidationError(errors))
 
 
 @epcis_api.exception_handler(PermissionDenied)
