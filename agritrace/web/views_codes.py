@@ -678,22 +678,21 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("area-detail", area.pk)
 
 
-@require_POST
-@login_required
-def market_approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """One step of the importing country's approval of the area's code for a market."""
+def _move_approval(request: HttpRequest, model, pk: int, detail: str) -> HttpResponse:
+    """One step of an importing country's approval of a holder's code (area or packing
+    house), then back to the holder's page (`detail`)."""
     actor = _actor(request)
-    area = get_visible(actor, PlantingArea.objects.all(), pk=pk)
+    holder = get_visible(actor, model.objects.all(), pk=pk)
     require(actor, "market_approval")
     form = MarketApprovalForm(request.POST)
     if not form.is_valid():
         _report_form(request, form)
-        return redirect("area-detail", area.pk)
+        return redirect(detail, holder.pk)
     data = form.cleaned_data
     try:
         approval = services.move_market_approval(
             actor,
-            area,
+            holder,
             data["market"],
             data["move"],
             importer_list_ref=data["importer_list_ref"],
@@ -707,39 +706,21 @@ def market_approval(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(market)s: %(status)s.")
             % {"market": approval.market, "status": approval.get_status_display()},
         )
-    return redirect("area-detail", area.pk)
+    return redirect(detail, holder.pk)
+
+
+@require_POST
+@login_required
+def market_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step of the importing country's approval of the area's code for a market."""
+    return _move_approval(request, PlantingArea, pk, "area-detail")
 
 
 @require_POST
 @login_required
 def ph_market_approval(request: HttpRequest, pk: int) -> HttpResponse:
     """One step of the importing country's approval of the packing house's code."""
-    actor = _actor(request)
-    house = get_visible(actor, PackingHouse.objects.all(), pk=pk)
-    require(actor, "market_approval")
-    form = MarketApprovalForm(request.POST)
-    if not form.is_valid():
-        _report_form(request, form)
-        return redirect("packing-house-detail", house.pk)
-    data = form.cleaned_data
-    try:
-        approval = services.move_market_approval(
-            actor,
-            house,
-            data["market"],
-            data["move"],
-            importer_list_ref=data["importer_list_ref"],
-            note=data["note"],
-        )
-    except ValidationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(
-            request,
-            _("%(market)s: %(status)s.")
-            % {"market": approval.market, "status": approval.get_status_display()},
-        )
-    return redirect("packing-house-detail", house.pk)
+    return _move_approval(request, PackingHouse, pk, "packing-house-detail")
 
 
 # ------------------------------------------------------------------ packing houses
