@@ -43,12 +43,17 @@ def read_file(file: str) -> bytes:
         raise CommandError(_("Cannot read %(f)s: %(e)s") % {"f": file, "e": exc}) from None
 
 
-class Command(BaseCommand):
-    help = "Import paper authorisations to use areas' codes (XLSX or CSV), or write the template."
+class SheetImportCommand(BaseCommand):
+    """`import FILE --as USER [--apply]` and `template FILE` for one of the small XLSX/CSV
+    imports of registry.sheets: a subclass names what it reads and its two functions."""
+
+    reads = "rows"  # what `import` reads, for its help
+    template_of: staticmethod
+    import_rows: staticmethod
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="import|template")
-        imp = sub.add_parser("import", help="Read paper authorisations; a dry run unless --apply")
+        imp = sub.add_parser("import", help=f"Read {self.reads}; a dry run unless --apply")
         imp.add_argument("file", help="XLSX or CSV file")
         imp.add_argument("--as", dest="username", required=True, help="User the import acts as")
         imp.add_argument("--apply", action="store_true", help="Record them (default: dry run)")
@@ -57,12 +62,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         if action == "template":
-            Path(options["file"]).write_bytes(authorisations.template())
+            Path(options["file"]).write_bytes(self.template_of())
             self.stderr.write(_("Wrote %(f)s.") % {"f": options["file"]})
             return
         actor = actor_for(options["username"])
         try:
-            report = authorisations.import_authorisations(
+            report = self.import_rows(
                 actor, read_file(options["file"]), options["file"], apply=options["apply"]
             )
         except PermissionDenied as exc:
@@ -70,3 +75,10 @@ class Command(BaseCommand):
         except ValidationError as exc:  # the file itself cannot be read
             raise CommandError("; ".join(exc.messages)) from None
         write_report(self, report)
+
+
+class Command(SheetImportCommand):
+    help = "Import paper authorisations to use areas' codes (XLSX or CSV), or write the template."
+    reads = "paper authorisations"
+    template_of = staticmethod(authorisations.template)
+    import_rows = staticmethod(authorisations.import_authorisations)
