@@ -10,10 +10,13 @@ without trailing zeros; CBV values as GS1 Web URIs (bare words, URNs and CURIEs 
 URIs as constrained canonical GS1 Digital Link URIs; the elements of a list each rendered and
 sorted by code point; the `type` of a business transaction, source or destination written before
 its value; ILMD and user extensions as `{namespace}localName=value`, sorted, after the standard
-fields. eventID, recordTime, errorDeclaration and certificationInfo are not part of the hash
-(the written text lists them as deliberately excluded), so an error declaration of an event has
-the event's own hash, and two events that differ only in certificationInfo share it: capture
-compares `content_key()` as well (trace.services).
+fields. certificationInfo comes right after eventTimeZoneOffset, one `certificationInfo=value`
+per value (a string or a list of strings), sorted like every list: there the released reference
+implementation (`epcis-event-hash-generator` 1.9.3 on PyPI, `PROP_ORDER`) puts it, and so two
+events that differ only in their certification get different IDs (decided for issue 16; the
+README's list of excluded fields says otherwise, see docs/identifiers.md). eventID, recordTime
+and errorDeclaration are not part of the hash, so an error declaration of an event has the
+event's own hash; capture compares `content_key()` as well (trace.sameness).
 
 The two versions differ only where the written text says so:
 - CBV 2.0: no `sensorElementList` key (each `sensorElement` is written directly); a user
@@ -286,6 +289,14 @@ def _typed_list(name: str, key: str, kind: str, values: list, ns: Namespaces) ->
     return name + "".join(sorted(items)) if items else ""
 
 
+def _certification_info(value: object, ns: Namespaces) -> str:
+    """`certificationInfo=value` for each value (a string or a list of strings), sorted; a
+    value is canonicalised like any other (CURIEs expanded, GS1 identifiers as Digital Link)."""
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    items = (canonical_value(v, ns) for v in values if v is not None)
+    return "".join(sorted("certificationInfo=" + item for item in items if item))
+
+
 def _location(name: str, value: Mapping, ns: Namespaces, inline: bool) -> str:
     text = name
     if "id" in value:
@@ -366,6 +377,7 @@ def prehash(
         parts.append("eventTime=" + canonical_time(event["eventTime"]))
     if "eventTimeZoneOffset" in event:
         parts.append("eventTimeZoneOffset=" + str(event["eventTimeZoneOffset"]).strip())
+    parts.append(_certification_info(event.get("certificationInfo"), ns))
     for name, kind in _EPC_LISTS_BEFORE_ACTION:
         value = event.get(name)
         if not value:
@@ -439,9 +451,8 @@ def hash_version(event_id: str) -> str:
 
 def content_key(event: Mapping, namespaces: Namespaces | None = None) -> str:
     """What must be equal for two events with one hash ID to be the same event: the pre-hash
-    string and certificationInfo, which the hash leaves out (the written CBV text excludes it)."""
+    strings of every version. The hash covers everything but eventID, recordTime and
+    errorDeclaration, so this differs only where the CBV 2.1 string sees a difference the CBV 2.0
+    one does not (an extension inside a standard field is written elsewhere) or on a collision."""
     ns = (namespaces or Namespaces()).with_context(event.get("@context"))
-    info = event.get("certificationInfo")
-    values = info if isinstance(info, list) else [] if info is None else [info]
-    certificates = sorted(canonical_value(v, ns) for v in values)
-    return prehash(event, ns) + "".join("certificationInfo=" + c for c in certificates)
+    return "\n".join(prehash(event, ns, version) for version in VERSIONS)

@@ -1,6 +1,6 @@
 """Event hash IDs to the letter (issue 16): the published pre-hash strings and hashes of both
-versions of the algorithm, the canonical property order as written, certificationInfo, and what
-capture does with a known hash whose event differs.
+versions of the algorithm, the canonical property order as written, and both IDs at capture and
+in the migration of 0010 (certificationInfo: test_hash_certification_info.py).
 
 Published values: the three worked examples of the algorithm's own text
 (github.com/RalphTro/epcis-event-hash-generator, README "Worked examples": Example 1 user
@@ -23,7 +23,6 @@ from agritrace.trace.hashing import (
     CBV21,
     DEFAULT_VERSION,
     Namespaces,
-    content_key,
     event_hash,
     event_hashes,
     hash_version,
@@ -259,21 +258,6 @@ def test_canonical_order_as_written_parent_after_epc_list_in_a_transaction_event
         assert order == sorted(order), (version, text)
 
 
-def test_certification_info_is_not_hashed_but_is_content():
-    """The written text lists certificationInfo among the fields left out of the hash; two
-    events that differ only there share the ID, and content_key() tells them apart."""
-    a = {**EXAMPLE_3, "certificationInfo": "https://cert.example.org/A"}
-    b = {**EXAMPLE_3, "certificationInfo": ["https://cert.example.org/B"]}
-    assert (
-        event_hash(a, EXAMPLE_NS) == event_hash(b, EXAMPLE_NS) == event_hash(EXAMPLE_3, EXAMPLE_NS)
-    )
-    assert "certificationInfo" not in prehash(a, EXAMPLE_NS)
-    assert content_key(a, EXAMPLE_NS) != content_key(b, EXAMPLE_NS)
-    assert content_key(a, EXAMPLE_NS) == content_key(
-        {**a, "certificationInfo": ["https://cert.example.org/A"]}, EXAMPLE_NS
-    )
-
-
 # ------------------------------------------------------------------ capture
 
 
@@ -293,30 +277,6 @@ def _lot_event(**extra) -> dict:
 
 
 _CONTEXT = [{"example": "https://ns.example.com/epcis/"}]
-
-
-@pytest.mark.django_db
-@pytest.mark.urls("agritrace.trace.tests.urls")
-def test_a_known_hash_with_another_certificate_is_reported_not_dropped(world, post_document):
-    client = bearer_client(world, "ministry")
-    first = _lot_event(certificationInfo="https://cert.example.org/A")
-    assert post_document(client, document(first, context=_CONTEXT)).status_code == 202
-    corrected = _lot_event(certificationInfo="https://cert.example.org/B")
-    response = post_document(client, document(corrected, context=_CONTEXT))
-    assert response.status_code == 400, response.content
-    assert "$.epcisBody.eventList[0].certificationInfo" in response.json()["errors"]
-    assert Event.objects.count() == 1
-    assert Event.objects.get().document["certificationInfo"] == "https://cert.example.org/A"
-    # The very same event again is a duplicate, as before.
-    again = post_document(client, document(first, context=_CONTEXT))
-    assert again.status_code == 202 and again.json()["duplicateCount"] == 1
-    # Two such events in one document: reported too, nothing stored.
-    Event.objects.all().delete()
-    both = document(first, corrected, context=_CONTEXT)
-    response = post_document(client, both)
-    assert response.status_code == 400
-    assert "$.epcisBody.eventList[1].certificationInfo" in response.json()["errors"]
-    assert Event.objects.count() == 0
 
 
 @pytest.mark.django_db
