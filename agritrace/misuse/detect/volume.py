@@ -15,7 +15,6 @@ an area that registered 1 t of harvests)."""
 from __future__ import annotations
 
 import json
-import statistics
 from collections import defaultdict
 from datetime import datetime
 
@@ -37,6 +36,7 @@ from .base import (
     kg_expression,
     named_lots,
 )
+from .robust import Group, median_and_mad, robust_z
 
 CHANNELS = ("harvested", "received", "packed")
 
@@ -294,10 +294,7 @@ def _robust_z(value: float, sample: list[float]) -> float | None:
     """How many robust standard deviations (1.4826 × MAD) `value` is above the median."""
     if not sample:
         return None
-    median = statistics.median(sample)
-    mad = statistics.median([abs(x - median) for x in sample])
-    scale = 1.4826 * mad if mad else max(abs(median) * 0.1, 1.0)
-    return (value - median) / scale
+    return robust_z(value, *median_and_mad(sample))
 
 
 def volume_anomaly(ctx: Context) -> list[Finding]:
@@ -333,25 +330,31 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         ha = area_ha(a["measured_area_ha"], a["declared_area_ha"]) if a else 0
         if ha:
             per_ha[area_id] = figures["kg"] / ha
+    # each area against the others of its commune and crop: one sorted group per (commune,
+    # crop), the median and MAD without the area in O(log n) (robust.Group)
+    members: dict[tuple, list[float]] = defaultdict(list)
+    for p, value in per_ha.items():
+        members[(pool[p]["commune_id"], pool[p]["crop_id"])].append(value)
+    groups = {key: Group(values) for key, values in members.items()}
     findings = []
     for area_id in sorted(target_ids & set(per_ha)):
         a = pool[area_id]
-        peers = [
-            per_ha[p]
-            for p, other in pool.items()
-            if p != area_id
-            and p in per_ha
-            and other["commune_id"] == a["commune_id"]
-            and other["crop_id"] == a["crop_id"]
-        ]
         value = per_ha[area_id]
+        group = groups[(a["commune_id"], a["crop_id"])]
+        peer_count = group.size - 1
+        peer_median = None
         features = []
         z_hist = _robust_z(value, history.get(area_id, [])) if history.get(area_id) else None
-        z_peer = _robust_z(value, peers) if len(peers) >= min_peers else None
+        z_peer = None
+        if peer_count and peer_count >= min_peers:
+            peer_median, peer_mad = group.without(value)
+            z_peer = robust_z(value, peer_median, peer_mad)
+        elif peer_count:
+            peer_median = group.without(value)[0]
         if z_hist is not None:
             features.append(("against_own_history", z_hist, len(history[area_id])))
         if z_peer is not None:
-            features.append(("against_peers", z_peer, len(peers)))
+            features.append(("against_peers", z_peer, peer_count))
         if not features or any(z <= 0 for _n, z, _c in features):
             continue
         score = sum(z for _n, z, _c in features) / len(features)
@@ -378,8 +381,10 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
                     "kg": round(now[area_id]["kg"], 3),
                     "kg_per_ha": round(value, 3),
                     "history_kg_per_ha": [round(x, 3) for x in history.get(area_id, [])],
-                    "peer_median_kg_per_ha": round(statistics.median(peers), 3) if peers else None,
-                    "peers": len(peers),
+                    "peer_median_kg_per_ha": (
+                        round(peer_median, 3) if peer_median is not None else None
+                    ),
+                    "peers": peer_count,
                     "score": round(score, 3),
                 },
                 threshold={"score": limit, "min_peers": min_peers},
