@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Sum
@@ -23,6 +24,7 @@ from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
 from agritrace.diary.models import CropYield
+from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding, season_bounds
 from agritrace.registry.models import PlantingArea, Plot
 from agritrace.trace import builders
@@ -100,6 +102,35 @@ def area_volumes(
     return dict(out)
 
 
+def season_volumes(ctx: Context, area_ids: Iterable[int], season: str) -> dict[int, dict]:
+    """The areas' volumes in a season (as `area_volumes`). The full scan sums them from the
+    lot graph for every area of the province, once per season, and stores them as the
+    running totals; an incremental run reads the totals (`incremental` refreshed those of
+    the areas the document touched before the rules run)."""
+    wanted = set(area_ids)
+    if ctx.subjects is not None:
+        return totals.read_area_volumes(wanted, season)
+    key = ("volumes", season)
+    if key not in ctx._cache:
+        every = ctx.area_ids()
+        if "named" not in ctx._cache:
+            ctx._cache["named"] = named_lots(every)
+        start, end = season_bounds(season)
+        volumes = area_volumes(every, start, end, ctx._cache["named"])
+        totals.store_area_volumes(every, season, volumes)
+        ctx._cache[key] = volumes
+    return {area: figures for area, figures in ctx._cache[key].items() if area in wanted}
+
+
+def refresh_volumes(area_ids: Iterable[int], season: str) -> None:
+    """Recompute the areas' running totals of the season from the lot graph (after a
+    captured document touched them)."""
+    area_ids = sorted(set(area_ids))
+    if area_ids:
+        start, end = season_bounds(season)
+        totals.store_area_volumes(area_ids, season, area_volumes(area_ids, start, end))
+
+
 def _evidence(area_id: int, channel: str, ctx: Context) -> tuple[list[int], int, list[str], int]:
     rows, key = _channel_rows(channel, [area_id], ctx.start, ctx.end)
     if channel != "harvested":
@@ -134,7 +165,7 @@ def area_volume_over_yield(ctx: Context) -> list[Finding]:
             "pk", "code", "crop_id", "measured_area_ha", "declared_area_ha", "representative_id"
         )
     }
-    volumes = area_volumes(list(areas), ctx.start, ctx.end)
+    volumes = season_volumes(ctx, areas, ctx.season)
     yields = _yields()
     findings = []
     for area_id, figures in volumes.items():
@@ -314,13 +345,11 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         .values("pk", "code", "commune_id", "crop_id", "measured_area_ha", "declared_area_ha")
     }
     target_ids = set(pool)  # every peer is judged again: its peers' volumes changed too
-    named = named_lots(list(pool))
-    now = area_volumes(list(pool), ctx.start, ctx.end, named)
+    now = season_volumes(ctx, pool, ctx.season)
     year = int(ctx.season)
     history: dict[int, list[float]] = defaultdict(list)
     for back in (1, 2, 3):
-        start, end = season_bounds(str(year - back))
-        for area_id, figures in area_volumes(list(target_ids), start, end, named).items():
+        for area_id, figures in season_volumes(ctx, target_ids, str(year - back)).items():
             ha = area_ha(pool[area_id]["measured_area_ha"], pool[area_id]["declared_area_ha"])
             if ha:
                 history[area_id].append(figures["kg"] / ha)
