@@ -23,9 +23,12 @@ from agritrace.registry.models import PackingHouse, PlantingArea
 from agritrace.trace.models import CaptureRefusal, Event, EventEPC
 
 from .detect.base import _chunks, areas_of_lots
+from .detect.patterns import firm_shipments
 from .detect.rights import SHIPPING_STEPS
+from .detect.volume import refresh_volumes
 from .findings import Finding, season_of
 from .parties import parties_and_markets
+from .totals import add_shipments
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +112,18 @@ def incremental_skip() -> set[str]:
     return {code.strip() for code in value.split(",") if code.strip()}
 
 
+def record_shipments(event_ids: Iterable[int]) -> None:
+    """Count a captured document's shipments into the firms' running totals (once per
+    capture; the area totals are refreshed by `_check`)."""
+    shipping = list(
+        Event.objects.filter(pk__in=list(event_ids), biz_step__in=SHIPPING_STEPS).values_list(
+            "pk", flat=True
+        )
+    )
+    for chunk in _chunks(shipping):
+        add_shipments(firm_shipments(EventEPC.objects.filter(event__in=chunk), None))
+
+
 def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Finding]:
     """Run the rules over what the events touch; upsert the findings unless `write` is
     False. Returns the findings."""
@@ -124,6 +139,7 @@ def _check(scopes: dict[tuple[int, str], dict[str, set[int]]], *, write: bool) -
     skip = incremental_skip()
     findings: list[Finding] = []
     for (province_id, season), subjects in scopes.items():
+        refresh_volumes(subjects.get("area") or (), season)  # the running totals first
         province = AdminUnit.objects.get(pk=province_id)
         findings += scan(province, season, subjects=subjects, skip=skip)
     if write and findings:
@@ -136,6 +152,7 @@ def on_events_captured(sender, job=None, event_ids=(), **kwargs) -> None:
     if not event_ids or not getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL", True):
         return
     try:
+        record_shipments(event_ids)
         check_events(event_ids)
     except Exception:  # detection must never fail a capture
         log.exception("misuse: incremental checks failed for capture %s", getattr(job, "pk", "?"))

@@ -182,3 +182,60 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status or '·'} → {self.to_status}"
+
+
+class AreaSeasonVolume(models.Model):
+    """Running totals: the kilograms of an area's channels in a season (`detect.volume`:
+    harvested, received, packed), kept by the incremental checks for the areas a captured
+    document touches and rebuilt by the full scan from the lot graph (`misuse.totals`). The
+    volume rules read them instead of summing every event of a commune again."""
+
+    area = models.ForeignKey(PlantingArea, on_delete=models.CASCADE, related_name="+")
+    season = models.CharField(max_length=4)
+    harvested = models.FloatField(default=0)
+    received = models.FloatField(default=0)
+    packed = models.FloatField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "season"], name="misuse_area_season_volume")
+        ]
+        indexes = [models.Index(fields=["season", "area"], name="misuse_volume_season")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.season}"
+
+
+class FirmCodeDay(models.Model):
+    """Running totals: the shipments a firm made on a local day of lots of an area's code
+    (`exporter_code_surge` counts distinct codes per firm and window), kept per captured
+    document and rebuilt by the full scan (`misuse.totals`)."""
+
+    party = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(PlantingArea, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    shipments = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "day", "area"], name="misuse_firm_code_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.day} {self.area_id}"
+
+
+class FirmDay(models.Model):
+    """Running totals: how many shipment events (of lots of any area) a firm made on a local
+    day (the evidence count of `exporter_code_surge`), kept like `FirmCodeDay`."""
+
+    party = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    shipments = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["party", "day"], name="misuse_firm_day")]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.day}"

@@ -162,18 +162,25 @@ def named_lots(area_ids: Iterable[int]) -> dict[int, int]:
         .filter(_colon__gt=0)
         .annotate(_code=Substr(Substr(F("uri"), start), 1, F("_colon") - 1))
     )
-    if len(codes) <= 50:
-        q = Q()
-        for code in codes:
-            q |= Q(uri__startswith=f"{lot_prefix()}{code}:")
-        rows = rows.filter(q)
-    else:
+    if len(codes) > 2000:  # most of the registry: one pass over the unharvested lots
         rows = rows.filter(_code__in=PlantingArea.objects.filter(pk__in=area_ids).values("code"))
-    return {
-        pk: codes[code]
-        for pk, code in rows.values_list("pk", "_code").iterator(chunk_size=_CHUNK)
-        if code in codes
-    }
+        return {
+            pk: codes[code]
+            for pk, code in rows.values_list("pk", "_code").iterator(chunk_size=_CHUNK)
+            if code in codes
+        }
+    out: dict[int, int] = {}
+    names = sorted(codes)
+    for start in range(0, len(names), 200):  # a few codes: prefix ranges of the URI index
+        q = Q()
+        for code in names[start : start + 200]:
+            q |= Q(uri__startswith=f"{lot_prefix()}{code}:")
+        out.update(
+            (pk, codes[code])
+            for pk, code in rows.filter(q).values_list("pk", "_code")
+            if code in codes
+        )
+    return out
 
 
 def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:

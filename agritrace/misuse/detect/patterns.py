@@ -8,7 +8,7 @@ import bisect
 import calendar
 import math
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.db.models.functions import TruncDate
@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from agritrace.accounts.models import AUTHORITY_KINDS, Organisation
 from agritrace.diary.models import DiaryEntry, EntryKind, PesticidePHI
-from agritrace.misuse.findings import Finding, season_bounds
+from agritrace.misuse import totals
+from agritrace.misuse.findings import EVIDENCE_CAP, Finding, season_bounds
 from agritrace.misuse.parties import rows_with_parties
 from agritrace.registry.models import PackingHouse, PlantingArea
 from agritrace.supervision.models import SeasonCalendar
@@ -378,6 +379,63 @@ def _parties_of_shipments(ctx: Context, start, end, parties: set[int] | None) ->
     }
 
 
+def firm_shipments(epcs, parties: set[int] | None) -> list[tuple[int, date, int, int]]:
+    """(event, local day, area, party) of the shipments among `epcs` (EventEPC rows) by
+    firms (`parties`, None: any), each joined to the areas behind its lots; authorities are
+    left out."""
+    epcs = epcs.filter(
+        role__in=HANDLED_ROLES,
+        event__biz_step__in=SHIPPING_STEPS,
+        event__error_declaration__isnull=True,
+    )
+    authorities = set(
+        Organisation.objects.filter(kind__in=AUTHORITY_KINDS).values_list("pk", flat=True)
+    )
+    return [
+        (event, timezone.localtime(when).date(), area, party)
+        for event, when, area, party, _market in rows_by_area(
+            epcs, "event_id", "event__event_time", parties=parties
+        )
+        if party and party not in authorities
+    ]
+
+
+def _window_events(
+    party: int, first: date, last: date, counts: dict[date, int]
+) -> tuple[set[int], int]:
+    """The first EVIDENCE_CAP shipment events of a firm on the days [first, last) that ship
+    lots of a code, and how many there are (from the running totals)."""
+    zone = _zone()
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(last, datetime.min.time(), tzinfo=zone)
+    count = sum(n for d, n in counts.items() if first <= d < last)
+    candidates = (
+        Event.objects.filter(
+            Q(owning_party=party) | Q(owning_party__isnull=True, capture_org=party),
+            biz_step__in=SHIPPING_STEPS,
+            event_time__gte=start,
+            event_time__lt=end,
+            error_declaration__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    found: set[int] = set()
+    after = 0
+    while len(found) < EVIDENCE_CAP:
+        chunk = list(candidates.filter(pk__gt=after)[:1000])
+        if not chunk:
+            break
+        after = chunk[-1]
+        found |= {
+            event
+            for event, _d, _a, _p in firm_shipments(
+                EventEPC.objects.filter(event__in=chunk), {party}
+            )
+        }
+    return set(sorted(found)[:EVIDENCE_CAP]), count
+
+
 def _codes_in(by_day: dict[date, set[int]], start: date, days: int) -> set[int]:
     """The codes shipped on the `days` days from `start`."""
     out: set[int] = set()
@@ -400,40 +458,33 @@ def exporter_code_surge(ctx: Context) -> list[Finding]:
     if limited is not None and not limited:
         return []
     lookback = timedelta(days=3 * window)
-    if limited is None:
+    first_day = timezone.localtime(ctx.start - lookback).date()
+    end_day = timezone.localtime(ctx.end).date()
+    full = limited is None
+    if full:
         found = _parties_of_shipments(ctx, ctx.start, ctx.end, None)
         limited = {party for party, _t in found.values()}
         if not limited:
             return []
-    # the same rows whether the run is full or incremental: every shipment of these firms
-    epcs = EventEPC.objects.filter(
-        role__in=HANDLED_ROLES,
-        event__biz_step__in=SHIPPING_STEPS,
-        event__event_time__gte=ctx.start - lookback,
-        event__event_time__lt=ctx.end,
-        event__error_declaration__isnull=True,
-    )
-    authorities = set(
-        Organisation.objects.filter(kind__in=AUTHORITY_KINDS).values_list("pk", flat=True)
-    )
-    uses: dict[int, list[tuple]] = defaultdict(list)  # party → [(day, area, event)]
-    for event, when, area, party, _market in rows_by_area(
-        epcs, "event_id", "event__event_time", parties=limited
-    ):
-        if party and party not in authorities:
-            uses[party].append((timezone.localtime(when).date(), area, event))
-    season_start, season_end = (d.date() for d in season_bounds(ctx.season))
-    codes = dict(
-        PlantingArea.objects.filter(pk__in={u[1] for us in uses.values() for u in us}).values_list(
-            "pk", "code"
+        # every shipment of these firms, summed again from the lot graph and kept as the
+        # running totals the incremental checks read
+        uses_found = firm_shipments(
+            EventEPC.objects.filter(
+                event__event_time__gte=ctx.start - lookback, event__event_time__lt=ctx.end
+            ),
+            limited,
         )
-    )
+        totals.store_shipments(limited, first_day, end_day, uses_found)
+        codes_by_day: dict[int, dict[date, set[int]]] = defaultdict(lambda: defaultdict(set))
+        events_of: dict[int, list[tuple[date, int, int]]] = defaultdict(list)
+        for event, d, area, party in uses_found:
+            codes_by_day[party][d].add(area)
+            events_of[party].append((d, area, event))
+    else:
+        codes_by_day, counts = totals.read_shipments(limited, first_day, end_day)
+    season_start, season_end = (d.date() for d in season_bounds(ctx.season))
     findings = []
-    for party, rows in sorted(uses.items()):
-        by_day: dict[date, set[int]] = defaultdict(set)
-        for d, a, _e in rows:
-            by_day[d].add(a)
-
+    for party, by_day in sorted(codes_by_day.items()):
         best = None
         for first in sorted(d for d in by_day if season_start <= d < season_end):
             inside = _codes_in(by_day, first, window)
@@ -449,7 +500,13 @@ def exporter_code_surge(ctx: Context) -> list[Finding]:
         if best is None:
             continue
         score, first, inside, earlier = best
-        events = {e for d, a, e in rows if first <= d < first + timedelta(window) and a in inside}
+        last = first + timedelta(window)
+        if full:
+            events = {e for d, a, e in events_of[party] if first <= d < last and a in inside}
+            event_count = len(events)
+        else:
+            events, event_count = _window_events(party, first, last, counts[party])
+        codes = dict(PlantingArea.objects.filter(pk__in=inside).values_list("pk", "code"))
         name = Organisation.objects.filter(pk=party).values_list("name", flat=True).first()
         findings.append(
             Finding(
@@ -465,6 +522,7 @@ def exporter_code_surge(ctx: Context) -> list[Finding]:
                 },
                 threshold={"window_days": window, "min_codes": min_codes, "factor": factor},
                 events=sorted(events),
+                event_count=event_count,
                 party_id=party,
                 ratio=score,
                 summary=_(

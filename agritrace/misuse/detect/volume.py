@@ -15,8 +15,8 @@ an area that registered 1 t of harvests)."""
 from __future__ import annotations
 
 import json
-import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Sum
@@ -24,6 +24,7 @@ from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
 from agritrace.diary.models import CropYield
+from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding, season_bounds
 from agritrace.registry.models import PlantingArea, Plot
 from agritrace.trace import builders
@@ -37,6 +38,7 @@ from .base import (
     kg_expression,
     named_lots,
 )
+from .robust import Group, median_and_mad, robust_z
 
 CHANNELS = ("harvested", "received", "packed")
 
@@ -100,6 +102,35 @@ def area_volumes(
     return dict(out)
 
 
+def season_volumes(ctx: Context, area_ids: Iterable[int], season: str) -> dict[int, dict]:
+    """The areas' volumes in a season (as `area_volumes`). The full scan sums them from the
+    lot graph for every area of the province, once per season, and stores them as the
+    running totals; an incremental run reads the totals (`incremental` refreshed those of
+    the areas the document touched before the rules run)."""
+    wanted = set(area_ids)
+    if ctx.subjects is not None:
+        return totals.read_area_volumes(wanted, season)
+    key = ("volumes", season)
+    if key not in ctx._cache:
+        every = ctx.area_ids()
+        if "named" not in ctx._cache:
+            ctx._cache["named"] = named_lots(every)
+        start, end = season_bounds(season)
+        volumes = area_volumes(every, start, end, ctx._cache["named"])
+        totals.store_area_volumes(every, season, volumes)
+        ctx._cache[key] = volumes
+    return {area: figures for area, figures in ctx._cache[key].items() if area in wanted}
+
+
+def refresh_volumes(area_ids: Iterable[int], season: str) -> None:
+    """Recompute the areas' running totals of the season from the lot graph (after a
+    captured document touched them)."""
+    area_ids = sorted(set(area_ids))
+    if area_ids:
+        start, end = season_bounds(season)
+        totals.store_area_volumes(area_ids, season, area_volumes(area_ids, start, end))
+
+
 def _evidence(area_id: int, channel: str, ctx: Context) -> tuple[list[int], int, list[str], int]:
     rows, key = _channel_rows(channel, [area_id], ctx.start, ctx.end)
     if channel != "harvested":
@@ -134,7 +165,7 @@ def area_volume_over_yield(ctx: Context) -> list[Finding]:
             "pk", "code", "crop_id", "measured_area_ha", "declared_area_ha", "representative_id"
         )
     }
-    volumes = area_volumes(list(areas), ctx.start, ctx.end)
+    volumes = season_volumes(ctx, areas, ctx.season)
     yields = _yields()
     findings = []
     for area_id, figures in volumes.items():
@@ -294,10 +325,7 @@ def _robust_z(value: float, sample: list[float]) -> float | None:
     """How many robust standard deviations (1.4826 × MAD) `value` is above the median."""
     if not sample:
         return None
-    median = statistics.median(sample)
-    mad = statistics.median([abs(x - median) for x in sample])
-    scale = 1.4826 * mad if mad else max(abs(median) * 0.1, 1.0)
-    return (value - median) / scale
+    return robust_z(value, *median_and_mad(sample))
 
 
 def volume_anomaly(ctx: Context) -> list[Finding]:
@@ -317,13 +345,11 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         .values("pk", "code", "commune_id", "crop_id", "measured_area_ha", "declared_area_ha")
     }
     target_ids = set(pool)  # every peer is judged again: its peers' volumes changed too
-    named = named_lots(list(pool))
-    now = area_volumes(list(pool), ctx.start, ctx.end, named)
+    now = season_volumes(ctx, pool, ctx.season)
     year = int(ctx.season)
     history: dict[int, list[float]] = defaultdict(list)
     for back in (1, 2, 3):
-        start, end = season_bounds(str(year - back))
-        for area_id, figures in area_volumes(list(target_ids), start, end, named).items():
+        for area_id, figures in season_volumes(ctx, target_ids, str(year - back)).items():
             ha = area_ha(pool[area_id]["measured_area_ha"], pool[area_id]["declared_area_ha"])
             if ha:
                 history[area_id].append(figures["kg"] / ha)
@@ -333,25 +359,31 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         ha = area_ha(a["measured_area_ha"], a["declared_area_ha"]) if a else 0
         if ha:
             per_ha[area_id] = figures["kg"] / ha
+    # each area against the others of its commune and crop: one sorted group per (commune,
+    # crop), the median and MAD without the area in O(log n) (robust.Group)
+    members: dict[tuple, list[float]] = defaultdict(list)
+    for p, value in per_ha.items():
+        members[(pool[p]["commune_id"], pool[p]["crop_id"])].append(value)
+    groups = {key: Group(values) for key, values in members.items()}
     findings = []
     for area_id in sorted(target_ids & set(per_ha)):
         a = pool[area_id]
-        peers = [
-            per_ha[p]
-            for p, other in pool.items()
-            if p != area_id
-            and p in per_ha
-            and other["commune_id"] == a["commune_id"]
-            and other["crop_id"] == a["crop_id"]
-        ]
         value = per_ha[area_id]
+        group = groups[(a["commune_id"], a["crop_id"])]
+        peer_count = group.size - 1
+        peer_median = None
         features = []
         z_hist = _robust_z(value, history.get(area_id, [])) if history.get(area_id) else None
-        z_peer = _robust_z(value, peers) if len(peers) >= min_peers else None
+        z_peer = None
+        if peer_count and peer_count >= min_peers:
+            peer_median, peer_mad = group.without(value)
+            z_peer = robust_z(value, peer_median, peer_mad)
+        elif peer_count:
+            peer_median = group.without(value)[0]
         if z_hist is not None:
             features.append(("against_own_history", z_hist, len(history[area_id])))
         if z_peer is not None:
-            features.append(("against_peers", z_peer, len(peers)))
+            features.append(("against_peers", z_peer, peer_count))
         if not features or any(z <= 0 for _n, z, _c in features):
             continue
         score = sum(z for _n, z, _c in features) / len(features)
@@ -378,8 +410,10 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
                     "kg": round(now[area_id]["kg"], 3),
                     "kg_per_ha": round(value, 3),
                     "history_kg_per_ha": [round(x, 3) for x in history.get(area_id, [])],
-                    "peer_median_kg_per_ha": round(statistics.median(peers), 3) if peers else None,
-                    "peers": len(peers),
+                    "peer_median_kg_per_ha": (
+                        round(peer_median, 3) if peer_median is not None else None
+                    ),
+                    "peers": peer_count,
                     "score": round(score, 3),
                 },
                 threshold={"score": limit, "min_peers": min_peers},

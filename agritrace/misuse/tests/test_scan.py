@@ -161,3 +161,59 @@ def test_incremental_checks_can_be_off_or_leave_rules_to_the_full_scan(
     assert not Case.objects.filter(rule__code="area_volume_over_yield").exists()
     run_scan(world.province, "2026")
     assert Case.objects.filter(rule__code="area_volume_over_yield", area=area).exists()
+
+
+def test_incremental_surge_and_anomaly_from_running_totals_equal_the_full_scan(
+    world, django_capture_on_commit_callbacks
+):
+    """The rules that read the running totals (`exporter_code_surge`: the firm's shipments
+    per code and day; `volume_anomaly`: every peer's volume, the areas' earlier seasons)
+    give the same cases after captures one document at a time as a full scan."""
+    from datetime import date
+
+    from agritrace.misuse.models import AreaSeasonVolume, FirmCodeDay, FirmDay
+    from agritrace.registry.models import CodeAuthorisation, Market
+
+    exporter = world.orgs["exporter"]
+    house = make_house(world)
+    areas = [make_area(world, ha=1) for _ in range(14)]
+    for area in areas:
+        CodeAuthorisation.objects.create(
+            area=area,
+            grantee=exporter,
+            market=Market.objects.get(code="CN"),
+            valid_from=date(2025, 1, 1),
+            valid_to=date(2026, 12, 31),
+        )
+    plan = [(a, f"2025-08-0{1 + i % 2}", 10_000 + i * 150) for i, a in enumerate(areas)]
+    plan += [(a, "2026-07-01", 10_000 + i * 100) for i, a in enumerate(areas[:2])]
+    plan += [
+        (a, "2026-08-15", 26_000 if i == 13 else 10_000 + i * 100)
+        for i, a in enumerate(areas[2:], start=2)
+    ]
+    for n, (area, day, kg) in enumerate(plan):
+        event, uri = harvest(area, f"H{n}", kg, day=day)
+        with django_capture_on_commit_callbacks(execute=True):
+            capture(world, "coop", event)
+        with django_capture_on_commit_callbacks(execute=True):
+            capture(world, "exporter", shipping(house, [(uri, kg)], shipper=exporter, day=day))
+    after_captures = snapshot()
+    rules = {key[0] for key in after_captures}
+    assert {"exporter_code_surge", "volume_anomaly"} <= rules
+    assert (f"organisation:{exporter.pk}", "2026") in {(k[1], k[2]) for k in after_captures}
+    kept = (
+        set(AreaSeasonVolume.objects.values_list("area_id", "season", "harvested")),
+        set(FirmCodeDay.objects.values_list("party_id", "area_id", "day", "shipments")),
+        set(FirmDay.objects.values_list("party_id", "day", "shipments")),
+    )
+    assert kept[2] and all(n == 1 for _p, _a, _d, n in kept[1])
+    Case.objects.all().delete()
+    opened = sum(run_scan(world.province, season)[1] for season in ("2025", "2026"))
+    assert opened == len(after_captures)
+    assert snapshot() == after_captures
+    # the full scan rebuilt the same totals the captures kept
+    assert (
+        set(FirmCodeDay.objects.values_list("party_id", "area_id", "day", "shipments")) == (kept[1])
+    )
+    assert set(FirmDay.objects.values_list("party_id", "day", "shipments")) == kept[2]
+    assert set(AreaSeasonVolume.objects.values_list("area_id", "season", "harvested")) == kept[0]

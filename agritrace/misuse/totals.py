@@ -1,0 +1,137 @@
+"""Running totals (`AreaSeasonVolume`, `FirmCodeDay`, `FirmDay`): what the costly rules
+aggregate, kept per captured document by the incremental checks and rebuilt by the full
+scan from the lot graph, so that a rule judging an area against its whole commune
+(`volume_anomaly`) or a firm over all its shipments (`exporter_code_surge`) reads a few rows
+per subject instead of summing every event again.
+
+This module only reads and writes the tables (one INSERT … ON CONFLICT per call, in
+batches); the figures come from the rules' own SQL (`detect.volume.area_volumes`,
+`detect.patterns.firm_shipments`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import connection, transaction
+
+from .models import AreaSeasonVolume, FirmCodeDay, FirmDay
+
+CHANNELS = ("harvested", "received", "packed")
+_BATCH = 5000
+
+
+def store_area_volumes(area_ids: Iterable[int], season: str, volumes: dict[int, dict]) -> None:
+    """Set the areas' totals for the season to `volumes` ({area: {channel: kg}}; an area
+    missing has none, its row is deleted): one upsert per batch of areas."""
+    ids = set(area_ids)
+    rows = [
+        AreaSeasonVolume(
+            area_id=area, season=season, **{c: float(volumes[area].get(c, 0.0)) for c in CHANNELS}
+        )
+        for area in sorted(ids & set(volumes))
+    ]
+    missing = sorted(ids - set(volumes))
+    with transaction.atomic():
+        for start in range(0, len(missing), _BATCH):
+            AreaSeasonVolume.objects.filter(
+                season=season, area__in=missing[start : start + _BATCH]
+            ).delete()
+        for start in range(0, len(rows), _BATCH):
+            AreaSeasonVolume.objects.bulk_create(
+                rows[start : start + _BATCH],
+                update_conflicts=True,
+                unique_fields=["area", "season"],
+                update_fields=[*CHANNELS, "updated_at"],
+            )
+
+
+def read_area_volumes(area_ids: Iterable[int], season: str) -> dict[int, dict]:
+    """{area: {"harvested", "received", "packed": kg, "kg": the largest, "channel": its
+    name}} for the areas with any volume in the season (as `area_volumes` returns)."""
+    out: dict[int, dict] = {}
+    ids = sorted(set(area_ids))
+    for start in range(0, len(ids), _BATCH):
+        for area, *kgs in AreaSeasonVolume.objects.filter(
+            season=season, area__in=ids[start : start + _BATCH]
+        ).values_list("area_id", *CHANNELS):
+            if not any(kgs):
+                continue
+            figures = dict(zip(CHANNELS, kgs, strict=True))
+            channel = max(CHANNELS, key=lambda c: figures[c])
+            figures["channel"], figures["kg"] = channel, figures[channel]
+            out[area] = figures
+    return out
+
+
+def _upsert_counts(table: str, keys: list[str], rows: list[tuple], *, add: bool) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE the `shipments` count (added to or replaced)."""
+    if not rows:
+        return
+    columns = [*keys, "shipments"]
+    value = f"{table}.shipments + EXCLUDED.shipments" if add else "EXCLUDED.shipments"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _BATCH):
+            chunk = rows[start : start + _BATCH]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET shipments = {value}",
+                [v for row in chunk for v in row],
+            )
+
+
+def _count(uses: Iterable[tuple[int, date, int, int]]) -> tuple[list[tuple], list[tuple]]:
+    """(party, area, day, distinct events) and (party, day, distinct events) rows of
+    (event, day, area, party) uses."""
+    by_code: dict[tuple, set[int]] = defaultdict(set)
+    by_day: dict[tuple, set[int]] = defaultdict(set)
+    for event, day, area, party in uses:
+        by_code[(party, area, day)].add(event)
+        by_day[(party, day)].add(event)
+    return (
+        [(*key, len(events)) for key, events in sorted(by_code.items())],
+        [(*key, len(events)) for key, events in sorted(by_day.items())],
+    )
+
+
+def add_shipments(uses: list[tuple[int, date, int, int]]) -> None:
+    """Count newly captured shipments (event, local day, area, party) into the firms'
+    totals (each event is counted once, when its document is captured)."""
+    codes, days = _count(uses)
+    with transaction.atomic():
+        _upsert_counts(FirmCodeDay._meta.db_table, ["party_id", "area_id", "day"], codes, add=True)
+        _upsert_counts(FirmDay._meta.db_table, ["party_id", "day"], days, add=True)
+
+
+def store_shipments(
+    parties: Iterable[int], first: date, end: date, uses: list[tuple[int, date, int, int]]
+) -> None:
+    """Replace the firms' totals on the days [first, end) by those of `uses` (the full
+    scan's rebuild)."""
+    parties = sorted(set(parties))
+    codes, days = _count(uses)
+    with transaction.atomic():
+        for model in (FirmCodeDay, FirmDay):
+            model.objects.filter(party__in=parties, day__gte=first, day__lt=end).delete()
+        _upsert_counts(FirmCodeDay._meta.db_table, ["party_id", "area_id", "day"], codes, add=False)
+        _upsert_counts(FirmDay._meta.db_table, ["party_id", "day"], days, add=False)
+
+
+def read_shipments(
+    parties: Iterable[int], first: date, end: date
+) -> tuple[dict[int, dict[date, set[int]]], dict[int, dict[date, int]]]:
+    """({party: {day: areas shipped}}, {party: {day: shipment events}}) on [first, end)."""
+    parties = sorted(set(parties))
+    codes: dict[int, dict[date, set[int]]] = defaultdict(lambda: defaultdict(set))
+    events: dict[int, dict[date, int]] = defaultdict(dict)
+    for party, day, area in FirmCodeDay.objects.filter(
+        party__in=parties, day__gte=first, day__lt=end
+    ).values_list("party_id", "day", "area_id"):
+        codes[party][day].add(area)
+    for party, day, count in FirmDay.objects.filter(
+        party__in=parties, day__gte=first, day__lt=end
+    ).values_list("party_id", "day", "shipments"):
+        events[party][day] = count
+    return codes, events
