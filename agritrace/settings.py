@@ -110,6 +110,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Dates typed in forms: day first in Vietnamese, ISO always, ambiguous ones refused
+# (agritrace/formats/: the locales' formats, and the fields every form uses).
+FORMAT_MODULE_PATH = ["agritrace.formats"]
+DATE_INPUT_FORMATS = ["%Y-%m-%d"]
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("AGRITRACE_STATIC_ROOT", VAR_DIR / "static"))

@@ -347,7 +347,37 @@ _SUPERVISION_PATHS: dict[str, tuple[str, bool, str | None]] = {
 }
 
 
+def sees_supervision_plans(actor: Actor) -> bool:
+    """The authority's side of supervision (the ministry, the province's offices and the
+    communes that take part in its visits): planned surprise visits and the risk scores and
+    their reasons. The inspected (representatives, households, packing houses, exporters)
+    see a surprise visit only once it is recorded, and never a risk score."""
+    return actor.is_authority or actor.kind == OrgKind.COMMUNE
+
+
+#: supervision models bound to a visit, by the path to the visit
+_VISIT_BOUND = {
+    "MonitoringVisit": "",
+    "VisitItem": "visit__",
+    "VisitPhoto": "visit__",
+    "CorrectiveAction": "visit__",
+}
+
+
+def _hide_planned_surprises(actor: Actor, model: str, q: Q | None) -> Q | None:
+    """A surprise visit not yet recorded does not exist for the inspected."""
+    if q is None or model not in _VISIT_BOUND or sees_supervision_plans(actor):
+        return q
+    prefix = _VISIT_BOUND[model]
+    return q & ~Q(**{f"{prefix}kind": "surprise", f"{prefix}recorded_at__isnull": True})
+
+
 def _supervision_filter(actor: Actor, name: str) -> Q | None:
+    model = name.split(".", 1)[1]
+    return _hide_planned_surprises(actor, model, _supervision_scope(actor, name))
+
+
+def _supervision_scope(actor: Actor, name: str) -> Q | None:
     """Supervision records follow the code holder they concern: authorities and communes see
     those on their land, a representative its own areas', a packing house its own houses'.
     A laboratory sees only the samples sent to it and their results. Plans follow the

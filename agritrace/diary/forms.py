@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agritrace.accounts.models import Organisation
+from agritrace.formats.fields import DateField, DateInput
 
 from .models import EntryKind, Fertiliser, Pesticide, RegistrationStatus, Unit
 
@@ -46,10 +47,9 @@ class EntryForm(forms.Form):
         choices=EntryKind.choices,
         widget=forms.RadioSelect(attrs={"class": "kind-choice"}),
     )
-    date = forms.DateField(
+    date = DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("The date must look like 2026-03-15.")},
+        widget=DateInput(),
     )
     ground = forms.ChoiceField(label=_("Plot"))
     product = forms.ChoiceField(label=_("Product"), required=False)
@@ -193,10 +193,10 @@ class PesticideForm(forms.Form):
         required=False,
         help_text=_("The decision or list this comes from, with its number"),
     )
-    source_date = forms.DateField(
+    source_date = DateField(
         label=_("Source date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=300)
 

@@ -4,6 +4,8 @@ step out of order, a date in the past) are the services', shown beside the field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agritrace.formats.fields import DateField, DateInput
+
 from .models import CaseAction
 
 
@@ -32,17 +34,17 @@ class ActForm(forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    due_date = forms.DateField(
+    due_date = DateField(
         label=_("Inspection day"),
         required=False,
         help_text=_("For a surprise inspection (in a week when empty)."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
-    until = forms.DateField(
+    until = DateField(
         label=_("Suspended until"),
         required=False,
         help_text=_("For a suspension (until reinstated when empty)."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agritrace.formats.fields import DateField, DateInput
+
 
 class AbbreviationForm(forms.Form):
     province = forms.ModelChoiceField(queryset=None, label=_("Province"))
@@ -16,9 +18,7 @@ class AbbreviationForm(forms.Form):
         max_length=300,
         help_text=_("The decision or document it comes from, or the codes it was seen on"),
     )
-    source_date = forms.DateField(
-        label=_("Source date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    source_date = DateField(label=_("Source date"), required=False, widget=DateInput())
 
     def __init__(self, *args, provinces=None, **kwargs):
         super().__init__(*args, **kwargs)

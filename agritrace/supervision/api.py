@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from agritrace.accounts.access import Actor, get_visible, visible
-from agritrace.accounts.models import OrgKind
+from agritrace.accounts.access import Actor, get_visible, sees_supervision_plans, visible
 from agritrace.apiutil import actor as _actor
 from agritrace.registry.models import PackingHouse, PlantingArea
 
@@ -394,7 +393,7 @@ def list_limits(
 
 
 def _risk(actor: Actor, holder) -> dict:
-    if not (actor.is_authority or actor.kind == OrgKind.COMMUNE):
+    if not sees_supervision_plans(actor):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(_("Only the authorities see risk scores."))

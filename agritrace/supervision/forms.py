@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, visible
 from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.formats.fields import DateField, DateInput
 from agritrace.registry.models import Market, PlantingArea
 
 from .models import ChecklistTemplate, Decision, Hazard, ItemResult, Outcome, Pest
 
-DATE = {"type": "date"}
 DECIMAL = {"step": "any", "inputmode": "decimal"}
 
 
@@ -21,8 +21,8 @@ class PlanForm(forms.Form):
         max_length=60,
         help_text=gettext_lazy("A name for the plan, for example 2026"),
     )
-    start = forms.DateField(label=gettext_lazy("Start"), widget=forms.DateInput(DATE))
-    end = forms.DateField(label=gettext_lazy("End"), widget=forms.DateInput(DATE))
+    start = DateField(label=gettext_lazy("Start"), widget=DateInput())
+    end = DateField(label=gettext_lazy("End"), widget=DateInput())
 
 
 class AssignForm(forms.Form):
@@ -34,7 +34,7 @@ class AssignForm(forms.Form):
 
 
 class ScheduleVisitForm(forms.Form):
-    due_date = forms.DateField(label=gettext_lazy("Due date"), widget=forms.DateInput(DATE))
+    due_date = DateField(label=gettext_lazy("Due date"), widget=DateInput())
     reason = forms.CharField(
         label=gettext_lazy("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -50,10 +50,10 @@ class VisitForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    corrective_deadline = forms.DateField(
+    corrective_deadline = DateField(
         label=gettext_lazy("Deadline for the corrective actions"),
         required=False,
-        widget=forms.DateInput(DATE),
+        widget=DateInput(),
     )
     notes = forms.CharField(
         label=gettext_lazy("Notes"),
@@ -122,14 +122,12 @@ class DecideProposalForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    until = forms.DateField(
-        label=gettext_lazy("Suspended until"), required=False, widget=forms.DateInput(DATE)
-    )
+    until = DateField(label=gettext_lazy("Suspended until"), required=False, widget=DateInput())
 
 
 class ObservationForm(forms.Form):
     plot = forms.ModelChoiceField(label=gettext_lazy("Plot"), queryset=None, required=False)
-    observed_on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(DATE))
+    observed_on = DateField(label=gettext_lazy("Date"), widget=DateInput())
     pest = forms.ModelChoiceField(label=gettext_lazy("Pest"), queryset=Pest.objects.all())
     incidence_pct = forms.CharField(
         # xgettext:no-python-format
@@ -168,10 +166,10 @@ class ResiduePlanForm(forms.Form):
     source = forms.CharField(
         label=gettext_lazy("Source of the target"), required=False, max_length=300
     )
-    source_date = forms.DateField(
+    source_date = DateField(
         label=gettext_lazy("Date of the source"),
         required=False,
-        widget=forms.DateInput(DATE),
+        widget=DateInput(),
     )
 
 
@@ -184,11 +182,9 @@ class SampleForm(forms.Form):
         help_text=gettext_lazy("Left empty, a code is given"),
     )
     plot_or_lot = forms.CharField(label=gettext_lazy("Plot or lot"), required=False, max_length=120)
-    sampled_on = forms.DateField(
-        label=gettext_lazy("Date sampled"), required=False, widget=forms.DateInput(DATE)
-    )
-    planned_for = forms.DateField(
-        label=gettext_lazy("Or planned for"), required=False, widget=forms.DateInput(DATE)
+    sampled_on = DateField(label=gettext_lazy("Date sampled"), required=False, widget=DateInput())
+    planned_for = DateField(
+        label=gettext_lazy("Or planned for"), required=False, widget=DateInput()
     )
     laboratory = forms.ModelChoiceField(label=gettext_lazy("Laboratory"), queryset=None)
     analyses = forms.CharField(
@@ -226,7 +222,7 @@ class ResultForm(forms.Form):
         required=False,
         widget=forms.TextInput(DECIMAL),
     )
-    analysed_on = forms.DateField(label=gettext_lazy("Date analysed"), widget=forms.DateInput(DATE))
+    analysed_on = DateField(label=gettext_lazy("Date analysed"), widget=DateInput())
 
     def __init__(self, *args, sample, **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,7 +232,7 @@ class ResultForm(forms.Form):
 
 
 class TakeSampleForm(forms.Form):
-    sampled_on = forms.DateField(label=gettext_lazy("Date sampled"), widget=forms.DateInput(DATE))
+    sampled_on = DateField(label=gettext_lazy("Date sampled"), widget=DateInput())
     plot_or_lot = forms.CharField(label=gettext_lazy("Plot or lot"), required=False, max_length=120)
 
 
@@ -260,9 +256,7 @@ class NoticeForm(forms.Form):
         label=gettext_lazy("Importing country"), queryset=Market.objects.all(), to_field_name="code"
     )
     reference = forms.CharField(label=gettext_lazy("Notice reference"), required=False)
-    received_on = forms.DateField(
-        label=gettext_lazy("Date of the notice"), widget=forms.DateInput(DATE)
-    )
+    received_on = DateField(label=gettext_lazy("Date of the notice"), widget=DateInput())
     shipment_reference = forms.CharField(label=gettext_lazy("Shipment reference"), required=False)
     codes = forms.CharField(
         label=gettext_lazy("Codes named"),
@@ -280,8 +274,8 @@ class NoticeForm(forms.Form):
 
 
 class InvestigateForm(forms.Form):
-    visit_due = forms.DateField(
-        label=gettext_lazy("Surprise visit on"), required=False, widget=forms.DateInput(DATE)
+    visit_due = DateField(
+        label=gettext_lazy("Surprise visit on"), required=False, widget=DateInput()
     )
     laboratory = forms.ModelChoiceField(
         label=gettext_lazy("Laboratory for samples"),
@@ -289,8 +283,8 @@ class InvestigateForm(forms.Form):
         required=False,
     )
     analyses = forms.CharField(label=gettext_lazy("Active ingredients to test"), required=False)
-    sampled_on = forms.DateField(
-        label=gettext_lazy("Samples taken on"), required=False, widget=forms.DateInput(DATE)
+    sampled_on = DateField(
+        label=gettext_lazy("Samples taken on"), required=False, widget=DateInput()
     )
 
 
@@ -299,9 +293,7 @@ class DecideNoticeForm(forms.Form):
         label=gettext_lazy("Decision"), choices=Decision.choices, widget=forms.RadioSelect
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-    until = forms.DateField(
-        label=gettext_lazy("Suspended until"), required=False, widget=forms.DateInput(DATE)
-    )
+    until = DateField(label=gettext_lazy("Suspended until"), required=False, widget=DateInput())
 
 
 class ReplyForm(forms.Form):
@@ -309,6 +301,6 @@ class ReplyForm(forms.Form):
         label=gettext_lazy("Reply to the importing country"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    replied_on = forms.DateField(
-        label=gettext_lazy("Date of the reply"), required=False, widget=forms.DateInput(DATE)
+    replied_on = DateField(
+        label=gettext_lazy("Date of the reply"), required=False, widget=DateInput()
     )

@@ -11,6 +11,14 @@ from ninja import Field, Schema
 # ------------------------------------------------------------------ references
 
 
+def _sees_risk(context: dict | None) -> bool:
+    """Risk scores and their reasons are for the authority only."""
+    from agritrace.accounts.access import sees_supervision_plans
+    from agritrace.registry.schemas import request_actor
+
+    return sees_supervision_plans(request_actor(context))
+
+
 class Ref(Schema):
     id: int
     name: str
@@ -138,8 +146,12 @@ class VisitOut(Schema):
     due_date: date
     status: str = Field(..., description="planned, done or overdue")
     inspector: UserRef | None
-    risk_score: int
-    risk_reasons: list[str]
+    risk_score: int | None = Field(
+        None, description="The authority's only (null for the inspected)"
+    )
+    risk_reasons: list[str] = Field(
+        default_factory=list, description="The authority's only (empty for the inspected)"
+    )
     notice: int | None = Field(None, alias="notice_id")
     reason: str
     visited_on: date | None
@@ -156,6 +168,18 @@ class VisitOut(Schema):
     @staticmethod
     def resolve_holder(obj) -> dict | None:
         return holder_ref(obj.holder)
+
+    @staticmethod
+    def resolve_risk_score(obj, context) -> int | None:
+        return obj.risk_score if _sees_risk(context) else None
+
+    @staticmethod
+    def resolve_risk_reasons(obj, context) -> list[str]:
+        return list(obj.risk_reasons or []) if _sees_risk(context) else []
+
+    @staticmethod
+    def resolve_reason(obj, context) -> str:
+        return obj.reason if _sees_risk(context) else ""
 
     @staticmethod
     def resolve_items(obj) -> list:

@@ -36,7 +36,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from agritrace.accounts.access import Actor, get_visible, require, visible
+from agritrace.accounts.access import (
+    Actor,
+    get_visible,
+    require,
+    sees_supervision_plans,
+    visible,
+)
 from agritrace.accounts.models import Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
 from agritrace.diary.models import ActiveIngredient
@@ -1759,7 +1765,7 @@ def history(actor: Actor, holder: Holder) -> dict:
         notices = Notice.objects.filter(packing_houses=holder)
     out["notices"] = list(visible(actor, notices).select_related("market"))
     out["risk_score"], out["risk_reasons"] = (
-        risk(holder) if actor.is_authority or actor.kind == OrgKind.COMMUNE else (None, [])
+        risk(holder) if sees_supervision_plans(actor) else (None, [])
     )
     return out
 

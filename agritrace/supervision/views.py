@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agritrace.accounts.access import Actor, can, get_visible, visible
+from agritrace.accounts.access import Actor, can, get_visible, sees_supervision_plans, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.registry.models import PackingHouse, PlantingArea, Plot
 from agritrace.trace.chain import may_trace
@@ -127,6 +127,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "features": _visit_features(actor, sheet.all),
         "may_plan": can(actor, "plan_monitoring"),
         "may_inspect": can(actor, "inspect"),
+        "sees_risk": sees_supervision_plans(actor),
         "open_cases": visible(actor, ResidueCase.objects.filter(status=CaseStatus.OPEN)).count(),
         "open_notices": visible(actor, Notice.objects.exclude(status="replied")).count(),
         "open_actions": visible(actor, CorrectiveAction.objects.filter(done_at__isnull=True))
@@ -258,6 +259,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": visit.corrective_actions.all(),
             "decide_form": DecideProposalForm() if may_decide else None,
             "may_inspect": can(actor, "inspect"),
+            "sees_risk": sees_supervision_plans(actor),
             "may_plan": can(actor, "plan_monitoring") and visit.recorded_at is None,
             "inspectors": services.province_inspectors(visit.holder.province),
             "observations": visit.observations.select_related("pest"),

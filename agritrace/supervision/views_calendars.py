@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, can, require
+from agritrace.formats.fields import DateField, DateInput
 from agritrace.registry.models import Crop
 from agritrace.web.forms import add_service_errors
 
@@ -48,10 +49,10 @@ class CalendarForm(forms.Form):
         label=gettext_lazy("Harvest ends (month)"), choices=MONTHS, coerce=int
     )
     source = forms.CharField(label=gettext_lazy("Source"), required=False)
-    source_date = forms.DateField(
+    source_date = DateField(
         label=gettext_lazy("Source date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     note = forms.CharField(label=gettext_lazy("Note"), required=False)
 

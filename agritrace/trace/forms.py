@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agritrace.accounts.access import Actor, visible
 from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.formats.fields import DateField, DateInput, DateTimeField, DateTimeInput
 from agritrace.registry.models import Crop, Market, PackingHouse, PlantingArea, Plot, Variety
 
 from . import builders, services
@@ -32,11 +33,9 @@ def _decimal_widget():
 
 
 def _when_field(label=None):
-    return forms.DateTimeField(
+    return DateTimeField(
         label=label or _("Date and time"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
-        error_messages={"invalid": _("The date and time must look like 2026-06-30 14:30.")},
+        widget=DateTimeInput(),
     )
 
 
@@ -179,10 +178,9 @@ def _organisation_choices(actor: Actor, kinds: list | None = None) -> list[tuple
 class HarvestForm(TraceForm):
     plots_need_area = False
     area = forms.ModelChoiceField(label=_("Planting area"), queryset=PlantingArea.objects.none())
-    harvest_date = forms.DateField(
+    harvest_date = DateField(
         label=_("Harvest date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("The date must look like 2026-06-30.")},
+        widget=DateInput(),
     )
     quantity = forms.DecimalField(
         label=_("Quantity"), min_value=0, max_digits=18, decimal_places=6, widget=_decimal_widget()
@@ -519,12 +517,8 @@ class ImportForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = DateField(label=_("From"), widget=DateInput())
+    end = DateField(label=_("To"), widget=DateInput())
     format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx"
     )

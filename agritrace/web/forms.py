@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, visible
 from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.formats.fields import DateField, DateInput
 from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST
 from agritrace.registry.models import (
@@ -276,15 +277,15 @@ class CodeActionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    until = forms.DateField(
+    until = DateField(
         label=gettext_lazy("Suspended until (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
-    effective_date = forms.DateField(
+    effective_date = DateField(
         label=gettext_lazy("Effective from (optional, for a decision taken earlier)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
@@ -315,15 +316,15 @@ class AuthoriseForm(forms.Form):
     market = forms.ModelChoiceField(
         label=gettext_lazy("Market"), queryset=Market.objects.none(), required=False
     )
-    valid_from = forms.DateField(
+    valid_from = DateField(
         label=gettext_lazy("Valid from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
-    valid_to = forms.DateField(
+    valid_to = DateField(
         label=gettext_lazy("Valid to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def __init__(self, *args, area: PlantingArea, actor: Actor, **kwargs):
@@ -341,10 +342,10 @@ class AuthoriseForm(forms.Form):
 class WithdrawAuthorisationForm(forms.Form):
     authorisation = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Reason for withdrawal"), required=False)
-    withdrawn_from = forms.DateField(
+    withdrawn_from = DateField(
         label=gettext_lazy("Effective from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
@@ -366,15 +367,15 @@ class CertificateForm(forms.Form):
         required=False,
         help_text=gettext_lazy("The certification body"),
     )
-    valid_from = forms.DateField(
+    valid_from = DateField(
         label=gettext_lazy("Valid from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
-    valid_to = forms.DateField(
+    valid_to = DateField(
         label=gettext_lazy("Valid to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def __init__(self, *args, instance: Certificate | None = None, **kwargs):
@@ -418,15 +419,15 @@ class SupplyContractForm(forms.Form):
         help_text=gettext_lazy("For example VN-DLOR-0001. The area's code must be issued."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    valid_from = forms.DateField(
+    valid_from = DateField(
         label=gettext_lazy("Valid from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
-    valid_to = forms.DateField(
+    valid_to = DateField(
         label=gettext_lazy("Valid to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     reference = forms.CharField(
         label=gettext_lazy("Contract reference"), max_length=60, required=False
@@ -457,10 +458,10 @@ class ActionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    scheduled_for = forms.DateField(
+    scheduled_for = DateField(
         label=gettext_lazy("Inspection date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     inspector = forms.ModelChoiceField(
         label=gettext_lazy("Inspector"), queryset=get_user_model().objects.none(), required=False

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, can, require
+from agritrace.formats.fields import DateField, DateInput
 from agritrace.registry import authorisations
 from agritrace.registry.models import AuthorisationOrigin, Market
 
@@ -31,8 +32,8 @@ def _actor(request: HttpRequest) -> Actor:
     return current
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
+def _date_input() -> DateInput:
+    return DateInput()
 
 
 class AuthorisationFilterForm(forms.Form):
@@ -48,9 +49,7 @@ class AuthorisationFilterForm(forms.Form):
         choices=[("", gettext_lazy("Any"))] + list(AuthorisationOrigin.choices),
         required=False,
     )
-    active_on = forms.DateField(
-        label=gettext_lazy("In force on"), required=False, widget=_date_input()
-    )
+    active_on = DateField(label=gettext_lazy("In force on"), required=False, widget=_date_input())
 
 
 class PaperAuthorisationForm(forms.Form):
@@ -61,15 +60,13 @@ class PaperAuthorisationForm(forms.Form):
     market = forms.ModelChoiceField(
         label=gettext_lazy("Market"), queryset=Market.objects.order_by("code"), required=False
     )
-    valid_from = forms.DateField(
-        label=gettext_lazy("Valid from"), required=False, widget=_date_input()
-    )
-    valid_to = forms.DateField(label=gettext_lazy("Valid to"), required=False, widget=_date_input())
+    valid_from = DateField(label=gettext_lazy("Valid from"), required=False, widget=_date_input())
+    valid_to = DateField(label=gettext_lazy("Valid to"), required=False, widget=_date_input())
     document_number = forms.CharField(label=gettext_lazy("Document number"), required=False)
-    document_date = forms.DateField(
+    document_date = DateField(
         label=gettext_lazy("Document date"), required=False, widget=_date_input()
     )
-    withdrawn_from = forms.DateField(
+    withdrawn_from = DateField(
         label=gettext_lazy("Withdrawn from"),
         required=False,
         widget=_date_input(),

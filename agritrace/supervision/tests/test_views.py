@@ -112,7 +112,11 @@ def test_the_visit_form_is_refused_to_others(world, visit):
     assert client(world, "commune").get(url).status_code == 403
     assert client(world, "other_ppo").get(url).status_code == 404
     assert (
-        client(world, "coop").get(reverse("supervision-visit", args=[visit.pk])).status_code == 200
+        client(world, "commune").get(reverse("supervision-visit", args=[visit.pk])).status_code
+        == 200
+    )
+    assert (  # a planned surprise visit is the authority's only (test_surprise_secrecy.py)
+        client(world, "coop").get(reverse("supervision-visit", args=[visit.pk])).status_code == 404
     )
     assert (
         client(world, "household").get(reverse("supervision-visit", args=[visit.pk])).status_code

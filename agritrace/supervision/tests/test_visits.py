@@ -221,11 +221,15 @@ def test_only_inspectors_of_the_province_record_visits(world, visit, foreign_are
     assert MonitoringVisit.objects.get(pk=visit.pk).recorded_at is None
 
 
-def test_visits_are_seen_by_scope(world, visit, other_area, house):
+def test_visits_are_seen_by_scope(world, area, other_area, house):
+    """Announced (scheduled) visits follow the holder's scope; planned surprise visits are
+    the authority's only (test_surprise_secrecy.py)."""
     from agritrace.accounts.access import visible
 
-    other = services.schedule_visit(world.actor("ppo"), other_area, days(2))
-    at_house = services.schedule_visit(world.actor("ppo"), house, days(2))
+    ppo = world.actor("ppo")
+    visit = services.schedule_visit(ppo, area, days(0), kind="scheduled")
+    other = services.schedule_visit(ppo, other_area, days(2), kind="scheduled")
+    at_house = services.schedule_visit(ppo, house, days(2), kind="scheduled")
     seen = {
         key: set(
             visible(world.actor(key), MonitoringVisit.objects.all()).values_list("pk", flat=True)

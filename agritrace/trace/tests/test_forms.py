@@ -70,7 +70,7 @@ def test_harvest_lot_is_numbered_when_no_code_is_given(world, farm):  # noqa: F8
 
 def test_harvest_errors_beside_the_field_and_nothing_saved(world, farm):  # noqa: F811
     client = session_client(world, "coop")
-    response = harvest_post(client, farm, quantity="-5", harvest_date="30/06/2025")
+    response = harvest_post(client, farm, quantity="-5", harvest_date="31/06/2025")
     assert response.status_code == 200
     form = response.context["form"]
     assert "quantity" in form.errors and "harvest_date" in form.errors

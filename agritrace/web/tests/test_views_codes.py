@@ -508,7 +508,7 @@ def test_a_bad_suspension_date_is_refused(world):
         {"action": "suspend", "reason": "x", "until": "not a date"},
         follow=True,
     )
-    assert "Enter a valid date." in text(response)
+    assert "Enter a real date as yyyy-mm-dd, for example 2026-12-03." in text(response)
     response = client.post(
         reverse("area-code-action", args=[area.pk]),
         {"action": "suspend", "reason": "x", "until": TODAY().isoformat()},
