@@ -51,8 +51,11 @@ _PACKED_ROLES = [Role.OUTPUT, Role.OUTPUT_QUANTITY, Role.EPC, Role.QUANTITY, Rol
 
 
 def stamp_domain() -> str:
-    """The address the QR codes point to (the service's public domain)."""
-    return getattr(settings, "AGRITRACE_STAMP_DOMAIN", None) or settings.SITE_URL
+    """The address the QR codes point to: AGRITRACE_STAMP_DOMAIN, else the site's address
+    (agritrace.site.site_url: the configured one, the request's, or the one served on)."""
+    from agritrace.site import site_url
+
+    return (getattr(settings, "AGRITRACE_STAMP_DOMAIN", None) or site_url()).rstrip("/")
 
 
 COPY_RULES = {
