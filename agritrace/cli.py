@@ -27,6 +27,10 @@ def _commands() -> list[tuple[str, str]]:
         ("areas export", _("write the plots as GeoJSON, CSV or XLSX (--format, --output)")),
         ("areas import FILE --as USER", _("read plots from GeoJSON, all or nothing")),
         (
+            "areas members AREA --as USER [--set IDS]",
+            _("an area's member households; --set changes them (--confirm for an issued code)"),
+        ),
+        (
             "authorisations import FILE --as USER [--apply]",
             _("read paper authorisations (XLSX/CSV); a dry run unless --apply"),
         ),

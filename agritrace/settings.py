@@ -24,7 +24,8 @@ ALLOWED_HOSTS = os.environ.get("AGRITRACE_ALLOWED_HOSTS", "localhost,127.0.0.1,[
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("AGRITRACE_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
-SITE_URL = os.environ.get("AGRITRACE_SITE_URL", "http://127.0.0.1:8000")
+# Empty: links follow the address served on (agritrace.site.site_url).
+SITE_URL = os.environ.get("AGRITRACE_SITE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "agritrace.site.SiteAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,7 +161,7 @@ CACHES = {
 
 # Traceability stamps: the public address their QR codes point to (short: it sets the QR's
 # size), and the keyring file of their signing keys (`agritrace stamps rotate-key`).
-AGRITRACE_STAMP_DOMAIN = os.environ.get("AGRITRACE_STAMP_DOMAIN", SITE_URL)
+AGRITRACE_STAMP_DOMAIN = os.environ.get("AGRITRACE_STAMP_DOMAIN", "")  # empty: the site's
 AGRITRACE_STAMP_KEYRING = Path(
     os.environ.get("AGRITRACE_STAMP_KEYRING", VAR_DIR / "stamp-keys.json")
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -25,6 +24,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from agritrace.audit.services import record
+from agritrace.site import site_url
 
 from .access import Actor
 from .models import Membership, Organisation, Role
@@ -111,7 +111,7 @@ def invite(
                 "role": user.membership.role,
             },
         )
-        link = settings.SITE_URL + accept_path(user)
+        link = site_url() + accept_path(user)
         subject = _("Your AgriTrace account for %(org)s") % {"org": org.name}
         body = _(
             "You have been invited to AgriTrace as %(role)s of %(org)s (user name %(username)s)."

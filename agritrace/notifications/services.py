@@ -3,12 +3,12 @@
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
 
 from agritrace.accounts.models import Organisation
+from agritrace.site import site_url
 
 from .models import Notification
 
@@ -30,7 +30,7 @@ def notify(organisations: Iterable[Organisation], title: str, body: str, url: st
     )
     recipients += [o.email for o in orgs.values() if o.email]
     if recipients:
-        link = f"{settings.SITE_URL}{url}" if url else ""
+        link = f"{site_url()}{url}" if url else ""
         messages = [
             (title, f"{body}\n\n{link}".strip(), None, [r]) for r in sorted(set(recipients))
         ]

@@ -161,10 +161,13 @@ def update_area(request: HttpRequest, area_id: int, payload: AreaPatch):
 
 @router.put("/areas/{area_id}/households", response=AreaOut, tags=["areas"])
 def set_area_households(request: HttpRequest, area_id: int, payload: HouseholdsIn):
-    """Set the member households of an area (the whole list)."""
+    """Set the member households of an area (the whole list). Their plots leave the area
+    with households that leave; removing households from an issued area needs
+    `confirm: true` (else a 422 naming `confirm` says what the change does) and opens a
+    change application the authority reviews."""
     actor = _actor(request)
     area = get_visible(actor, PlantingArea.objects.all(), pk=area_id)
-    services.set_area_households(actor, area, payload.household_ids)
+    services.set_area_households(actor, area, payload.household_ids, confirm=payload.confirm)
     return _area(actor, area_id)
 
 

@@ -270,6 +270,9 @@ class AreaCreatedOut(AreaOut):
 
 class HouseholdsIn(Schema):
     household_ids: list[int]
+    #: Households leaving an issued area: the change is said first (422 naming `confirm`)
+    #: and saved when confirmed (then reviewed by the authority).
+    confirm: bool = False
 
 
 class ReasonIn(Schema):

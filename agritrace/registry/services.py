@@ -347,28 +347,15 @@ def update_area(actor: Actor, area: PlantingArea, data: dict) -> PlantingArea:
     return area
 
 
-@transaction.atomic
-def set_area_households(actor: Actor, area: PlantingArea, household_ids: list[int]) -> None:
-    require(actor, "edit_registry")
-    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area.pk)
-    households = list(visible(actor, Household.objects.all()).filter(pk__in=household_ids))
-    if len(households) != len(set(household_ids)):
-        raise ValidationError({"households": _("Unknown household, or not yours.")})
-    wrong = [h for h in households if h.representative_id != area.representative_id]
-    if wrong:
-        raise ValidationError(
-            {
-                "households": _("%(name)s is not a member of this area's representative.")
-                % {"name": wrong[0].name}
-            }
-        )
-    before = sorted(area.households.values_list("pk", flat=True))
-    after = sorted(h.pk for h in households)
-    if before == after:
-        return
-    area.households.set(households)
-    record(actor.user, "area.households", area, {"households": before}, {"households": after})
-    reopen_review(area, actor, _("member households"))
+def set_area_households(
+    actor: Actor, area: PlantingArea, household_ids: list[int], confirm: bool = False
+) -> Application | None:
+    """Set an area's member households (the whole list): membership.set_members (plots of
+    households that leave leave the area; an issued code's change is confirmed, then
+    reviewed)."""
+    from .membership import set_members
+
+    return set_members(actor, area, household_ids, confirm=confirm)
 
 
 # ------------------------------------------------------------------ certificates

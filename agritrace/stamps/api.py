@@ -11,7 +11,7 @@ from agritrace.accounts.access import Actor
 from agritrace.accounts.models import ApiToken
 from agritrace.apiutil import actor
 
-from . import services
+from . import issuers, services
 from .services import Status as Verdict
 from .views import client_of, over_limit
 
@@ -46,9 +46,17 @@ def batch_json(batch) -> dict:
     }
 
 
-@router.post("/batches", response={201: dict}, summary="Request stamps for a packed lot")
+@router.post(
+    "/batches",
+    response={201: dict},
+    summary="Request stamps for a lot packed by one's packing house or owned by one's organisation",
+)
 def request_stamps(request: HttpRequest, data: StampRequestIn):
-    batch = services.request_stamps(actor(request), data.lot, data.count)
+    try:
+        batch = services.request_stamps(actor(request), data.lot, data.count)
+    except issuers.LotNotStampable as exc:
+        # Not found for this organisation, said as a sentence on the field.
+        return JsonResponse({"detail": exc.message, "errors": {"lot": [exc.message]}}, status=404)
     return Status(201, batch_json(batch))
 
 

@@ -38,7 +38,7 @@ from agritrace.trace.models import Event, EventEPC, Lot, Role
 from agritrace.trace.recall import lot_status
 
 from . import digital_link as dl
-from . import labels, signing
+from . import issuers, labels, signing
 from .models import Scan, Stamp, StampBatch
 
 MAX_PER_REQUEST = 100_000
@@ -51,8 +51,11 @@ _PACKED_ROLES = [Role.OUTPUT, Role.OUTPUT_QUANTITY, Role.EPC, Role.QUANTITY, Rol
 
 
 def stamp_domain() -> str:
-    """The address the QR codes point to (the service's public domain)."""
-    return getattr(settings, "AGRITRACE_STAMP_DOMAIN", None) or settings.SITE_URL
+    """The address the QR codes point to: AGRITRACE_STAMP_DOMAIN, else the site's address
+    (agritrace.site.site_url: the configured one, the request's, or the one served on)."""
+    from agritrace.site import site_url
+
+    return (getattr(settings, "AGRITRACE_STAMP_DOMAIN", None) or site_url()).rstrip("/")
 
 
 COPY_RULES = {
@@ -145,12 +148,9 @@ def packing_events(actor: Actor, lot: Lot):
 
 
 def packed_lots(actor: Actor, limit: int = 200) -> list[Lot]:
-    """Lots the actor packed (or whose packing house it runs), newest first."""
-    if actor.kind not in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
-        return []
-    events = visible(actor, Event.objects.filter(biz_step="packing")).values("pk")
-    lot_ids = EventEPC.objects.filter(event_id__in=events, role__in=_PACKED_ROLES).values("lot_id")
-    return list(Lot.objects.filter(pk__in=lot_ids).order_by("-pk")[:limit])
+    """Lots the actor may stamp: packed by its packing house or owned by it (issuers.py),
+    newest first."""
+    return issuers.stampable_lots(actor, limit)
 
 
 def _clean_count(count) -> int:
@@ -167,20 +167,25 @@ def _clean_count(count) -> int:
 
 
 def request_stamps(actor: Actor, lot_uri: str, count) -> StampBatch:
-    """Serialised, signed stamps for a lot the actor packed: PermissionDenied for a role that
-    may not request stamps, Http404 for a lot outside its scope or never packed,
+    """Serialised, signed stamps for a lot the actor may stamp (packed by its packing house or
+    owned by it: issuers.py; the lot as an identifier or OWNER:LOT as on its label):
+    PermissionDenied for a role that may not request stamps, issuers.LotNotStampable (a
+    Http404 with a message for the lot field) for a lot outside its scope or never packed,
     ValidationError for a bad count or a lot that cannot be written in a Digital Link."""
     require(actor, "request_stamps")
     count = _clean_count(count)
     if not isinstance(lot_uri, str) or not lot_uri.strip() or len(lot_uri) > 255:
         raise ValidationError({"lot": [_("Name the lot.")]})
-    key = lot_key(lot_uri.strip())
-    lot = Lot.objects.filter(uri=canonical_epc(lot_uri.strip())).first()
+    typed = lot_uri.strip()
+    lot_uri = issuers.typed_lot_uri(typed)
+    if ":" not in lot_uri:
+        raise issuers.LotNotStampable(typed)  # a bare code, no owner: no lot of anyone's
+    key = lot_key(lot_uri)
+    lot = Lot.objects.filter(uri=lot_uri).first()
     if lot is None:
-        raise Http404
-    event = packing_events(actor, lot).select_related("packing_house__commune").first()
-    if event is None:
-        raise Http404  # not packed, or not by this actor: it does not exist for them
+        raise issuers.LotNotStampable(typed)
+    # Not packed, or neither packed nor owned by this actor: it does not exist for them.
+    event = issuers.packing_of(actor, lot, typed)
     house = event.packing_house
     key_id = signing.active_key_id()
     for attempt in range(3):

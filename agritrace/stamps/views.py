@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agritrace.accounts.access import Actor, can
 
-from . import services, strings
+from . import issuers, services, strings
 from .services import Status
 
 LANG_COOKIE = "agritrace_lookup_lang"
@@ -289,18 +289,24 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             batch = services.request_stamps(actor, form["lot"], form["count"])
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        except issuers.LotNotStampable as exc:
+            errors = {"lot": [exc.message]}
         else:
             return redirect("stamps-batch", pk=batch.pk)
     may_request = can(actor, "request_stamps")
+    lots = services.packed_lots(actor) if may_request else []
     return render(
         request,
         "stamps/batch_list.html",
         {
             "batches": services.batches(actor)[:100],
             "may_request": may_request,
-            "lots": services.packed_lots(actor) if may_request else [],
+            "lots": [(lot.uri, issuers.label(lot)) for lot in lots],
             "form": form,
             "errors": errors,
+            "other_errors": [
+                m for f, ms in errors.items() if f not in ("lot", "count") for m in ms
+            ],
         },
         status=422 if errors else 200,
     )

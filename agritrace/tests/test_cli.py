@@ -361,12 +361,26 @@ def test_serve_runs_waitress(no_server, settings):
 
 
 @pytest.mark.django_db
-def test_up_prepares_the_demo_and_serves(no_server):
-    out, _err = run("up", "--port=8124")
+def test_up_prepares_the_demo_and_serves(no_server, settings, client):
+    from agritrace import site
+
+    settings.SITE_URL = ""
+    settings.AGRITRACE_STAMP_DOMAIN = ""
+    try:
+        out, _err = run("up", "--port=8124")
+    finally:
+        site.clear_served()
     assert "adding the demo province" in out
     assert "Open http://127.0.0.1:8124/" in out
     assert "officer" in out and "demo12345" in out
     assert len(no_server) == 1
+    # One stamp link to scan, on the port served (issue 14, issue 17 item 8), that opens.
+    (line,) = [x for x in out.splitlines() if "A stamp to scan" in x]
+    link = line.split(": ", 1)[1]
+    assert link.startswith("http://127.0.0.1:8124/p/") or link.startswith(
+        "http://127.0.0.1:8124/01/"
+    ), link
+    assert client.get(link[len("http://127.0.0.1:8124") :]).status_code == 200
     out, _err = run("up", "--port=8124")
     assert "adding the demo" not in out
     assert "inspector" in out

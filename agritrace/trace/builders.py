@@ -250,6 +250,7 @@ def harvest(
         "quantityList[0].epcClass": "lot_code",
         "quantityList": "quantity",
         "ilmd": "harvest_date",
+        "eventTime": "harvest_date",
     }
     event = _base("ObjectEvent", moment or time_of_day(harvest_date), "commissioning", "active")
     event["action"] = "ADD"
@@ -290,6 +291,7 @@ def packing(
         "bizLocation": "packing_house",
         "inputQuantityList": "inputs",
         "outputQuantityList": "outputs",
+        "eventTime": "when",
     }
     event = _base("TransformationEvent", moment, "packing", "active")
     event["inputQuantityList"] = _quantities(inputs, "inputQuantityList", fields)
@@ -320,7 +322,12 @@ def receiving(
 ) -> Built:
     """A purchase or a receiving: ObjectEvent OBSERVE, bizStep receiving, disposition
     in_progress, with the seller / sender as source and the document as bizTransaction."""
-    fields = {"readPoint": "location", "bizLocation": "location", "quantityList": "lots"}
+    fields = {
+        "readPoint": "location",
+        "bizLocation": "location",
+        "quantityList": "lots",
+        "eventTime": "when",
+    }
     event = _base("ObjectEvent", moment, "receiving", "in_progress")
     event["quantityList"] = _quantities(lots, "quantityList", fields)
     _where(event, location)
@@ -362,6 +369,7 @@ def inspection(
         "bizLocation": "location",
         "quantityList": "lots",
         "certificationInfo": "certificate",
+        "eventTime": "when",
     }
     event = _base(
         "ObjectEvent", moment, "inspecting", "conformant" if conformant else "non_conformant"
@@ -397,7 +405,12 @@ def shipping(
     owning_party (for an export, the exporter), `possessor` the source possessing_party (the
     packing house that loads it, when not the owner), `receiver` the destination
     owning_party (the buyer), `destination_country` the market (agt:destinationCountry)."""
-    fields = {"readPoint": "origin", "quantityList": "lots", "destinationList": "destination"}
+    fields = {
+        "readPoint": "origin",
+        "quantityList": "lots",
+        "destinationList": "destination",
+        "eventTime": "when",
+    }
     event = _base("ObjectEvent", moment, "shipping", "in_transit")
     event["quantityList"] = _quantities(lots, "quantityList", fields)
     _where(event, origin, business=False)

@@ -39,6 +39,13 @@ def _when_field(label=None):
     )
 
 
+def more_than_zero(value) -> None:
+    """A quantity recorded must be more than 0 (nothing harvested, packed or shipped is not
+    an event)."""
+    if value is not None and value <= 0:
+        raise forms.ValidationError(_("The quantity must be more than 0."), code="min_value")
+
+
 def scoped_areas(actor: Actor):
     """Planting areas the actor may see that have a code (an EPCIS location needs one)."""
     return (
@@ -83,6 +90,22 @@ class TraceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.actor = actor
 
+    def clean(self):
+        """What has not happened yet cannot be recorded (timing.judge_future, here beside
+        the date field)."""
+        from .timing import future_tolerance
+
+        data = super().clean()
+        moment = data.get("when")
+        if moment is not None and moment > timezone.now() + future_tolerance():
+            self.add_error("when", _("This date is in the future: record what has happened."))
+        day = data.get("harvest_date")
+        if day is not None and day > timezone.localdate():
+            self.add_error(
+                "harvest_date", _("This date is in the future: record what has happened.")
+            )
+        return data
+
     def add_rows(self, prefix: str, count: int, lot_label, required: int = 1, lot_help=None):
         for i in range(count):
             first = i < required
@@ -96,7 +119,7 @@ class TraceForm(forms.Form):
             self.fields[f"{prefix}{i}_quantity"] = forms.DecimalField(
                 label=_("Quantity"),
                 required=first,
-                min_value=0,
+                validators=[more_than_zero],
                 max_digits=18,
                 decimal_places=6,
                 widget=_decimal_widget(),
@@ -183,7 +206,11 @@ class HarvestForm(TraceForm):
         widget=DateInput(),
     )
     quantity = forms.DecimalField(
-        label=_("Quantity"), min_value=0, max_digits=18, decimal_places=6, widget=_decimal_widget()
+        label=_("Quantity"),
+        validators=[more_than_zero],
+        max_digits=18,
+        decimal_places=6,
+        widget=_decimal_widget(),
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="KGM")
     plots = forms.ModelMultipleChoiceField(

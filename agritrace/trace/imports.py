@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, require
 from agritrace.registry.models import Crop, Variety
 
-from . import builders, services
+from . import builders, recording, services
 from .forms import scoped_areas, scoped_houses
 
 MAX_ROWS = 20_000
@@ -176,6 +176,8 @@ def _decimal(values: dict, column: str) -> Decimal:
         raise _RowError(column, _("Not a number: %(v)s") % {"v": text}) from exc
     if not value.is_finite():
         raise _RowError(column, _("Not a number: %(v)s") % {"v": text})
+    if value <= 0:
+        raise _RowError(column, _("The quantity must be more than 0."))
     return value
 
 
@@ -235,6 +237,8 @@ def _lot_list(values: dict, column: str, unit: str) -> list[tuple]:
             quantity = Decimal(amount.strip().replace(",", "."))
         except InvalidOperation as exc:
             raise _RowError(column, _("Not a number: %(v)s") % {"v": amount}) from exc
+        if not quantity.is_finite() or quantity <= 0:
+            raise _RowError(column, _("The quantity must be more than 0."))
         out.append((builders.resolve_lot(lot), quantity, unit, f"{column}[{j}]_"))
     return out
 
@@ -359,6 +363,7 @@ def _column_of(field: str | None) -> str:
         "output_quantity": "output_quantity",
         "output_unit": "output_unit",
         "harvest_date": "harvest_date",
+        "when": "date",
     }
     if field in names:
         return names[field]
@@ -387,7 +392,7 @@ def import_tables(actor: Actor, tables: dict[str, list[tuple]]) -> ImportResult:
     if problems:
         raise ImportRejected(problems)
     try:
-        job = services.capture(actor, builders.document([b.event for b in built]))
+        job = recording.capture(actor, built)
     except services.CaptureRejected as exc:
         lines = []
         for path, messages in exc.message_dict.items():

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, can, require
 
-from . import builders, forms, services
+from . import builders, forms, recording, services
 
 FORMS = {
     "harvest": (
@@ -75,7 +75,7 @@ def capture_form(actor: Actor, form) -> builders.Built | None:
     return None (nothing is stored: a document is one transaction)."""
     built = form.build()
     try:
-        services.capture(actor, builders.document([built.event]))
+        recording.capture(actor, [built])
     except services.CaptureRejected as exc:
         errors = {p: [str(m) for m in ms] for p, ms in exc.message_dict.items()}
         for name, msgs in builders.field_errors(errors, [built]).items():

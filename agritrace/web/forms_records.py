@@ -185,6 +185,10 @@ class AreaHouseholdsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    confirm = forms.BooleanField(
+        label=_("I confirm this change of an issued code: it goes to the authority for review"),
+        required=False,
+    )
 
     def __init__(self, *args, households: QuerySet | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

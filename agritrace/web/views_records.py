@@ -27,6 +27,7 @@ from agritrace.audit.services import record
 from agritrace.notifications.models import Notification
 from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry import services
+from agritrace.registry.membership import REVIEWED_STATUSES
 from agritrace.registry.models import CodeStatus, Household, PlantingArea, Plot
 
 from .forms_records import (
@@ -313,17 +314,33 @@ def area_households(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             ids = [h.pk for h in form.cleaned_data["households"]]
             try:
-                services.set_area_households(actor, area, ids)
+                change = services.set_area_households(
+                    actor, area, ids, confirm=form.cleaned_data["confirm"]
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Member households saved."))
+                if change is not None and change.kind == "change":
+                    messages.success(
+                        request,
+                        _(
+                            "Member households saved. The change goes to the authority for "
+                            "review: change application %(id)s."
+                        )
+                        % {"id": change.pk},
+                    )
+                else:
+                    messages.success(request, _("Member households saved."))
                 return redirect("area-detail", pk=area.pk)
     else:
         form = AreaHouseholdsForm(
             households=choices, initial={"households": list(area.households.all())}
         )
-    return render(request, "records/area_households.html", {"area": area, "form": form})
+    return render(
+        request,
+        "records/area_households.html",
+        {"area": area, "form": form, "issued": area.code_status in REVIEWED_STATUSES},
+    )
 
 
 def _plot_page(

@@ -130,7 +130,7 @@ def test_a_change_of_households_after_issuance_opens_a_change_review(
     coop = world.actor("coop")
     keep = list(area.households.values_list("pk", flat=True))[:1]
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_area_households(coop, area, keep)
+        services.set_area_households(coop, area, keep, confirm=True)
     change = area.applications.get(kind="change")
     assert change.status == AppStatus.SUBMITTED
     area.refresh_from_db()

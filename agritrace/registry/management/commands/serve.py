@@ -32,6 +32,10 @@ def serve(stdout, host: str, port: int, threads: int = 8) -> None:
     import waitress
     from django.core.wsgi import get_wsgi_application
 
+    from agritrace.site import set_served
+
+    # Links outside a request (and the QR codes) follow the address served on.
+    set_served(host, port)
     # whitenoise serves from the finders; an absent STATIC_ROOT would only make it warn
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     application = get_wsgi_application()

@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 
 from agritrace.accounts.models import Organisation
 from agritrace.demo import DEMO_PASSWORD, build_demo, demo_exists, demo_logins, format_logins
+from agritrace.site import set_served
+from agritrace.stamps.demo import demo_stamp_uris
 
 from .demo import describe
 from .serve import add_server_arguments, address, serve
@@ -23,6 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, threads: int, no_demo: bool, **options):
+        # The demo's stamps and the links printed below point where this serves.
+        set_served(host, port)
         self.stdout.write(_("Preparing the database ..."))
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo and not Organisation.objects.exists():
@@ -32,6 +36,12 @@ class Command(BaseCommand):
         self.stdout.write(_("Open %(url)s in a browser.") % {"url": address(host, port)})
         if demo_exists():
             self.stdout.write(format_logins(demo_logins(), DEMO_PASSWORD))
+            stamps = demo_stamp_uris()
+            if stamps:
+                self.stdout.write(
+                    _("A stamp to scan (open it in a browser or a phone): %(uri)s")
+                    % {"uri": stamps[0]}
+                )
             # This installation is a demo: the login page lists the demo accounts.
             settings.AGRITRACE_SHOW_DEMO_LOGINS = True
         self.stdout.write("")

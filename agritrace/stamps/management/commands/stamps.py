@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agritrace.registry.management.commands.areas import actor_for
-from agritrace.stamps import services, signing
+from agritrace.stamps import issuers, services, signing
 
 
 def _problem(exc: ValidationError) -> str:
@@ -23,9 +23,13 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="action", required=True, metavar="request|void|export|lookup|rotate-key"
         )
-        req = sub.add_parser("request", help="Request stamps for a lot you packed")
+        req = sub.add_parser(
+            "request", help="Request stamps for a lot your packing house packed or you own"
+        )
         req.add_argument("--as", dest="username", required=True)
-        req.add_argument("--lot", required=True, help="Lot identifier (LGTIN URN/URI or ours)")
+        req.add_argument(
+            "--lot", required=True, help="Lot identifier (LGTIN URN/URI or ours, or OWNER:LOT)"
+        )
         req.add_argument("--count", required=True, type=int)
         void = sub.add_parser("void", help="Void stamps (damaged labels)")
         void.add_argument("serials", nargs="+")
@@ -79,6 +83,8 @@ class Command(BaseCommand):
             raise CommandError(_problem(exc)) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc) or _("Your role may not do this.")) from exc
+        except issuers.LotNotStampable as exc:
+            raise CommandError(exc.message) from exc
         except Http404 as exc:
             raise CommandError(_("Not found, or not yours.")) from exc
         except signing.KeyringError as exc:
