@@ -171,6 +171,11 @@ AGRITRACE_SHOW_DEMO_LOGINS = env_bool("AGRITRACE_SHOW_DEMO_LOGINS", False)
 # How many days back a suspension, reinstatement or revocation may be dated (the authority's
 # limit; no legal figure is known to us).
 AGRITRACE_BACKDATE_MAX_DAYS = int(os.environ.get("AGRITRACE_BACKDATE_MAX_DAYS", "90"))
+# A typed position (a packing house, an inspection, a visit) must lie in Viet Nam and, for a
+# planting area with drawn plots, within this many km of them (agritrace/registry/positions.py;
+# the boxes, a settings-module value, default to registry.geometry.VIETNAM_BOXES).
+AGRITRACE_POSITION_NEAR_KM = float(os.environ.get("AGRITRACE_POSITION_NEAR_KM", "5"))
+AGRITRACE_POSITION_BOXES = None
 
 LOGGING = {
     "version": 1,

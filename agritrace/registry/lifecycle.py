@@ -31,6 +31,7 @@ from .models import (
     Inspection,
     PlantingArea,
 )
+from .positions import check_position
 from .workdays import add_working_days
 
 S = AppStatus
@@ -398,8 +399,7 @@ def record_inspection(
         errors["checklist"] = _("Unknown checklist points: %(p)s") % {
             "p": ", ".join(sorted(unknown))
         }
-    if (lon is None) != (lat is None):
-        errors["lat"] = _("Give both longitude and latitude, or neither.")
+    lon, lat = check_position(lon, lat, errors, area=app.area)
     if errors:
         raise ValidationError(errors)
     inspection.checklist = checklist

@@ -41,6 +41,7 @@ from .models import (
     SupplyContract,
     Variety,
 )
+from .positions import check_position
 
 #: Declared and measured area may differ by this much before the area is flagged.
 AREA_TOLERANCE = 0.10
@@ -638,21 +639,7 @@ def create_packing_house(actor: Actor, data: dict) -> tuple[PackingHouse, Applic
     except (ArithmeticError, ValueError, TypeError):
         errors["capacity_t_per_day"] = _("Capacity must be a number.")
         capacity = None
-    lon, lat = data.get("lon"), data.get("lat")
-    if (lon is None) != (lat is None):
-        errors["lat"] = _("Give both longitude and latitude, or neither.")
-    elif lon is not None:
-        try:
-            geo.parse_geojson(
-                {
-                    "type": "Polygon",
-                    "coordinates": [
-                        [[lon, lat], [lon + 1e-4, lat], [lon + 1e-4, lat + 1e-4], [lon, lat]]
-                    ],
-                }
-            )
-        except (geo.GeometryError, TypeError):
-            errors["lon"] = _("The location must be in Vietnam (longitude, latitude).")
+    lon, lat = check_position(data.get("lon"), data.get("lat"), errors)
     if errors:
         raise ValidationError(errors)
     commune = _commune_of(data)

@@ -51,6 +51,7 @@ from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry import lifecycle
 from agritrace.registry.codes import parse_code
 from agritrace.registry.models import CodeStatus, Market, PackingHouse, PlantingArea, Plot
+from agritrace.registry.positions import check_position
 
 from .catalogue import ingredient_for
 from .models import (
@@ -115,10 +116,6 @@ NOTICE_WINDOW_DAYS = 730
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTOS_PER_VISIT = 30
 
-#: Viet Nam's extent (longitude, latitude) for a sanity check of positions.
-LON_RANGE = (102.0, 110.0)
-LAT_RANGE = (8.0, 23.5)
-
 #: A residue value above this (mg/kg) is a typing error, not a measurement.
 ABSURD_MG_KG = Decimal("10000")
 
@@ -167,24 +164,6 @@ def _as_decimal(value: Any, field: str, errors: dict, required: bool = True) -> 
         errors[field] = _("Give a number.")
         return None
     return number
-
-
-def _as_float(value: Any, field: str, errors: dict) -> float | None:
-    number = _as_decimal(value, field, errors, required=False)
-    return float(number) if number is not None else None
-
-
-def _check_position(lon: Any, lat: Any, errors: dict) -> tuple[float | None, float | None]:
-    lon_f, lat_f = _as_float(lon, "lon", errors), _as_float(lat, "lat", errors)
-    if "lon" in errors or "lat" in errors:
-        return None, None
-    if (lon_f is None) != (lat_f is None):
-        errors["lat"] = _("Give both longitude and latitude, or neither.")
-    elif lon_f is not None and not (
-        LON_RANGE[0] <= lon_f <= LON_RANGE[1] and LAT_RANGE[0] <= lat_f <= LAT_RANGE[1]
-    ):
-        errors["lon"] = _("The position must be in Viet Nam (longitude, latitude).")
-    return lon_f, lat_f
 
 
 def _visible_holder(actor: Actor, holder: Holder) -> Holder:
@@ -687,7 +666,7 @@ def record_visit(
     day = _as_date(visited_on, "visited_on", errors, required=False) or _today()
     if day > _today():
         errors["visited_on"] = _("The visit date cannot be in the future.")
-    lon_f, lat_f = _check_position(lon, lat, errors)
+    lon_f, lat_f = check_position(lon, lat, errors, area=visit.area)
     notes = (notes or "").strip() if isinstance(notes, str) else ""
     failed = [c for c in clean.values() if c["result"] == ItemResult.FAIL]
     extra = _clean_actions(corrective_actions, day, errors)
