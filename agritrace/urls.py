@@ -15,3 +15,5 @@ urlpatterns = [
     path("", include("agritrace.stamps.urls")),
     path("", include("agritrace.web.urls")),
 ]
+
+handler500 = "agritrace.web.views_errors.server_error"

@@ -2,7 +2,8 @@ from django.conf import settings
 
 
 def actor(request) -> dict:
-    """The acting organisation and role, and the inbox count, for every page."""
+    """The acting organisation and role, the inbox count and the role's menu (made only when
+    a page shows it), for every page."""
     from agritrace.accounts.access import Actor
     from agritrace.notifications.models import Notification
 
@@ -15,8 +16,22 @@ def actor(request) -> dict:
         unread = Notification.objects.filter(
             organisation=current.organisation, read_at__isnull=True
         ).count()
+    match = getattr(request, "resolver_match", None)
+
+    def menu() -> list:
+        from .menu import menu_for
+
+        if not hasattr(request, "_menu"):
+            request._menu = menu_for(
+                current,
+                getattr(match, "url_name", "") or "",
+                getattr(match, "app_name", "") or "",
+            )
+        return request._menu
+
     return {
         "actor": current,
+        "menu": menu,
         "unread_count": unread,
         "tile_url": settings.AGRITRACE_TILE_URL,
         "tile_attribution": settings.AGRITRACE_TILE_ATTRIBUTION,
