@@ -51,6 +51,7 @@ def _commands() -> list[tuple[str, str]]:
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
         ("tokens create|list|revoke", _("API tokens: a new one is shown once")),
+        ("language --as USER [vi|en]", _("a person's saved language: show it or save it")),
         (
             "trace import FILE --as USER",
             _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),

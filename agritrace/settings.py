@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "agritrace.text.ForbiddenTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # a signed-in person's saved language (accounts.preferences; the public pages keep
+    # LocaleMiddleware's choice: the switch's cookie, then Accept-Language)
+    "agritrace.accounts.preferences.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
