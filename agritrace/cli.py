@@ -44,6 +44,11 @@ def _commands() -> list[tuple[str, str]]:
             _("a move of an issued code (--reason, --effective-date to back-date it)"),
         ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
+        ("backup FILE", _("write the whole database to FILE (pg_dump, or SQLite's backup API)")),
+        (
+            "restore FILE [--force]",
+            _("replace the database by a backup, then verify the audit chain"),
+        ),
         (
             "calendars import FILE --as USER [--apply]",
             _("read harvest season calendars (XLSX/CSV); a dry run unless --apply"),
