@@ -48,6 +48,11 @@ def _commands() -> list[tuple[str, str]]:
             _("a move of an issued code (--reason, --effective-date to back-date it)"),
         ),
         ("audit verify", _("check that no audit entry was edited or deleted")),
+        ("backup FILE", _("write the whole database to FILE (pg_dump, or SQLite's backup API)")),
+        (
+            "restore FILE [--force]",
+            _("replace the database by a backup, then verify the audit chain"),
+        ),
         (
             "calendars import FILE --as USER [--apply]",
             _("read harvest season calendars (XLSX/CSV); a dry run unless --apply"),
@@ -55,6 +60,7 @@ def _commands() -> list[tuple[str, str]]:
         ("inputs import FILE", _("read the input catalogue from a workbook, all or nothing")),
         ("inputs export FILE", _("write the input catalogue to a workbook")),
         ("tokens create|list|revoke", _("API tokens: a new one is shown once")),
+        ("language --as USER [vi|en]", _("a person's saved language: show it or save it")),
         (
             "trace import FILE --as USER",
             _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),

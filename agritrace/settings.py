@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # the API docs from local static files (no CDN, no inline script: CSP)
     "agritrace.places",
     "agritrace.accounts",
     "agritrace.audit",
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "agritrace.site.SiteAddressMiddleware",
+    "agritrace.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,9 +59,30 @@ MIDDLEWARE = [
     "agritrace.text.ForbiddenTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # a signed-in person's saved language (accounts.preferences; the public pages keep
+    # LocaleMiddleware's choice: the switch's cookie, then Accept-Language)
+    "agritrace.accounts.preferences.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# HTTPS behind a TLS-terminating proxy (README, "Running in production"): AGRITRACE_HTTPS=1
+# redirects plain HTTP, marks the cookies Secure and sends HSTS. The proxy must set
+# X-Forwarded-Proto (and drop a client's own). Off by default: the demo runs on plain HTTP.
+HTTPS = env_bool("AGRITRACE_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a health probe may ask over plain HTTP
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("AGRITRACE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# The Content-Security-Policy of every response is set by agritrace.security.
 
 ROOT_URLCONF = "agritrace.urls"
 WSGI_APPLICATION = "agritrace.wsgi.application"

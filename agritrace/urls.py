@@ -1,10 +1,12 @@
 from django.urls import include, path
 
+from agritrace.accounts.views_profile import switch_language
 from agritrace.api import api
 
 urlpatterns = [
     path("api/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # the language switch: also saves a signed-in person's preference
+    path("i18n/setlang/", switch_language, name="set_language"),
     path("accounts/", include("agritrace.accounts.urls")),
     path("diary/", include("agritrace.diary.urls")),
     path("places/", include("agritrace.places.urls")),

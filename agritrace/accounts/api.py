@@ -13,6 +13,7 @@ from pydantic import StringConstraints
 
 from agritrace.apiutil import actor as _actor
 
+from . import preferences
 from .access import Actor
 from .models import ApiToken
 
@@ -47,6 +48,14 @@ class MeOut(Schema):
     organisation: OrganisationOut | None
     role: str | None
     kind: str | None
+    language: str = Field(
+        ..., description="The language of your pages: the one you saved, else the site's default"
+    )
+    language_saved: bool = Field(..., description="Whether you saved a language yourself")
+
+
+class MeIn(Schema):
+    language: str = Field(..., description="The language of your pages (vi, en)")
 
 
 class TokenOut(Schema):
@@ -71,15 +80,28 @@ class TokenIn(Schema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-@router.get("/me", response=MeOut)
-def me(request: HttpRequest):
+def _me(request: HttpRequest) -> dict:
     actor = _actor(request)
     return {
         "user": request.user,
         "organisation": actor.organisation,
         "role": actor.role,
         "kind": actor.kind,
+        "language": preferences.language_of(request.user),
+        "language_saved": bool(preferences.saved_language(request.user)),
     }
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    return _me(request)
+
+
+@router.patch("/me", response=MeOut)
+def update_me(request: HttpRequest, payload: MeIn):
+    """Save your preferences: the language your pages are shown in after logging in."""
+    preferences.set_language(request.user, payload.language)
+    return _me(request)
 
 
 def _member(request: HttpRequest) -> Actor:

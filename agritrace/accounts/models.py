@@ -176,3 +176,21 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class Profile(models.Model):
+    """A person's own preferences (one row per user, made when one is first saved)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the pages after logging in; empty: the site's default"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or '-'})"

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import views, views_profile
 
 urlpatterns = [
+    path("profile/", views_profile.profile, name="profile"),
     path("organisations/", views.organisation_list, name="organisation-list"),
     path("organisations/new/", views.organisation_create, name="organisation-create"),
     path("organisations/import/", views.organisation_import, name="organisation-import"),

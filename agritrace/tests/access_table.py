@@ -130,6 +130,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/epcis/events"): Row(),
     ("GET", "/epcis/events/{event_id}"): Row(rest="404"),
     ("GET", "/epcis/openapi.json"): Row(anonymous="allow", only="anonymous coop"),
+    # one's own preferences: everyone signed in
+    ("PATCH", "/api/accounts/me"): Row(body={"language": "en"}),
     ("PATCH", "/api/areas/{area_id}"): Row(
         forbid="ministry commune lab coop.viewer ppo.viewer",
         missing="commune_b coop_b household packing exporter other_ppo other_coop",
