@@ -23,12 +23,13 @@ from agritrace.registry.models import PackingHouse, PlantingArea
 from agritrace.trace.models import CaptureRefusal, Event, EventEPC
 
 from .detect.base import _chunks, areas_of_lots
+from .detect.capacity import PACKING_STEPS, house_uses, packed_by_day, packed_rows
 from .detect.patterns import firm_shipments
 from .detect.rights import SHIPPING_STEPS
 from .detect.volume import refresh_volumes
 from .findings import Finding, season_of
 from .parties import parties_and_markets
-from .totals import add_shipments
+from .totals import add_house_uses, add_packed, add_shipments
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +113,20 @@ def incremental_skip() -> set[str]:
     return {code.strip() for code in value.split(",") if code.strip()}
 
 
-def record_shipments(event_ids: Iterable[int]) -> None:
-    """Count a captured document's shipments into the firms' running totals (once per
-    capture; the area totals are refreshed by `_check`)."""
-    shipping = list(
-        Event.objects.filter(pk__in=list(event_ids), biz_step__in=SHIPPING_STEPS).values_list(
-            "pk", flat=True
-        )
-    )
+def record_totals(event_ids: Iterable[int]) -> None:
+    """Add a captured document's shipments, packings and receivings to the firms' and the
+    houses' running totals (once per capture, one upsert each; the area totals are recomputed for
+    the touched areas by `_check`)."""
+    steps = dict(Event.objects.filter(pk__in=list(event_ids)).values_list("pk", "biz_step"))
+    shipping = sorted(pk for pk, step in steps.items() if step in SHIPPING_STEPS)
+    packing = sorted(pk for pk, step in steps.items() if step in PACKING_STEPS)
+    using = sorted(pk for pk, step in steps.items() if step in (*PACKING_STEPS, "receiving"))
     for chunk in _chunks(shipping):
         add_shipments(firm_shipments(EventEPC.objects.filter(event__in=chunk), None))
+    for chunk in _chunks(packing):
+        add_packed(packed_by_day(packed_rows(EventEPC.objects.filter(event__in=chunk))))
+    for chunk in _chunks(using):
+        add_house_uses(house_uses(EventEPC.objects.filter(event__in=chunk)))
 
 
 def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Finding]:
@@ -152,7 +157,7 @@ def on_events_captured(sender, job=None, event_ids=(), **kwargs) -> None:
     if not event_ids or not getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL", True):
         return
     try:
-        record_shipments(event_ids)
+        record_totals(event_ids)
         check_events(event_ids)
     except Exception:  # detection must never fail a capture
         log.exception("misuse: incremental checks failed for capture %s", getattr(job, "pk", "?"))

@@ -239,3 +239,44 @@ class FirmDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_id} {self.day}"
+
+
+class HouseDayVolume(models.Model):
+    """Running totals: the kilograms a packing house packed (what its packings took in) on a
+    local day (`house_over_capacity`), added per captured document and rebuilt by the full
+    scan (`misuse.totals`)."""
+
+    house = models.ForeignKey(PackingHouse, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kg = models.DecimalField(max_digits=30, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["house", "day"], name="misuse_house_day_volume")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_id} {self.day}"
+
+
+class HouseAreaUse(models.Model):
+    """Running totals: the first and last local day a packing house packed or received lots
+    of an area in a season (`house_without_contract`: a pair whose days lie within one
+    supply contract cannot have a use without one), widened per captured document and
+    rebuilt by the full scan (`misuse.totals`)."""
+
+    house = models.ForeignKey(PackingHouse, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(PlantingArea, on_delete=models.CASCADE, related_name="+")
+    season = models.CharField(max_length=4)
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["house", "season", "area"], name="misuse_house_area_use"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_id} {self.area_id} {self.season}"

@@ -16,7 +16,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from .models import AreaSeasonVolume, FirmCodeDay, FirmDay
+from .models import AreaSeasonVolume, FirmCodeDay, FirmDay, HouseAreaUse, HouseDayVolume
 
 CHANNELS = ("harvested", "received", "packed")
 _BATCH = 5000
@@ -47,16 +47,27 @@ def store_area_volumes(area_ids: Iterable[int], season: str, volumes: dict[int, 
             )
 
 
-def read_area_volumes(area_ids: Iterable[int], season: str) -> dict[int, dict]:
+def read_area_volumes(
+    area_ids: Iterable[int], season: str, communes: Iterable[int] | None = None
+) -> dict[int, dict]:
     """{area: {"harvested", "received", "packed": kg, "kg": the largest, "channel": its
-    name}} for the areas with any volume in the season (as `area_volumes` returns)."""
+    name}} for the areas with any volume in the season (as `area_volumes` returns).
+    `communes`: the areas are those communes' (one query instead of id lists)."""
     out: dict[int, dict] = {}
-    ids = sorted(set(area_ids))
-    for start in range(0, len(ids), _BATCH):
-        for area, *kgs in AreaSeasonVolume.objects.filter(
-            season=season, area__in=ids[start : start + _BATCH]
-        ).values_list("area_id", *CHANNELS):
-            if not any(kgs):
+    wanted = set(area_ids)
+    if communes is not None:
+        queries = [
+            AreaSeasonVolume.objects.filter(season=season, area__commune__in=sorted(communes))
+        ]
+    else:
+        ids = sorted(wanted)
+        queries = [
+            AreaSeasonVolume.objects.filter(season=season, area__in=ids[start : start + _BATCH])
+            for start in range(0, len(ids), _BATCH)
+        ]
+    for query in queries:
+        for area, *kgs in query.values_list("area_id", *CHANNELS).iterator(chunk_size=_BATCH):
+            if not any(kgs) or area not in wanted:
                 continue
             figures = dict(zip(CHANNELS, kgs, strict=True))
             channel = max(CHANNELS, key=lambda c: figures[c])
@@ -65,19 +76,21 @@ def read_area_volumes(area_ids: Iterable[int], season: str) -> dict[int, dict]:
     return out
 
 
-def _upsert_counts(table: str, keys: list[str], rows: list[tuple], *, add: bool) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE the `shipments` count (added to or replaced)."""
+def _upsert_counts(
+    table: str, keys: list[str], rows: list[tuple], *, add: bool, column: str = "shipments"
+) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE the `column` figure (added to or replaced)."""
     if not rows:
         return
-    columns = [*keys, "shipments"]
-    value = f"{table}.shipments + EXCLUDED.shipments" if add else "EXCLUDED.shipments"
+    columns = [*keys, column]
+    value = f"{table}.{column} + EXCLUDED.{column}" if add else f"EXCLUDED.{column}"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _BATCH):
             chunk = rows[start : start + _BATCH]
             placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET shipments = {value}",
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {column} = {value}",
                 [v for row in chunk for v in row],
             )
 
@@ -135,3 +148,87 @@ def read_shipments(
     ).values_list("party_id", "day", "shipments"):
         events[party][day] = count
     return codes, events
+
+
+def add_packed(rows: Iterable[tuple[int, date, object]]) -> None:
+    """Add newly captured packings (house, local day, kg) to the houses' daily totals."""
+    _upsert_counts(
+        HouseDayVolume._meta.db_table,
+        ["house_id", "day"],
+        [(house, day, kg) for house, day, kg in rows if kg],
+        add=True,
+        column="kg",
+    )
+
+
+def store_packed(houses: Iterable[int], first: date, end: date, rows: list[tuple]) -> None:
+    """Replace the houses' daily totals on [first, end) by `rows` (house, day, kg)."""
+    with transaction.atomic():
+        HouseDayVolume.objects.filter(
+            house__in=sorted(set(houses)), day__gte=first, day__lt=end
+        ).delete()
+        add_packed(rows)
+
+
+def read_packed(houses: Iterable[int], first: date, end: date) -> dict[int, dict[date, float]]:
+    """{house: {day: kg}} on [first, end)."""
+    out: dict[int, dict[date, float]] = defaultdict(dict)
+    for house, day, kg in HouseDayVolume.objects.filter(
+        house__in=sorted(set(houses)), day__gte=first, day__lt=end
+    ).values_list("house_id", "day", "kg"):
+        if kg:
+            out[house][day] = float(kg)
+    return out
+
+
+def _ranges(uses: Iterable[tuple]) -> dict[tuple[int, str, int], list[date]]:
+    """{(house, season, area): [first day, last day]} of (house, day, event, uri, area)."""
+    out: dict[tuple[int, str, int], list[date]] = {}
+    for house, day, _event, _uri, area in uses:
+        key = (house, str(day.year), area)
+        if key not in out:
+            out[key] = [day, day]
+        else:
+            span = out[key]
+            span[0], span[1] = min(span[0], day), max(span[1], day)
+    return out
+
+
+def _upsert_ranges(ranges: dict[tuple[int, str, int], list[date]]) -> None:
+    table = HouseAreaUse._meta.db_table
+    rows = [(h, s, a, f, last) for (h, s, a), (f, last) in sorted(ranges.items())]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _BATCH):
+            chunk = rows[start : start + _BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} (house_id, season, area_id, first_day, last_day) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (house_id, season, area_id) DO UPDATE SET "
+                f"first_day = CASE WHEN EXCLUDED.first_day < {table}.first_day "
+                f"THEN EXCLUDED.first_day ELSE {table}.first_day END, "
+                f"last_day = CASE WHEN EXCLUDED.last_day > {table}.last_day "
+                f"THEN EXCLUDED.last_day ELSE {table}.last_day END",
+                [v for row in chunk for v in row],
+            )
+
+
+def add_house_uses(uses: Iterable[tuple]) -> None:
+    """Widen the (house, area) day ranges by newly captured uses (house, day, event, uri,
+    area)."""
+    _upsert_ranges(_ranges(uses))
+
+
+def store_house_areas(houses: Iterable[int], season: str, uses: Iterable[tuple]) -> None:
+    """Replace the houses' (house, area) day ranges of the season by those of `uses`."""
+    with transaction.atomic():
+        HouseAreaUse.objects.filter(house__in=sorted(set(houses)), season=season).delete()
+        _upsert_ranges({k: v for k, v in _ranges(uses).items() if k[1] == season})
+
+
+def read_house_areas(houses: Iterable[int], season: str) -> list[tuple[int, int, date, date]]:
+    """(house, area, first day, last day) of the houses' uses in the season."""
+    return list(
+        HouseAreaUse.objects.filter(house__in=sorted(set(houses)), season=season).values_list(
+            "house_id", "area_id", "first_day", "last_day"
+        )
+    )

@@ -223,13 +223,21 @@ def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:
 
 
 def rows_by_area(
-    rows: QuerySet, *values: str, areas=None, parties: set[int] | None = None
+    rows: QuerySet,
+    *values: str,
+    areas=None,
+    parties: set[int] | None = None,
+    lots: Iterable[int] | None = None,
 ) -> list[tuple]:
     """`EventEPC` rows joined in SQL to the planting areas behind their lot, up to
     `SQL_DEPTH` generations back over `LotLink`: (*values, area, party, market) per row ×
     area, without duplicates. The area is a lot's `origin_area`, or the owner of a lot of an
     area's namespace that no harvest made. `areas` (ids or a queryset of pks) restricts the
-    areas; `parties` the shipping firms (see `parties.rows_with_parties`)."""
+    areas; `parties` the shipping firms (see `parties.rows_with_parties`). `lots`: every lot
+    that can come from those areas (`lots_of_areas`, forward over the whole lot graph): the
+    rows are first narrowed to them, which changes no result (a lot none of them is cannot
+    have those areas behind it) but lets a run over a few areas start from their lots'
+    index instead of every event of the season."""
     from agritrace.misuse.parties import rows_with_parties
 
     seen: set[tuple] = set()
@@ -245,6 +253,8 @@ def rows_by_area(
             .exclude(code__isnull=True)
             .values_list("code", flat=True)
         )
+    if lots is not None:
+        rows = rows.filter(lot__in=sorted(lots))
     for depth in range(SQL_DEPTH + 1):
         path = "lot" + "__links_in__source" * depth
         harvested = rows.filter(**{f"{path}__origin_area__isnull": False})

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding
 from agritrace.registry.models import CodeAuthorisation, PlantingArea, SupplyContract
 from agritrace.trace.models import EventEPC
@@ -20,14 +21,35 @@ from .base import HANDLED_ROLES, INPUT_ROLES, Context, code_of_lot, kg_expressio
 PACKING_STEPS = ("packing",)
 
 
-def _packed(ctx: Context, house_ids: list[int]):
-    return EventEPC.objects.filter(
-        event__packing_house__in=house_ids,
+def packed_rows(epcs):
+    """The `EventEPC` rows among `epcs` that a packing house packed (what its packings took
+    in)."""
+    return epcs.filter(
+        event__packing_house__isnull=False,
         event__biz_step__in=PACKING_STEPS,
-        event__event_time__gte=ctx.start,
-        event__event_time__lt=ctx.end,
         event__error_declaration__isnull=True,
         role__in=(*INPUT_ROLES, *HANDLED_ROLES),
+    )
+
+
+def _packed(ctx: Context, house_ids: list[int]):
+    return packed_rows(
+        EventEPC.objects.filter(
+            event__packing_house__in=house_ids,
+            event__event_time__gte=ctx.start,
+            event__event_time__lt=ctx.end,
+        )
+    )
+
+
+def packed_by_day(rows) -> list[tuple[int, date, object]]:
+    """(house, local day, kg) of packed rows, summed in SQL."""
+    zone = timezone.get_current_timezone()
+    return list(
+        rows.annotate(day=TruncDate("event__event_time", tzinfo=zone))
+        .values("event__packing_house", "day")
+        .annotate(kg=Sum(kg_expression()))
+        .values_list("event__packing_house", "day", "kg")
     )
 
 
@@ -41,16 +63,16 @@ def house_over_capacity(ctx: Context) -> list[Finding]:
         h["pk"]: h for h in ctx.houses().values("pk", "code", "capacity_t_per_day", "operator_id")
     }
     zone = timezone.get_current_timezone()
-    per_day: dict[int, dict[date, float]] = defaultdict(dict)
-    for house, day, kg in (
-        _packed(ctx, list(houses))
-        .annotate(day=TruncDate("event__event_time", tzinfo=zone))
-        .values("event__packing_house", "day")
-        .annotate(kg=Sum(kg_expression()))
-        .values_list("event__packing_house", "day", "kg")
-    ):
-        if kg:
-            per_day[house][day] = float(kg)
+    first_day, end_day = (timezone.localtime(t).date() for t in (ctx.start, ctx.end))
+    if ctx.subjects is None:  # the full scan sums in SQL and rebuilds the running totals
+        rows = packed_by_day(_packed(ctx, list(houses)))
+        totals.store_packed(houses, first_day, end_day, rows)
+        per_day: dict[int, dict[date, float]] = defaultdict(dict)
+        for house, day, kg in rows:
+            if kg:
+                per_day[house][day] = float(kg)
+    else:  # a capture added its packings to the totals (`incremental.record_totals`)
+        per_day = totals.read_packed(houses, first_day, end_day)
     findings = []
     for house, days in per_day.items():
         h = houses[house]
@@ -110,30 +132,24 @@ def house_over_capacity(ctx: Context) -> list[Finding]:
     return findings
 
 
-def house_without_contract(ctx: Context) -> list[Finding]:
-    """Packings and receivings at a house of lots of an area (harvest lots, or lots of the
-    area's namespace with no harvest) when on the day no supply contract (house, area) was
-    in force, the house's operator held no authorisation for the area and is not its
-    representative (the links the capture check `packing_unlinked` accepts)."""
-    rule = "house_without_contract"
-    houses = {h["pk"]: h for h in ctx.houses().values("pk", "code", "operator_id")}
+def house_uses(epcs) -> list[tuple[int, date, int, str, int]]:
+    """(house, local day, event, lot URI, area) of the packings and receivings among `epcs`
+    (EventEPC rows) of lots of an area: its harvest lots, or lots of its namespace with no
+    harvest."""
     zone = timezone.get_current_timezone()
     rows = (
-        EventEPC.objects.filter(
-            event__packing_house__in=list(houses),
+        epcs.filter(
+            event__packing_house__isnull=False,
             event__biz_step__in=(*PACKING_STEPS, "receiving"),
-            event__event_time__gte=ctx.start,
-            event__event_time__lt=ctx.end,
             event__error_declaration__isnull=True,
             role__in=(*INPUT_ROLES, *HANDLED_ROLES),
         )
         .annotate(day=TruncDate("event__event_time", tzinfo=zone))
         .values_list("event__packing_house", "day", "event_id", "lot__uri", "lot__origin_area")
     )
-    uses: list[tuple[int, date, int, str, str]] = []
-    codes: dict[str, int] = {}
+    uses: list[tuple[int, date, int, str, int]] = []
     pending: list[tuple[int, date, int, str, str]] = []
-    for house, day, event, uri, origin in rows:
+    for house, day, event, uri, origin in rows.iterator(chunk_size=5000):
         if origin is not None:
             uses.append((house, day, event, uri, origin))
         else:
@@ -145,6 +161,59 @@ def house_without_contract(ctx: Context) -> list[Finding]:
             PlantingArea.objects.filter(code__in={p[4] for p in pending}).values_list("code", "pk")
         )
         uses += [(h, d, e, u, codes[c]) for h, d, e, u, c in pending if c in codes]
+    return uses
+
+
+def _uncovered(houses: dict[int, dict], ranges: list[tuple[int, int, date, date]]) -> set[int]:
+    """The houses having a (house, area) pair whose days of use [first, last] are not all
+    within one supply contract (house, area) and whose area's representative is not the
+    house's operator: only those can have a use without a contract."""
+    if not ranges:
+        return set()
+    areas = {a for _h, a, _f, _l in ranges}
+    representative = dict(
+        PlantingArea.objects.filter(pk__in=areas).values_list("pk", "representative_id")
+    )
+    contracts = defaultdict(list)
+    for house, area, start, end in SupplyContract.objects.filter(
+        area__in=areas, packing_house__in=list(houses)
+    ).values_list("packing_house_id", "area_id", "valid_from", "valid_to"):
+        contracts[(house, area)].append((start, end))
+    out: set[int] = set()
+    for house, area, first, last in ranges:
+        if representative.get(area) == houses[house]["operator_id"]:
+            continue
+        if any(s <= first and last <= e for s, e in contracts[(house, area)]):
+            continue
+        out.add(house)
+    return out
+
+
+def house_without_contract(ctx: Context) -> list[Finding]:
+    """Packings and receivings at a house of lots of an area (harvest lots, or lots of the
+    area's namespace with no harvest) when on the day no supply contract (house, area) was
+    in force, the house's operator held no authorisation for the area and is not its
+    representative (the links the capture check `packing_unlinked` accepts).
+
+    The full scan judges every use and rebuilds the running totals of the days each house
+    used each area (`HouseAreaUse`); a run over a few houses judges only the houses with a
+    pair of those days not within one contract (the others can have no use without one)."""
+    rule = "house_without_contract"
+    houses = {h["pk"]: h for h in ctx.houses().values("pk", "code", "operator_id")}
+    judged = list(houses)
+    if ctx.subjects is not None:
+        judged = sorted(_uncovered(houses, totals.read_house_areas(houses, ctx.season)))
+        if not judged:
+            return []
+    uses = house_uses(
+        EventEPC.objects.filter(
+            event__packing_house__in=judged,
+            event__event_time__gte=ctx.start,
+            event__event_time__lt=ctx.end,
+        )
+    )
+    if ctx.subjects is None:
+        totals.store_house_areas(houses, ctx.season, uses)
     if not uses:
         return []
     area_ids = {u[4] for u in uses}

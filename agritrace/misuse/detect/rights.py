@@ -63,7 +63,9 @@ def shipments(ctx: Context) -> list[dict]:
         event__event_time__lt=ctx.end,
         event__error_declaration__isnull=True,
     )
-    areas = ctx.area_ids() if ctx.subjects is not None else ctx.areas().values("pk")
+    few = ctx.subjects is not None
+    areas = ctx.area_ids() if few else ctx.areas().values("pk")
+    lots = ctx.lot_areas() if few else None  # a few areas: start from their lots
     rows = [
         {
             "event": event_id,
@@ -74,7 +76,7 @@ def shipments(ctx: Context) -> list[dict]:
             "market": market_of(country, known),
         }
         for event_id, lot_id, when, area, party, country in rows_by_area(
-            epcs, "event_id", "lot_id", "event__event_time", areas=areas
+            epcs, "event_id", "lot_id", "event__event_time", areas=areas, lots=lots
         )
     ]
     ctx._cache["shipments"] = rows

@@ -102,14 +102,16 @@ def area_volumes(
     return dict(out)
 
 
-def season_volumes(ctx: Context, area_ids: Iterable[int], season: str) -> dict[int, dict]:
+def season_volumes(
+    ctx: Context, area_ids: Iterable[int], season: str, communes: Iterable[int] | None = None
+) -> dict[int, dict]:
     """The areas' volumes in a season (as `area_volumes`). The full scan sums them from the
     lot graph for every area of the province, once per season, and stores them as the
     running totals; an incremental run reads the totals (`incremental` refreshed those of
     the areas the document touched before the rules run)."""
     wanted = set(area_ids)
     if ctx.subjects is not None:
-        return totals.read_area_volumes(wanted, season)
+        return totals.read_area_volumes(wanted, season, communes)
     key = ("volumes", season)
     if key not in ctx._cache:
         every = ctx.area_ids()
@@ -345,11 +347,12 @@ def volume_anomaly(ctx: Context) -> list[Finding]:
         .values("pk", "code", "commune_id", "crop_id", "measured_area_ha", "declared_area_ha")
     }
     target_ids = set(pool)  # every peer is judged again: its peers' volumes changed too
-    now = season_volumes(ctx, pool, ctx.season)
+    now = season_volumes(ctx, pool, ctx.season, communes)
     year = int(ctx.season)
     history: dict[int, list[float]] = defaultdict(list)
     for back in (1, 2, 3):
-        for area_id, figures in season_volumes(ctx, target_ids, str(year - back)).items():
+        past = season_volumes(ctx, target_ids, str(year - back), communes)
+        for area_id, figures in past.items():
             ha = area_ha(pool[area_id]["measured_area_ha"], pool[area_id]["declared_area_ha"])
             if ha:
                 history[area_id].append(figures["kg"] / ha)

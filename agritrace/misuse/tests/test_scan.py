@@ -68,10 +68,18 @@ def test_incremental_checks_equal_the_full_scan(world, django_capture_on_commit_
         "harvest_without_diary",
     } <= rules
     assert (f"area:{borrowed.pk}", "2026") in {(k[1], k[2]) for k in after_captures}
+    from agritrace.misuse.models import HouseAreaUse
+
+    uses = set(HouseAreaUse.objects.values_list("house_id", "area_id", "first_day", "last_day"))
+    assert {(house.pk, borrowed.pk), (house.pk, rented.pk)} == {(h, a) for h, a, _f, _l in uses}
     Case.objects.all().delete()
     findings, opened, updated = run_scan(world.province, "2026")
     assert opened == len(after_captures) and updated == 0
     assert snapshot() == after_captures
+    assert (
+        set(HouseAreaUse.objects.values_list("house_id", "area_id", "first_day", "last_day"))
+        == uses
+    )
 
 
 def test_a_rerun_updates_and_adds_no_case(world, django_capture_on_commit_callbacks):
@@ -170,8 +178,9 @@ def test_incremental_surge_and_anomaly_from_running_totals_equal_the_full_scan(
     per code and day; `volume_anomaly`: every peer's volume, the areas' earlier seasons)
     give the same cases after captures one document at a time as a full scan."""
     from datetime import date
+    from decimal import Decimal
 
-    from agritrace.misuse.models import AreaSeasonVolume, FirmCodeDay, FirmDay
+    from agritrace.misuse.models import AreaSeasonVolume, FirmCodeDay, FirmDay, HouseDayVolume
     from agritrace.registry.models import CodeAuthorisation, Market
 
     exporter = world.orgs["exporter"]
@@ -197,10 +206,18 @@ def test_incremental_surge_and_anomaly_from_running_totals_equal_the_full_scan(
             capture(world, "coop", event)
         with django_capture_on_commit_callbacks(execute=True):
             capture(world, "exporter", shipping(house, [(uri, kg)], shipper=exporter, day=day))
+    for n in range(2):  # a house over its capacity (30 t/day) in two documents
+        packed, _out = packing(
+            house, [(lot(areas[0].code, f"X{n}"), 130_000)], f"PX{n}", 120_000, day="2026-08-20"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            capture(world, "packing", packed)
     after_captures = snapshot()
     rules = {key[0] for key in after_captures}
-    assert {"exporter_code_surge", "volume_anomaly"} <= rules
+    assert {"exporter_code_surge", "volume_anomaly", "house_over_capacity"} <= rules
     assert (f"organisation:{exporter.pk}", "2026") in {(k[1], k[2]) for k in after_captures}
+    houses = set(HouseDayVolume.objects.values_list("house_id", "day", "kg"))
+    assert (house.pk, date(2026, 8, 20), Decimal(260_000)) in houses
     kept = (
         set(AreaSeasonVolume.objects.values_list("area_id", "season", "harvested")),
         set(FirmCodeDay.objects.values_list("party_id", "area_id", "day", "shipments")),
@@ -217,3 +234,4 @@ def test_incremental_surge_and_anomaly_from_running_totals_equal_the_full_scan(
     )
     assert set(FirmDay.objects.values_list("party_id", "day", "shipments")) == kept[2]
     assert set(AreaSeasonVolume.objects.values_list("area_id", "season", "harvested")) == kept[0]
+    assert set(HouseDayVolume.objects.values_list("house_id", "day", "kg")) == houses
