@@ -346,7 +346,10 @@ def no_server(monkeypatch):
     import waitress
 
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
-    return calls
+    yield calls
+    from agritrace import site
+
+    site.clear_served()  # serve/up remember the address served on: not for the next tests
 
 
 @pytest.mark.django_db
@@ -366,10 +369,8 @@ def test_up_prepares_the_demo_and_serves(no_server, settings, client):
 
     settings.SITE_URL = ""
     settings.AGRITRACE_STAMP_DOMAIN = ""
-    try:
-        out, _err = run("up", "--port=8124")
-    finally:
-        site.clear_served()
+    out, _err = run("up", "--port=8124")
+    site.clear_served()
     assert "adding the demo province" in out
     assert "Open http://127.0.0.1:8124/" in out
     assert "officer" in out and "demo12345" in out

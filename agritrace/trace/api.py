@@ -295,10 +295,11 @@ router = add_domain_routes(build_router())
 
 
 def _add_trace_routes() -> None:
-    from . import api_jobs, api_trace
+    from . import api_import, api_jobs, api_trace
 
     api_trace.add_routes(router)
     api_jobs.add_routes(router)
+    api_import.add_routes(router)
 
 
 _add_trace_routes()

@@ -184,3 +184,30 @@ def test_the_import_refuses_quantity_zero(world, farm):  # noqa: F811
         imports.import_file(world.actor("packing"), _workbook(sheets), "events.xlsx")
     assert "harvests, row 2, quantity: The quantity must be more than 0." in caught.value.lines
     assert Event.objects.count() == 0
+
+
+def test_the_api_import_applies_the_same_rules(world, farm):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def upload(client, sheets):
+        data = {"file": SimpleUploadedFile("events.xlsx", _workbook(sheets))}
+        return client.post("/api/trace/import", data)
+
+    sheets = _sheets()
+    sheets["shipments"][1][3] = f"{HOUSE_CODE}:NOPE-1=100"
+    response = upload(session_client(world, "packing"), sheets)
+    assert response.status_code == 422
+    body = response.json()
+    assert any(p.startswith("shipments, row 2, lots:") for p in body["problems"]), body
+    assert body["errors"]["file"] == body["problems"]
+    assert Event.objects.count() == 0
+    for key in ("household", "lab"):
+        assert upload(session_client(world, key), _sheets()).status_code == 403
+    response = upload(session_client(world, "packing"), _sheets())
+    assert response.status_code == 200, response.content
+    assert response.json()["stored"] == 4
+    # The file as the body, named by ?filename=.
+    response = session_client(world, "packing").post(
+        "/api/trace/import?filename=x.txt", b"abc", content_type="application/octet-stream"
+    )
+    assert response.status_code == 422 and "XLSX" in response.json()["problems"][0]

@@ -39,8 +39,7 @@ class Command(BaseCommand):
             stamps = demo_stamp_uris()
             if stamps:
                 self.stdout.write(
-                    _("A stamp to scan (open it in a browser or a phone): %(uri)s")
-                    % {"uri": stamps[0]}
+                    _("A stamp to scan (open it in a browser): %(uri)s") % {"uri": stamps[0]}
                 )
             # This installation is a demo: the login page lists the demo accounts.
             settings.AGRITRACE_SHOW_DEMO_LOGINS = True
