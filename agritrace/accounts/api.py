@@ -15,6 +15,7 @@ from agritrace.apiutil import actor as _actor
 
 from .access import Actor
 from .models import ApiToken
+from .names import full_name
 
 router = Router(tags=["accounts"])
 
@@ -27,7 +28,7 @@ class UserOut(Schema):
 
     @staticmethod
     def resolve_name(obj) -> str:
-        return obj.get_full_name()
+        return full_name(obj)
 
 
 class UnitOut(Schema):

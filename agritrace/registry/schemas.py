@@ -15,6 +15,7 @@ from ninja import Field, Schema
 from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from agritrace.accounts.access import Actor, can, visible
+from agritrace.accounts.names import display_name_or_none
 
 from .models import Application, AppStatus, CodeStatus, Household
 
@@ -646,7 +647,7 @@ class StepOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         user = obj.actor
-        return (user.get_full_name() or user.get_username()) if user else None
+        return display_name_or_none(user)
 
 
 class InspectionOut(Schema):
@@ -663,7 +664,7 @@ class InspectionOut(Schema):
     @staticmethod
     def resolve_inspector(obj) -> str | None:
         user = obj.inspector
-        return (user.get_full_name() or user.get_username()) if user else None
+        return display_name_or_none(user)
 
 
 class ApplicationOut(ApplicationSummaryOut):
