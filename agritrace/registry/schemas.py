@@ -672,6 +672,16 @@ class ApplicationOut(ApplicationSummaryOut):
     steps: list[StepOut]
     inspections: list[InspectionOut]
     allowed_actions: list[str]
+    warnings: list[str] = Field(
+        description="What to check before deciding: declared against measured area, "
+        "overlapping plots, missing pieces of the file, no document"
+    )
+
+    @staticmethod
+    def resolve_warnings(obj) -> list[str]:
+        from .decisions import application_warnings
+
+        return application_warnings(obj)
 
     @staticmethod
     def resolve_steps(obj) -> list:
