@@ -100,7 +100,7 @@ COMMUNES = {
 
 #: key: (kind, where, name). "where" is a commune key, "province" or "hanoi".
 ORGANISATIONS = {
-    "ministry": (OrgKind.MINISTRY, "hanoi", "Cục Bảo vệ thực vật (Plant Protection Department)"),
+    "ministry": (OrgKind.MINISTRY, "hanoi", "Cục Bảo vệ thực vật"),
     "province": (OrgKind.PROVINCE, "province", "Sở Nông nghiệp và Môi trường Đắk Lắk"),
     "ppo": (OrgKind.PLANT_PROTECTION, "province", "Chi cục Trồng trọt và Bảo vệ thực vật Đắk Lắk"),
     "commune_kp": (OrgKind.COMMUNE, "kp", "UBND Xã Krông Pắc"),
@@ -197,11 +197,19 @@ class DemoError(Exception):
 def demo_exists() -> bool:
     """Whether the demo was built here: its ministry, with its example.org address, exists."""
     kind, _where, name = ORGANISATIONS["ministry"]
-    return Organisation.objects.filter(kind=kind, name=name, email="ministry@example.org").exists()
+    names = [name, *_EARLIER_MINISTRY_NAMES]
+    return Organisation.objects.filter(
+        kind=kind, name__in=names, email="ministry@example.org"
+    ).exists()
+
+
+#: The ministry's name in demos built by earlier versions (still recognised as the demo).
+_EARLIER_MINISTRY_NAMES = ["Cục Bảo vệ thực vật (Plant Protection Department)"]
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    """(username, organisation, role) of the demo users present in the database."""
+    """(username, organisation, role) of the demo users present in the database; a
+    household's member is shown as the household ("Hộ sản xuất"), not as staff."""
     rows = []
     memberships = {
         m.user.username: m
@@ -212,7 +220,12 @@ def demo_logins() -> list[tuple[str, str, str]]:
     for username in DEMO_USERNAMES:
         m = memberships.get(username)
         if m is not None:
-            rows.append((username, m.organisation.name, m.get_role_display()))
+            role = (
+                m.organisation.get_kind_display()
+                if m.organisation.kind == OrgKind.HOUSEHOLD
+                else m.get_role_display()
+            )
+            rows.append((username, m.organisation.name, str(role)))
     return rows
 
 

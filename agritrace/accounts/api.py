@@ -16,6 +16,7 @@ from agritrace.apiutil import actor as _actor
 from . import preferences
 from .access import Actor
 from .models import ApiToken
+from .names import full_name
 
 router = Router(tags=["accounts"])
 
@@ -28,7 +29,7 @@ class UserOut(Schema):
 
     @staticmethod
     def resolve_name(obj) -> str:
-        return obj.get_full_name()
+        return full_name(obj)
 
 
 class UnitOut(Schema):

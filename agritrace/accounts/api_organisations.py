@@ -16,6 +16,7 @@ from . import invitations, org_import
 from . import organisations as orgs
 from .identifiers import party_uri
 from .models import OrgKind, Role
+from .names import full_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -109,7 +110,7 @@ def _detail(actor, org) -> dict:
         else [
             {
                 "username": m.user.username,
-                "name": m.user.get_full_name(),
+                "name": full_name(m.user),
                 "email": m.user.email,
                 "role": m.role,
                 "active": m.user.is_active,

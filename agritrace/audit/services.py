@@ -102,8 +102,14 @@ def record_many(actor, items: list[tuple[str, models.Model, dict | None, dict | 
 def _actor_label(actor) -> str:
     if actor is None or not getattr(actor, "pk", None):
         return "system"
+    from agritrace.accounts.names import full_name
+
     org = getattr(getattr(actor, "membership", None), "organisation", None)
-    return f"{actor.get_username()}" + (f" ({org.name})" if org else "")
+    who = actor.get_username()
+    name = full_name(actor)
+    if name:  # the person by name, family name first, then their user name
+        who = f"{name} [{who}]"
+    return (who + (f" ({org.name})" if org else ""))[:200]
 
 
 @dataclass

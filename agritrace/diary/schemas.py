@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from agritrace.accounts.names import display_name_or_none
 from agritrace.registry.schemas import NamedRef
 
 
@@ -164,6 +165,7 @@ class EntryOut(Schema):
     whole_area: bool = Field(..., description="True: the entry is about the whole area")
     recorded_for: NamedRef | None
     recorded_by: str | None
+    recorded_by_name: str | None
     pesticide: ProductRef | None
     fertiliser: ProductRef | None
     other_product: str
@@ -187,6 +189,10 @@ class EntryOut(Schema):
     @staticmethod
     def resolve_recorded_by(obj) -> str | None:
         return obj.recorded_by.get_username() if obj.recorded_by_id else None
+
+    @staticmethod
+    def resolve_recorded_by_name(obj) -> str | None:
+        return display_name_or_none(obj.recorded_by) if obj.recorded_by_id else None
 
     @staticmethod
     def resolve_pesticide(obj):
@@ -271,12 +277,17 @@ class RevisionOut(Schema):
     number: int
     data: dict
     replaced_by: str | None
+    replaced_by_name: str | None
     replaced_at: dt.datetime
     reason: str
 
     @staticmethod
     def resolve_replaced_by(obj) -> str | None:
         return obj.replaced_by.get_username() if obj.replaced_by_id else None
+
+    @staticmethod
+    def resolve_replaced_by_name(obj) -> str | None:
+        return display_name_or_none(obj.replaced_by) if obj.replaced_by_id else None
 
 
 class FlagFilters(Schema):

@@ -15,6 +15,7 @@ from ninja import Field, Schema
 from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from agritrace.accounts.access import Actor, can, visible
+from agritrace.accounts.names import display_name_or_none
 
 from .models import Application, AppStatus, CodeStatus, Household
 
@@ -649,7 +650,7 @@ class StepOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         user = obj.actor
-        return (user.get_full_name() or user.get_username()) if user else None
+        return display_name_or_none(user)
 
 
 class InspectionOut(Schema):
@@ -666,7 +667,7 @@ class InspectionOut(Schema):
     @staticmethod
     def resolve_inspector(obj) -> str | None:
         user = obj.inspector
-        return (user.get_full_name() or user.get_username()) if user else None
+        return display_name_or_none(user)
 
 
 class ApplicationOut(ApplicationSummaryOut):
@@ -674,6 +675,16 @@ class ApplicationOut(ApplicationSummaryOut):
     steps: list[StepOut]
     inspections: list[InspectionOut]
     allowed_actions: list[str]
+    warnings: list[str] = Field(
+        description="What to check before deciding: declared against measured area, "
+        "overlapping plots, missing pieces of the file, no document"
+    )
+
+    @staticmethod
+    def resolve_warnings(obj) -> list[str]:
+        from .decisions import application_warnings
+
+        return application_warnings(obj)
 
     @staticmethod
     def resolve_steps(obj) -> list:

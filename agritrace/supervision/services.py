@@ -339,18 +339,11 @@ def season_targets(
 
 
 def province_inspectors(province: AdminUnit) -> QuerySet:
-    """Users who may be sent on visits: the province's plant-protection office and
-    department staff, inspectors first."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            membership__organisation__unit=province,
-            membership__organisation__kind__in=[OrgKind.PLANT_PROTECTION, OrgKind.PROVINCE],
-        )
-        .exclude(membership__role=Role.VIEWER)
-        .order_by("username")
-    )
+    """Users who may be sent on visits: the people who inspect in the province
+    (`accounts.inspectors`), inspectors first."""
+    from agritrace.accounts.inspectors import inspectors
+
+    return inspectors(province.pk)
 
 
 def _check_inspector(user, province: AdminUnit):

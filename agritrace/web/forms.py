@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, visible
 from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.accounts.names import display_name
 from agritrace.formats.fields import DateField, DateInput
 from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST
@@ -501,23 +502,16 @@ class ActionForm(forms.Form):
 
 
 def inspectors_for(actor: Actor, holder: CodeHolder):
-    """People of the province's authorities where the holder lies."""
-    orgs = visible(
-        actor,
-        Organisation.objects.filter(
-            kind__in=[OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION], unit=holder.province
-        ),
-    )
-    return (
-        get_user_model()
-        .objects.filter(membership__organisation__in=orgs, is_active=True)
-        .select_related("membership__organisation")
-        .order_by("username")
-    )
+    """The people who inspect (`accounts.inspectors`) in the province where the holder
+    lies, of the authorities the actor sees."""
+    from agritrace.accounts.inspectors import inspectors
+
+    orgs = visible(actor, Organisation.objects.filter(unit=holder.province))
+    return inspectors(holder.province.pk).filter(membership__organisation__in=orgs)
 
 
 def _inspector_label(user) -> str:
-    name = user.get_full_name() or user.get_username()
+    name = display_name(user)
     return f"{name} ({user.membership.organisation.name})"
 
 

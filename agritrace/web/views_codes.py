@@ -24,6 +24,7 @@ from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.registry import lifecycle, services
+from agritrace.registry.decisions import application_warnings
 from agritrace.registry.effective_dates import backdate_max_days
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST, TRANSITIONS, subject_url
 from agritrace.registry.models import (
@@ -944,7 +945,8 @@ def _application_page(
         "action_forms": forms,
         "stray_form": bound if bound is not None and bound.action not in allowed else None,
         "may_record_inspection": "record_inspection" in allowed,
-        "problems": lifecycle.submission_problems(app) if "submit" in allowed else {},
+        "warnings": application_warnings(app),
+        "before_submitting": "submit" in allowed,
         "documents": app.documents.select_related("uploaded_by").order_by("-uploaded_at"),
         "document_form": document_form or (DocumentForm() if may_upload else None),
         "steps": app.steps.select_related("actor", "actor_org").order_by("at", "pk"),

@@ -6,6 +6,7 @@ the labels of lifecycle steps.
     {% if actor|can:"decide" %}…{% endif %}
     {% if app|is_overdue %}{% overdue_badge %}{% endif %}
     {{ step.action|step_label }}
+    {{ entry.recorded_by|person }}               {# family name first, "—" for nobody #}
 """
 
 from django import template
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import can as access_can
+from agritrace.accounts.names import display_name
 from agritrace.registry.lifecycle import TRANSITIONS
 from agritrace.registry.models import ApprovalStatus, AppStatus, CodeStatus
 
@@ -94,3 +96,9 @@ def step_label(action: str) -> str:
     if action in TRANSITIONS:
         return str(TRANSITIONS[action].label)
     return str(_OTHER_STEPS.get(action, action))
+
+
+@register.filter
+def person(user) -> str:
+    """A person's name, family name first (accounts.names.display_name); "—" for nobody."""
+    return display_name(user) or "—"

@@ -111,3 +111,24 @@ def test_pages_left_out_of_a_menu_are_refused_in_the_layout(demo, url, settings)
         assert "403 Forbidden" not in html
         first = menu_for(Actor.of(user))[0].url
         assert f'class="btn btn-primary" href="{first}"' in html  # a way back
+
+
+def test_the_demo_login_list_names_households_and_the_ministry_in_vietnamese(demo):
+    """Issue 14: the log-in list called households "Staff" (Nhân viên), and the ministry's
+    name carried English in parentheses."""
+    from agritrace.accounts.models import Organisation, OrgKind
+    from agritrace.demo import demo_logins
+
+    with translation.override("en"):
+        roles = {username: role for username, _org, role in demo_logins()}
+    assert roles["household"] == roles["household2"] == "Household"
+    assert roles["lab"] == "Staff" and roles["officer"] == "Officer"
+    ministry = Organisation.objects.get(kind=OrgKind.MINISTRY)
+    assert ministry.name == "Cục Bảo vệ thực vật"
+
+
+def test_demo_people_are_named_family_name_first(demo):
+    from agritrace.accounts.names import display_name
+
+    assert display_name(_user("inspector")) == "Lê Văn Dũng"
+    assert display_name(_user("commune")) == "Y Kông Adrơng"
