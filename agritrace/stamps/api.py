@@ -13,7 +13,7 @@ from agritrace.apiutil import actor
 
 from . import issuers, services
 from .services import Status as Verdict
-from .views import client_of, over_limit
+from .views import client_of, retry_after, too_many_json
 
 router = Router(tags=["stamps"])
 
@@ -116,11 +116,8 @@ def lookup_client(request: HttpRequest) -> str:
 
 
 def _limited(request: HttpRequest, client: str | None = None) -> JsonResponse | None:
-    if over_limit(request, client or client_of(request)):
-        response = JsonResponse({"detail": "Too many requests: wait a minute."}, status=429)
-        response["Retry-After"] = "60"
-        return response
-    return None
+    wait = retry_after(client or client_of(request))
+    return too_many_json(wait) if wait else None
 
 
 def lookup_json(result: services.Lookup) -> dict:

@@ -6,6 +6,8 @@ Thin: the work is in services; who may do what is decided in accounts.access."""
 from __future__ import annotations
 
 import functools
+import math
+import time
 from datetime import date
 
 from django.conf import settings
@@ -15,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import ngettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
@@ -58,18 +60,46 @@ def choose_language(request: HttpRequest) -> str:
     return "vi"
 
 
-def over_limit(request: HttpRequest, client: str) -> bool:
-    """A simple fixed-window limit per client hash, in Django's cache."""
+def _clock() -> float:
+    return time.time()
+
+
+def retry_after(client: str) -> int:
+    """0 when the client may go on; else the seconds until it may (its window's end). A fixed
+    window of a minute per client hash in Django's cache: AGRITRACE_STAMP_RATE_LIMIT requests
+    per minute (default 120), so a steady client is refused above limit/60 per second (2/s;
+    tests/test_rate_limit.py measures it); a person scanning a stamp every few seconds never is.
+    """
     limit = int(getattr(settings, "AGRITRACE_STAMP_RATE_LIMIT", RATE_LIMIT_PER_MINUTE))
-    key = f"stamps:rate:{client}:{int(timezone.now().timestamp() // 60)}"
+    now = _clock()
+    window = int(now // 60)
+    key = f"stamps:rate:{client}:{window}"
     if cache.add(key, 1, 90):
-        return limit < 1
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 90)
         count = 1
-    return count > limit
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, 90)
+            count = 1
+    if count <= limit:
+        return 0
+    return max(1, math.ceil((window + 1) * 60 - now))
+
+
+def too_many_json(wait: int) -> JsonResponse:
+    """The API's 429: a JSON body saying how long to wait, and Retry-After."""
+    response = JsonResponse(
+        {
+            "detail": "Too many requests: wait a minute.",
+            "errors": {},
+            "retry_after": wait,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def rate_limited(json: bool = False):
@@ -80,20 +110,18 @@ def rate_limited(json: bool = False):
         def wrapper(request, *args, **kwargs):
             client = client_of(request)
             request.stamp_client = client
-            if over_limit(request, client):
+            wait = retry_after(client)
+            if wait:
                 if json:
-                    response = JsonResponse(
-                        {"detail": "Too many requests: wait a minute."}, status=429
-                    )
-                else:
-                    lang = choose_language(request)
-                    response = render(
-                        request,
-                        "stamps/public/too_many.html",
-                        _public_context(request, lang),
-                        status=429,
-                    )
-                response["Retry-After"] = "60"
+                    return too_many_json(wait)
+                lang = choose_language(request)
+                response = render(
+                    request,
+                    "stamps/public/too_many.html",
+                    _public_context(request, lang),
+                    status=429,
+                )
+                response["Retry-After"] = str(wait)
                 response["Cache-Control"] = "no-store"
                 return response
             return view(request, *args, **kwargs)

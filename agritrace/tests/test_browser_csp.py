@@ -37,6 +37,10 @@ def test_inline_scripts_with_the_nonce_run_and_injected_ones_do_not(live_server,
     page.wait_for_selector("#areas-map.leaflet-container")
     assert page.evaluate("window.__csp") == []
     browser_kit.shot(page, "csp-dashboard")
+    # the header's link to the profile page, where the language is saved
+    page.get_by_role("link", name="Your profile").click()
+    page.wait_for_url(f"{base}/accounts/profile/")
+    browser_kit.shot(page, "profile")
 
     page.evaluate(
         """() => { const s = document.createElement('script');

@@ -426,7 +426,7 @@ def test_rate_limit_answers_429(stamps, settings):
     for _i in range(3):
         assert open_page(stamps[0], client=client).status_code == 200
     page = open_page(stamps[0], client=client)
-    assert page.status_code == 429 and page["Retry-After"] == "60"
+    assert page.status_code == 429 and 1 <= int(page["Retry-After"]) <= 60
     assert "Too many requests" in page.content.decode()
     api = client.get("/api/stamps/lookup", {"uri": stamps[0]})
     assert api.status_code == 429 and "detail" in api.json()
