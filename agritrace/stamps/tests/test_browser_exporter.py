@@ -2,7 +2,6 @@
 packed lot it owns; a mistyped lot is a sentence beside the field with what was typed kept;
 the offered one gets stamps. Screenshots: test-artifacts/screenshots/stamps-exporter-*.png."""
 
-
 from agritrace.stamps.models import StampBatch
 from agritrace.tests import browser as browser_kit
 from agritrace.trace import builders
