@@ -28,7 +28,7 @@ from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding, season_bounds
 from agritrace.registry.models import PlantingArea, Plot
 from agritrace.trace import builders
-from agritrace.trace.models import EventEPC
+from agritrace.trace.models import Event, EventEPC
 
 from .base import (
     HANDLED_ROLES,
@@ -78,6 +78,8 @@ def area_volumes(
     """{area id: {"harvested": kg, "received": kg, "packed": kg, "kg": the largest,
     "channel": its name}} for the areas with any volume in [start, end)."""
     out: dict[int, dict] = defaultdict(lambda: dict.fromkeys(CHANNELS, 0.0))
+    if not Event.objects.filter(event_time__gte=start, event_time__lt=end).exists():
+        return {}  # no event at all in the period (an earlier season): nothing to sum
     for channel in CHANNELS:
         rows, key = _channel_rows(channel, area_ids, start, end)
         for area, kg in rows.values(key).annotate(kg=Sum(kg_expression())).values_list(key, "kg"):
