@@ -138,6 +138,8 @@ USE_TZ = True
 # Dates typed in forms: day first in Vietnamese, ISO always, ambiguous ones refused
 # (agritrace/formats/: the locales' formats, and the fields every form uses).
 FORMAT_MODULE_PATH = ["agritrace.formats"]
+# Forms without the maxlength attribute browsers cut pasted text to (agritrace/limits.py).
+FORM_RENDERER = "agritrace.limits.FormRenderer"
 DATE_INPUT_FORMATS = ["%Y-%m-%d"]
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 

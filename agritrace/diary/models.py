@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agritrace.accounts.models import Organisation
+from agritrace.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from agritrace.registry.models import Crop, Household, Market, PlantingArea, Plot, SourcedData
 
 # ---------------------------------------------------------------- units (UN/CEFACT Rec. 20)
@@ -84,7 +85,7 @@ class ActiveIngredient(SourcedData):
         blank=True,
         help_text=_("First day on which trade and use are no longer allowed"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["name"]
@@ -239,7 +240,7 @@ class MarketIngredientRule(SourcedData):
         related_name="market_rules",
     )
     allowed = models.BooleanField(_("allowed"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["market", "ingredient"]
@@ -351,7 +352,7 @@ class DiaryEntry(models.Model):
     dose_per_ha = models.DecimalField(
         _("dose per hectare"), max_digits=14, decimal_places=4, null=True, blank=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -416,7 +417,7 @@ class DiaryEntryRevision(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     replaced_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["entry", "-number"]
@@ -461,7 +462,7 @@ class DiaryFlag(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution = models.TextField(_("how it was closed"), blank=True)
+    resolution = models.TextField(_("how it was closed"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agritrace.accounts.models import Organisation
+from agritrace.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from agritrace.places.models import AdminUnit
 
 # ---------------------------------------------------------------- catalogues (regulatory data)
@@ -60,7 +61,7 @@ class Market(SourcedData):
             "has approved it"
         ),
     )
-    requirements = models.TextField(_("requirements"), blank=True)
+    requirements = models.TextField(_("requirements"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["code"]
@@ -82,7 +83,7 @@ class MarketRule(SourcedData):
     required_certificates = models.JSONField(
         default=list, blank=True, help_text=_("Any one of these certificate kinds is required")
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
 
     def __str__(self) -> str:
         return f"{self.market.code} / {self.crop or '*'}"
@@ -133,7 +134,7 @@ class CodeHolder(models.Model):
     )
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
-    status_reason = models.TextField(_("reason"), blank=True)
+    status_reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
     commune = models.ForeignKey(
         AdminUnit, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
     )
@@ -372,7 +373,7 @@ class Application(models.Model):
     )
     applicant = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     deadline = models.DateField(_("deadline of the current step"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -429,7 +430,7 @@ class ApplicationStep(models.Model):
         Organisation, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
     deadline = models.DateField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -473,7 +474,7 @@ class Inspection(models.Model):
     result = models.CharField(_("result"), max_length=10, choices=RESULT_CHOICES, blank=True)
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 # ---------------------------------------------------------------- markets and authorisations
@@ -506,7 +507,7 @@ class MarketApproval(models.Model):
     sent_at = models.DateField(null=True, blank=True)
     decided_at = models.DateField(null=True, blank=True)
     importer_list_ref = models.CharField(_("importer's list reference"), max_length=120, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         constraints = [
@@ -543,7 +544,7 @@ class CodeAuthorisation(models.Model):
     )
     granted_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     #: The first day the withdrawal takes effect (the authorisation holds until the day before);
     #: the days before it keep their answer. Null while the authorisation is not withdrawn.
@@ -581,7 +582,7 @@ class CodeStatusChange(models.Model):
     status = models.CharField(_("code status"), max_length=12, choices=CodeStatus.choices)
     effective_at = models.DateTimeField(_("effective from"))
     until = models.DateField(_("suspended until"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
     source = models.CharField(_("source"), max_length=200, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     recorded_by = models.ForeignKey(

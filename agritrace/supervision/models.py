@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agritrace.accounts.models import Organisation
+from agritrace.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from agritrace.places.models import AdminUnit
 from agritrace.registry.models import Crop, Market, PackingHouse, PlantingArea, SourcedData
 
@@ -88,7 +89,7 @@ class SeasonCalendar(SourcedData):
     label = models.CharField(_("season"), max_length=40, default="main")
     harvest_start_month = models.PositiveSmallIntegerField(_("harvest starts (month)"))
     harvest_end_month = models.PositiveSmallIntegerField(_("harvest ends (month)"))
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["crop", "region", "harvest_start_month"]
@@ -299,7 +300,7 @@ class MonitoringVisit(HolderMixin):
     notice = models.ForeignKey(
         "Notice", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
     )
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
     template = models.ForeignKey(
         ChecklistTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -311,7 +312,7 @@ class MonitoringVisit(HolderMixin):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
     proposal_decision = models.CharField(max_length=12, blank=True)
     proposal_decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -344,7 +345,7 @@ class VisitItem(models.Model):
     visit = models.ForeignKey(MonitoringVisit, on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("result"), max_length=4, choices=ItemResult.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["visit", "item__order"]
@@ -380,10 +381,10 @@ class CorrectiveAction(models.Model):
         MonitoringVisit, on_delete=models.CASCADE, related_name="corrective_actions"
     )
     item_key = models.CharField(max_length=40, blank=True)
-    description = models.TextField(_("what must be corrected"))
+    description = models.TextField(_("what must be corrected"), max_length=NOTE_MAX_LENGTH)
     deadline = models.DateField(_("deadline"))
     done_at = models.DateTimeField(null=True, blank=True)
-    done_note = models.TextField(blank=True)
+    done_note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["deadline", "pk"]
@@ -436,7 +437,7 @@ class PestObservation(models.Model):
         on_delete=models.SET_NULL,
         related_name="observations",
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -583,7 +584,7 @@ class ResidueCase(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -597,7 +598,7 @@ class AreaMarketFlag(models.Model):
 
     area = models.ForeignKey(PlantingArea, on_delete=models.CASCADE, related_name="market_flags")
     market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH)
     case = models.ForeignKey(
         ResidueCase, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
     )
@@ -606,7 +607,7 @@ class AreaMarketFlag(models.Model):
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    lift_reason = models.TextField(blank=True)
+    lift_reason = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -655,7 +656,7 @@ class Notice(models.Model):
     areas = models.ManyToManyField(PlantingArea, blank=True, related_name="+")
     packing_houses = models.ManyToManyField(PackingHouse, blank=True, related_name="+")
     hazard = models.CharField(_("hazard"), max_length=12, choices=Hazard.choices)
-    detail = models.TextField(_("detail"), blank=True)
+    detail = models.TextField(_("detail"), blank=True, max_length=NOTE_MAX_LENGTH)
     province = models.ForeignKey(
         AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -663,12 +664,14 @@ class Notice(models.Model):
         max_length=14, choices=NoticeStatus.choices, default=NoticeStatus.OPEN
     )
     decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reply_text = models.TextField(_("reply to the importing country"), blank=True)
+    reply_text = models.TextField(
+        _("reply to the importing country"), blank=True, max_length=NOTE_MAX_LENGTH
+    )
     replied_on = models.DateField(_("date of the reply"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

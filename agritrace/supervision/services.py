@@ -1117,7 +1117,7 @@ def take_sample(actor: Actor, sample: Sample, sampled_on: Any, plot_or_lot: str 
     sample.sampled_on = day
     sample.status = SampleStatus.SENT
     if plot_or_lot:
-        sample.plot_or_lot = plot_or_lot.strip()[:120]
+        sample.plot_or_lot = plot_or_lot.strip()
     sample.save()
     record(actor.user, "sample.take", sample, before, snapshot(sample))
     notify(

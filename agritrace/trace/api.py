@@ -283,7 +283,7 @@ def add_domain_routes(router: Router) -> Router:
             crop=crop, defaults={"factor": factor, "source": source}
         )
         before = snapshot(row)
-        row.factor, row.source, row.source_date = factor, source[:300], source_date
+        row.factor, row.source, row.source_date = factor, source, source_date
         row.save()
         record(who.user, "trace.pack_out_factor", row, before, snapshot(row), source)
         return _factor_json(crop)

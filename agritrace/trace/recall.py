@@ -39,6 +39,7 @@ from django.utils.translation import ngettext
 from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
+from agritrace.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, check_length
 from agritrace.notifications.services import notify
 
 from . import builders
@@ -305,10 +306,15 @@ def start_recall(
         raise ValidationError(
             {"sample" if sample else "notice": [text % {"ref": still_open.reference}]}
         )
+    reason = str(reason).strip() or cause
+    too_long: dict = {}
+    check_length(reason, REASON_MAX_LENGTH, "reason", too_long)
+    if too_long:
+        raise ValidationError(too_long)
     lots = affected_lots(start)
     shipments = shipments_of(lots)
     fields = {
-        "reason": (str(reason).strip() or cause)[:2000],
+        "reason": reason,
         "sample": sample,
         "notice": notice,
         "start_lots": sorted(Lot.objects.filter(pk__in=start).values_list("uri", flat=True)),
@@ -405,12 +411,13 @@ def close_recall(actor: Actor, recall_id: int, *, outcome: str, note: str) -> Re
         errors["note"] = [
             _("Say how the recall was resolved: what was withdrawn, destroyed or released.")
         ]
+    check_length(note, NOTE_MAX_LENGTH, "note", errors)
     if errors:
         raise ValidationError(errors)
     before = snapshot(recall, exclude=("notified", "areas", "shipments", "start_lots"))
     recall.status = Recall.Status.CLOSED
     recall.outcome = outcome
-    recall.closing_note = note[:2000]
+    recall.closing_note = note
     recall.closed_at = timezone.now()
     recall.closed_by = actor.user
     recall.save(update_fields=["status", "outcome", "closing_note", "closed_at", "closed_by"])
