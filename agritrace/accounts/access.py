@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import AUTHORITY_KINDS, Membership, Organisation, OrgKind, Role
 
@@ -318,6 +319,30 @@ PERMISSIONS: dict[str, set[str]] = {
 #: Roles that may only read.
 READ_ONLY_ROLES = {Role.VIEWER}
 
+#: What each action is, in words, for the message of a refusal (the code stays in PERMISSIONS).
+ACTION_LABELS = {
+    "apply": gettext_lazy("apply for a code"),
+    "edit_registry": gettext_lazy("change the registry"),
+    "appraise": gettext_lazy("appraise applications"),
+    "inspect": gettext_lazy("inspect"),
+    "decide": gettext_lazy("decide on codes"),
+    "market_approval": gettext_lazy("handle market approvals"),
+    "authorise_exporter": gettext_lazy("authorise exporters and packing houses"),
+    "record_authorisation": gettext_lazy("record authorisations"),
+    "manage_catalogue": gettext_lazy("manage the catalogue"),
+    "manage_organisations": gettext_lazy("manage organisations"),
+    "keep_diary": gettext_lazy("keep a farm diary"),
+    "resolve_diary_flag": gettext_lazy("resolve diary flags"),
+    "see_personal_data": gettext_lazy("see personal data"),
+    "plan_monitoring": gettext_lazy("plan monitoring"),
+    "enter_lab_results": gettext_lazy("enter laboratory results"),
+    "handle_notices": gettext_lazy("handle importing countries' notices"),
+    "observe_pests": gettext_lazy("record pest observations"),
+    "recall": gettext_lazy("start or close recalls"),
+    "capture_events": gettext_lazy("record traceability events"),
+    "request_stamps": gettext_lazy("request stamps"),
+}
+
 
 def can(actor: Actor, action: str) -> bool:
     if actor.is_public or actor.role in READ_ONLY_ROLES and action != "see_personal_data":
@@ -327,7 +352,10 @@ def can(actor: Actor, action: str) -> bool:
 
 def require(actor: Actor, action: str) -> None:
     if not can(actor, action):
-        raise PermissionDenied(_("Your role may not do this: %(action)s") % {"action": action})
+        raise PermissionDenied(
+            _("Your role may not do this: %(action)s")
+            % {"action": ACTION_LABELS.get(action, action)}
+        )
 
 
 # ------------------------------------------------------------------ supervision

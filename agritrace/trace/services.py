@@ -29,6 +29,7 @@ from .identifiers import canonical_epc
 from .intake import depth_problem
 from .jobs import _province_of, capture_job_json  # noqa: F401
 from .models import CaptureJob, Event, EventEPC, Lot, LotLink, Role
+from .readable import json_problem
 from .signals import events_captured
 from .uris import ID_BASE, location_uri, lot_uri  # noqa: F401
 from .validation import document_errors
@@ -62,7 +63,17 @@ def parse_document(raw: bytes | str) -> object:
             else ""
         )
         raise CaptureRejected(
-            {"$": [_("Malformed JSON (%(where)s): %(msg)s") % {"where": where, "msg": exc}]}
+            {
+                "$": [
+                    _("Malformed JSON (%(where)s): %(msg)s.")
+                    % {
+                        "where": where,
+                        "msg": json_problem(exc.msg)
+                        if isinstance(exc, json.JSONDecodeError)
+                        else _("the text is not UTF-8"),
+                    }
+                ]
+            }
         ) from exc
 
 

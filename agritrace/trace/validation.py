@@ -23,6 +23,7 @@ from agritrace import text
 
 from . import vocab
 from .identifiers import syntax_problem
+from .readable import schema_message
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "EPCIS-JSON-Schema.json"
 
@@ -176,7 +177,10 @@ def schema_errors(document: object) -> dict[str, list[str]]:
             path = leaf.json_path
             message = leaf.message
             field = leaf.absolute_path[-1] if leaf.absolute_path else None
-            if leaf.validator == "anyOf" and isinstance(leaf.instance, dict):
+            readable = schema_message(leaf)
+            if readable is not None:
+                message = readable
+            elif leaf.validator == "anyOf" and isinstance(leaf.instance, dict):
                 message = _object_message(leaf.instance)
             elif leaf.validator == "anyOf" and field in _VOCAB_NAMES:
                 message = _("'%(value)s' is neither a CBV %(field)s nor a URI.") % {

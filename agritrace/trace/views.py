@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from agritrace.accounts.access import Actor, can, get_visible, visible
 
-from . import services, vocab
+from . import labels, services, vocab
 from .models import Event, EventType
 
 EVENTS_PER_PAGE = 50
@@ -77,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "problems": problems,
             "event_types": EventType.choices,
-            "biz_steps": sorted(vocab.BIZ_STEPS),
+            "biz_steps": labels.biz_step_choices(),
             "older_url": older_url,
             "capture_path": "/api/trace/capture",
             "newest_url": "?"

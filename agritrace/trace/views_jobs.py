@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from . import refusals
 from .models import CaptureJob
+from .readable import errors_for_page
 from .views_record import _actor
 
 #: Jobs listed on the page (the API lists more, with `since`).
@@ -50,7 +51,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "trace/capture_job.html",
         {
             "job": job,
-            "errors": sorted((job.errors or {}).items()),
+            "errors": sorted(errors_for_page(job.errors or {}).items()),
             "refusals": job.refusals.select_related("area", "packing_house").order_by(
                 "event_index", "pk"
             )[: refusals.MAX_REFUSALS],

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from agritrace.accounts.access import Actor, can, require
 
 from . import builders, forms, recording, services
+from .readable import errors_for_page
 
 FORMS = {
     "harvest": (
@@ -77,7 +78,7 @@ def capture_form(actor: Actor, form) -> builders.Built | None:
     try:
         recording.capture(actor, [built])
     except services.CaptureRejected as exc:
-        errors = {p: [str(m) for m in ms] for p, ms in exc.message_dict.items()}
+        errors = errors_for_page({p: [str(m) for m in ms] for p, ms in exc.message_dict.items()})
         for name, msgs in builders.field_errors(errors, [built]).items():
             form.add_error(name if name in form.fields else None, msgs)
         return None

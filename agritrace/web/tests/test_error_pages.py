@@ -82,3 +82,17 @@ def test_500_falls_back_to_a_plain_page_when_the_layout_fails(world, settings):
     assert "Something went wrong" in html
     assert 'id="site-nav"' not in html
     assert 'href="/"' in html
+
+
+def test_403_names_the_action_in_words_not_its_code(world, settings):
+    from agritrace.accounts.access import ACTION_LABELS, PERMISSIONS
+
+    assert set(ACTION_LABELS) == set(PERMISSIONS)
+    settings.LANGUAGE_CODE = "en"
+    client = Client()
+    client.force_login(world.users["household"])
+    r = client.get("/trace/record/")
+    assert r.status_code == 403
+    html = r.content.decode()
+    assert "Your role may not do this: record traceability events" in html
+    assert "capture_events" not in html
