@@ -65,6 +65,10 @@ def _commands() -> list[tuple[str, str]]:
             "trace import FILE --as USER",
             _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),
         ),
+        (
+            "trace capture FILE --as USER",
+            _("capture an EPCIS 2.0 JSON document, every event or none"),
+        ),
         ("trace template FILE", _("write the traceability import template (XLSX)")),
         ("trace kde --as USER", _("FSMA 204 key data elements of a lot or a time range")),
         (

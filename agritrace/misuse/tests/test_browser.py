@@ -104,7 +104,13 @@ def test_the_officer_confirms_the_borrowed_code_and_suspends_it(live_server, bro
     shot(page, "rules-en")
     context.close()
 
-    # The same pages in Vietnamese.
+    # The same pages in Vietnamese: the officer's saved language (the browser's is not read
+    # once signed in).
+    from django.contrib.auth import get_user_model
+
+    from agritrace.accounts.preferences import set_language
+
+    set_language(get_user_model().objects.get(username="officer"), "vi")
     context, page = session(browser, base, "officer", locale="vi-VN")
     page.goto(f"{base}/misuse/")
     assert page.locator("html").get_attribute("lang") == "vi"

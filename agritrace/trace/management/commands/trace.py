@@ -1,7 +1,9 @@
-"""agritrace trace import FILE --as USER | template FILE | kde --as USER (--lot URI | --from
-DATE --to DATE) | jobs --as USER [--status S] [--since DATE] [--id N]: harvests, packings and
-shipments from a spreadsheet (all or nothing), the import template, the FSMA 204 key data
-elements, and the capture jobs in scope (refused ones with their errors and refused events)."""
+"""agritrace trace import FILE --as USER | capture FILE --as USER | template FILE | kde --as
+USER (--lot URI | --from DATE --to DATE) | jobs --as USER [--status S] [--since DATE] [--id N]:
+harvests, packings and shipments from a spreadsheet (all or nothing), an EPCIS 2.0 JSON
+document captured as `POST /epcis/capture` captures it (every event or none), the import
+template, the FSMA 204 key data elements, and the capture jobs in scope (refused ones with
+their errors and refused events)."""
 
 import sys
 from datetime import date
@@ -13,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agritrace.registry.management.commands.areas import actor_for
-from agritrace.trace import export, imports, refusals
+from agritrace.trace import export, imports, refusals, services
 
 
 def _day(text: str) -> date:
@@ -31,7 +33,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(
-            dest="action", required=True, metavar="import|template|kde|jobs"
+            dest="action", required=True, metavar="import|capture|template|kde|jobs"
         )
         imp = sub.add_parser("import", help="Read events from a workbook or a CSV file")
         imp.add_argument("file", help="XLSX with sheets harvests/packings/shipments, or a CSV")
@@ -42,6 +44,9 @@ class Command(BaseCommand):
             default="",
             help="What a CSV file holds (default: guessed from its columns)",
         )
+        cap = sub.add_parser("capture", help="Capture an EPCIS 2.0 JSON document (all or none)")
+        cap.add_argument("file", help="An EPCISDocument (JSON or JSON-LD)")
+        cap.add_argument("--as", dest="username", required=True, help="Act as this user")
         tpl = sub.add_parser("template", help="Write the import template (.xlsx)")
         tpl.add_argument("file")
         kde = sub.add_parser("kde", help="FSMA 204 key data elements of a lot or a time range")
@@ -87,6 +92,31 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _("Imported %(n)s events (%(d)s already recorded), capture %(c)s.")
                 % {"n": result.stored, "d": result.duplicates, "c": result.capture_id}
+            )
+        )
+
+    def _capture(self, options):
+        actor = actor_for(options["username"])
+        path = Path(options["file"])
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(f)s: %(e)s") % {"f": path, "e": exc}) from None
+        try:
+            job = services.capture(actor, content)
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
+        except services.CaptureRejected as exc:
+            problems = [f"{where}: {m}" for where, ms in exc.message_dict.items() for m in ms]
+            for line in problems:
+                self.stderr.write(line)
+            raise CommandError(
+                _("Nothing was captured: %(n)d problem(s).") % {"n": len(problems)}
+            ) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Captured %(n)s events (%(d)s already recorded), capture %(c)s.")
+                % {"n": job.stored_count, "d": job.duplicate_count, "c": job.capture_id}
             )
         )
 
