@@ -326,6 +326,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/api/trace/capture"): Row(
         forbid="commune commune_b household lab coop.viewer ppo.viewer"
     ),
+    ("POST", "/api/trace/import"): Row(
+        forbid="commune commune_b household lab coop.viewer ppo.viewer"
+    ),
     ("POST", "/api/trace/recalls"): Row(
         allow="province ppo other_ppo ppo.manager ppo.officer ppo.staff", rest="403"
     ),
