@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from agritrace.accounts.access import PUBLIC, Actor, can, get_visible, require, visible
@@ -1106,9 +1107,15 @@ def area_flags(area: PlantingArea) -> list[str]:
     declared = float(area.declared_area_ha)
     diff = geo.area_discrepancy(declared, measured, AREA_TOLERANCE)
     if diff is not None and area.plots.exists():
+        # numbers in the page's locale (1,20 ha in Vietnamese), as the pages show them;
+        # rounded first: number_format cuts the digits off
         flags.append(
-            _("Declared %(d)s ha but the plots measure %(m).2f ha (%(p)+.0f%%).")
-            % {"d": area.declared_area_ha, "m": measured, "p": diff * 100}
+            _("Declared %(d)s ha but the plots measure %(m)s ha (%(p)s%%).")
+            % {
+                "d": number_format(round(declared, 2), 2),
+                "m": number_format(round(measured, 2), 2),
+                "p": ("+" if diff > 0 else "") + number_format(round(diff * 100), 0),
+            }
         )
     overlap_count = PlotOverlap.objects.filter(plot__area=area).count()
     if overlap_count:

@@ -75,3 +75,16 @@ def test_a_wrong_role_does_not_see_the_file(world):
         client.force_login(world.users[key])
         assert client.get(reverse("application-detail", args=[app.pk])).status_code == 404, key
         assert client.get(f"/api/applications/{app.pk}").status_code in (403, 404), key
+
+
+def test_the_flags_numbers_follow_the_pages_locale(world):
+    from django.utils import translation
+
+    area, _app = make_area(world, declared=1200)
+    with translation.override("vi"):
+        (flag,) = area_flags(area)
+    assert "1200,00" in flag and "1200.00" not in flag
+    with translation.override("en"):
+        (flag,) = area_flags(area)
+    assert "Declared 1200.00 ha" in flag
+    assert "(-" in flag and "%)." in flag
