@@ -60,6 +60,8 @@ TEXT = {
     "near": _("near"),
     "place_unknown": _("place not shared"),
     "scans": _("Scans so far"),
+    "visitors": _("Visitors so far (each counted once a day)"),
+    "shipped_to": _("Shipped to"),
     "share_place": _("Share my approximate place"),
     "share_place_help": _(
         "Helps find copied stamps. Only a rough place (about 10 km) is kept, never your address."
@@ -141,6 +143,8 @@ ZH = {
     "near": "附近",
     "place_unknown": "未提供位置",
     "scans": "已扫描次数",
+    "visitors": "访问人数（每人每天计一次）",
+    "shipped_to": "发往",
     "share_place": "分享我的大致位置",
     "share_place_help": "有助于发现复制标签。仅保存大致位置（约10公里），绝不保存您的地址。",
     "place_thanks": "谢谢：已记录您的大致位置。",
@@ -190,6 +194,18 @@ CROPS_ZH = {
     "banana": "香蕉",
     "pepper": "胡椒",
     "tea": "茶叶",
+}
+
+#: The markets' names in Chinese (registry.Market codes), for the "shipped to" line.
+COUNTRIES_ZH = {
+    "AU": "澳大利亚",
+    "CN": "中国",
+    "EU": "欧盟",
+    "JP": "日本",
+    "KR": "韩国",
+    "NZ": "新西兰",
+    "US": "美国",
+    "VN": "越南国内",
 }
 
 
