@@ -196,6 +196,13 @@ CROPS_ZH = {
     "tea": "茶叶",
 }
 
+#: Vietnamese for strings added since the catalogue was last translated: used only while
+#: the catalogue has no entry (the translation pass moves them into the .po file).
+VI_PENDING = {
+    "visitors": "Số người đã xem (mỗi người tính một lần mỗi ngày)",
+    "shipped_to": "Nơi lô hàng được gửi đến",
+}
+
 #: The markets' names in Chinese (registry.Market codes), for the "shipped to" line.
 COUNTRIES_ZH = {
     "AU": "澳大利亚",
@@ -221,4 +228,7 @@ def _texts(lang: str) -> dict[str, str]:
     if lang == "zh":
         return {k: ZH.get(k) or v for k, v in TEXT.items()}
     with translation.override(lang):
-        return {key: gettext(source) for key, source in TEXT.items()}
+        words = {key: gettext(source) for key, source in TEXT.items()}
+    if lang == "vi":  # strings added after the last translation pass
+        words.update({k: v for k, v in VI_PENDING.items() if words.get(k) == TEXT[k]})
+    return words
