@@ -16,7 +16,7 @@ import io
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -455,6 +455,7 @@ def build_lot_summary(lot_id: int) -> dict:
                 }
             )
         timeline.append({"date": e["day"], "step": e["biz_step"], "place": place})
+    shipments = _shipments(events)
     statuses = [a["status"] for a in area_rows] + ([house.code_status] if house else [])
     code_problem = (
         "revoked"
@@ -486,9 +487,43 @@ def build_lot_summary(lot_id: int) -> dict:
         "pack_date": pack_event["day"] if pack_event else None,
         "inspections": inspections[-5:],
         "timeline": _short_timeline(timeline),
+        "shipments": shipments,
         "recall": _recall(lot.uri, back),
         "code_problem": code_problem,
     }
+
+
+def _shipments(events: list[dict]) -> list[dict]:
+    """Where the lot went, as far as it is public: the day, the destination country (the
+    market) and a registered packing house it went to (codes are public). Not the buyer, the
+    transport or customs documents, nor a free-text address: those stay with the authority."""
+    from agritrace.registry.models import Market, PackingHouse
+    from agritrace.trace.builders import PREFIX
+
+    rows = []
+    for e in events:
+        if e["biz_step"] != "shipping" or not e["document"]:
+            continue
+        doc = e["document"]
+        country = str(doc.get(f"{PREFIX}:destinationCountry") or "")[:8]
+        houses = [
+            str(d.get("destination", ""))
+            for d in doc.get("destinationList") or []
+            if isinstance(d, dict) and str(d.get("type", "")).endswith("location")
+        ]
+        house = ""
+        for uri in houses:
+            code = uri.rsplit(":", 1)[-1]
+            if PackingHouse.objects.filter(code=code).exists():
+                house = code
+        if country or house:
+            rows.append({"date": e["day"], "country": country, "house": house})
+    markets = {m.code: m for m in Market.objects.filter(code__in={r["country"] for r in rows})}
+    for row in rows:
+        market = markets.get(row["country"])
+        row["country_vi"] = market.name_vi if market else row["country"]
+        row["country_en"] = market.name_en if market else row["country"]
+    return rows[-5:]
 
 
 def _cert_number(uri: str) -> str:
@@ -565,6 +600,8 @@ class Lookup:
     summary: dict | None = None
     first_scan: Scan | None = None
     scan_count: int = 0
+    #: Distinct visitors (client keys) that opened the stamp: repeat scans count once.
+    visitor_count: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -656,10 +693,16 @@ def _with_stamp(stamp: Stamp, link: dl.DigitalLink) -> Lookup:
 # ------------------------------------------------------------------ scans
 
 
-def client_hash(ip: str, user_agent: str = "") -> str:
-    """A salted hash of the client (never the address itself): the same client gives the same
-    value, from which the address cannot be found without the service's secret."""
-    salt = hashlib.sha256(b"agritrace.stamps.client:" + settings.SECRET_KEY.encode()).digest()
+def client_hash(ip: str, user_agent: str = "", day: date | None = None) -> str:
+    """The visitor key of a scan: a keyed hash of the address and the browser with a salt of
+    the day (never the address itself, no cookie). The same phone gives the same key all day,
+    so its repeat scans count as one visitor; the next day the key differs, so scans cannot be
+    linked from one day to the next, and without the service's secret no address can be
+    recovered. A visitor is therefore counted once per day (docs/architecture.md)."""
+    day = day or timezone.localdate()
+    salt = hashlib.sha256(
+        b"agritrace.stamps.client:" + settings.SECRET_KEY.encode() + day.isoformat().encode()
+    ).digest()
     mac = hmac.new(salt, f"{ip}|{user_agent[:200]}".encode(), hashlib.sha256)
     return mac.hexdigest()[:32]
 
@@ -736,6 +779,11 @@ def add_place(lookup: Lookup, client: str, lat, lon) -> bool:
     return True
 
 
+def visitor_count(stamp: Stamp) -> int:
+    """How many distinct visitors opened the stamp (each client key once; see client_hash)."""
+    return Scan.objects.filter(stamp=stamp).values("client").distinct().count()
+
+
 def _distance_km(a: Scan, b: Scan) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, map(float, (a.lat, a.lon, b.lat, b.lon)))
     h = (
@@ -773,6 +821,7 @@ def _after_scan(lookup: Lookup) -> None:
     scans = list(Scan.objects.filter(stamp=stamp).order_by("at", "pk")[:limit])
     lookup.first_scan = scans[0] if scans else None
     lookup.scan_count = len(scans)
+    lookup.visitor_count = visitor_count(stamp)
     if stamp.suspected_copy_at or stamp.status != Stamp.Status.ACTIVE:
         return
     reason = copy_reason(scans, timezone.now())

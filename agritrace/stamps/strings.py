@@ -60,6 +60,8 @@ TEXT = {
     "near": _("near"),
     "place_unknown": _("place not shared"),
     "scans": _("Scans so far"),
+    "visitors": _("Visitors so far (each counted once a day)"),
+    "shipped_to": _("Shipped to"),
     "share_place": _("Share my approximate place"),
     "share_place_help": _(
         "Helps find copied stamps. Only a rough place (about 10 km) is kept, never your address."
@@ -141,6 +143,8 @@ ZH = {
     "near": "附近",
     "place_unknown": "未提供位置",
     "scans": "已扫描次数",
+    "visitors": "访问人数（每人每天计一次）",
+    "shipped_to": "发往",
     "share_place": "分享我的大致位置",
     "share_place_help": "有助于发现复制标签。仅保存大致位置（约10公里），绝不保存您的地址。",
     "place_thanks": "谢谢：已记录您的大致位置。",
@@ -192,6 +196,25 @@ CROPS_ZH = {
     "tea": "茶叶",
 }
 
+#: Vietnamese for strings added since the catalogue was last translated: used only while
+#: the catalogue has no entry (the translation pass moves them into the .po file).
+VI_PENDING = {
+    "visitors": "Số người đã xem (mỗi người tính một lần mỗi ngày)",
+    "shipped_to": "Nơi lô hàng được gửi đến",
+}
+
+#: The markets' names in Chinese (registry.Market codes), for the "shipped to" line.
+COUNTRIES_ZH = {
+    "AU": "澳大利亚",
+    "CN": "中国",
+    "EU": "欧盟",
+    "JP": "日本",
+    "KR": "韩国",
+    "NZ": "新西兰",
+    "US": "美国",
+    "VN": "越南国内",
+}
+
 
 def texts(lang: str) -> dict[str, str]:
     """Every string of the public pages in one language (a copy: the caller may add to it)."""
@@ -205,4 +228,7 @@ def _texts(lang: str) -> dict[str, str]:
     if lang == "zh":
         return {k: ZH.get(k) or v for k, v in TEXT.items()}
     with translation.override(lang):
-        return {key: gettext(source) for key, source in TEXT.items()}
+        words = {key: gettext(source) for key, source in TEXT.items()}
+    if lang == "vi":  # strings added after the last translation pass
+        words.update({k: v for k, v in VI_PENDING.items() if words.get(k) == TEXT[k]})
+    return words

@@ -194,6 +194,16 @@ def _localise(summary: dict | None, lang: str, t: dict) -> dict | None:
     out["areas"] = [
         {**a, "status_label": t.get(f"code_{a['status']}", a["status"])} for a in summary["areas"]
     ]
+    out["shipments"] = [
+        {
+            **row,
+            "date": _day(row["date"], lang),
+            "country_name": {"vi": row["country_vi"], "en": row["country_en"]}.get(lang)
+            or strings.COUNTRIES_ZH.get(row["country"])
+            or row["country_en"],
+        }
+        for row in summary.get("shipments", [])
+    ]
     return out
 
 
@@ -227,6 +237,7 @@ def _render_stamp(
         first_scan=first,
         first_scan_is_this=lookup.scan_count == 1,
         scan_count=lookup.scan_count,
+        visitor_count=lookup.visitor_count,
         today=date.today(),
         **extra,
     )

@@ -214,6 +214,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for s in (CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED)
         ],
     }
+    from agritrace.supervision.worklist import lab_samples
+
+    context["lab_samples"] = lab_samples(actor)
     return render(request, "codes/dashboard.html", context)
 
 
