@@ -364,7 +364,26 @@
    * handler, vertices get added twice ("shape edges cannot cross") or a polygon ends early
    * (Leaflet.draw issues #789, #935). Leave mouse input to the mouse handlers; touch and pen
    * input still go through _onTouch. */
-  function patchLeafletDraw(L) {
+  // The drawing tools' words in the page's language: includes/draw_local.html puts them (from
+// translatable strings) in <script id="draw-local">; merged into Leaflet.draw's L.drawLocal.
+function applyDrawLocal(L) {
+  var node = document.getElementById('draw-local');
+  if (!node || !L.drawLocal) { return; }
+  var words;
+  try { words = JSON.parse(node.textContent); } catch (e) { return; }
+  (function merge(target, source) {
+    Object.keys(source).forEach(function (key) {
+      if (source[key] && typeof source[key] === 'object') {
+        if (!target[key] || typeof target[key] !== 'object') { target[key] = {}; }
+        merge(target[key], source[key]);
+      } else if (typeof source[key] === 'string' && source[key]) {
+        target[key] = source[key];
+      }
+    });
+  })(L.drawLocal, words);
+}
+
+function patchLeafletDraw(L) {
     if (drawPatched || !L.Draw || !L.Draw.Polyline) {
       return;
     }
@@ -479,6 +498,7 @@
         throw new Error('AgriMap.drawEditor: Leaflet.draw (vendor/leaflet-draw) must be loaded');
       }
       patchLeafletDraw(L);
+      applyDrawLocal(L);
       control = new L.Control.Draw({
         position: 'topleft',
         draw: {
