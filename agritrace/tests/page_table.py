@@ -2,7 +2,8 @@
 the login page), "allow" (a public page), or the status code; "405, post X" for a page that
 only takes a POST, X being what the POST gets. One row per route of the URL resolver outside
 /api/ and /epcis/ (test_access_matrix.py has those). A new page: add its row here; what
-signed-in roles may see is decided in accounts/access.py and tested with each page."""
+every signed-in caller gets is in page_roles_table.py
+(the pages × roles matrix of test_access_matrix.py)."""
 
 PAGES: dict[str, str] = {
     # public pages

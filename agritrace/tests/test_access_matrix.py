@@ -4,6 +4,8 @@ organisation, second organisations of a kind, every role of two organisations) a
 against the one declared table, access_table.ROWS. A route without a row fails with the row to
 add. Each request runs in a transaction rolled back after it, so no call changes what the
 next one sees; the organisations, objects and tokens are made once for the module.
+The web pages get the same: every page of the URL resolver, fetched by every caller signed
+in with a session, against page_roles_table.PAGE_ROWS.
 
 To see what the routes answer now (to write a new row): AGRITRACE_ACCESS_RECORD=FILE pytest
 agritrace/tests/test_access_matrix.py writes one observed row per route to FILE."""
@@ -27,6 +29,8 @@ from agritrace.tests.access_matrix import (
     row_hint,
 )
 from agritrace.tests.access_table import ROWS
+from agritrace.tests.page_roles_table import PAGE_ROWS
+from agritrace.tests.test_page_matrix import page_routes, page_url
 
 RECORD = os.environ.get("AGRITRACE_ACCESS_RECORD")
 MISSING = "999999"
@@ -134,7 +138,12 @@ def matrix(django_db_setup, django_db_blocker):
         clients = {"anonymous": Client()}
         for key, (_token, raw) in tokens.items():
             clients[key] = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        yield {"clients": clients, "values": values}
+        # the web pages: the same people signed in with a session
+        sessions = {"anonymous": Client()}
+        for key, user in users.items():
+            sessions[key] = Client()
+            sessions[key].force_login(user)
+        yield {"clients": clients, "sessions": sessions, "values": values}
         transaction.set_rollback(True)
 
 
@@ -211,3 +220,75 @@ def _record(method: str, path: str, observed: dict[str, str]) -> None:
     line = f"    ({method!r}, {path!r}): Row({', '.join(parts)}),\n"
     with open(RECORD, "a", encoding="utf-8") as out:
         out.write(line)
+
+
+# ------------------------------------------------------------------ the web pages × roles
+#: Which object a page's id names, by the page's path (other ids are ones that do not exist).
+_PAGE_OBJECTS = {
+    "areas/": "area_id",
+    "diary/areas/": "area_id",
+    "supervision/areas/": "area_id",
+    "trace/areas/": "area_id",
+    "applications/": "app_id",
+    "packing-houses/": "house_id",
+    "supervision/packing-houses/": "house_id",
+    "households/": "household_id",
+    "plots/": "plot_id",
+    "diary/plots/": "plot_id",
+    "trace/plots/": "plot_id",
+}
+PAGE_ROUTES = [r for r in page_routes() if r in PAGE_ROWS]
+
+
+def _page_url(route: str, values: dict) -> str:
+    url = page_url(route)
+    for prefix, key in sorted(_PAGE_OBJECTS.items(), key=lambda kv: -len(kv[0])):
+        if route.startswith(prefix + "<int:pk>"):
+            return url.replace("/" + prefix + MISSING, f"/{prefix}{values[key]}", 1)
+    return url
+
+
+def page_outcome(response) -> str:
+    """ "login" (sent to log in), "allow" (a page or a redirect within the site), or the status."""
+    if response.status_code in (301, 302) and "/login/" in response.get("Location", ""):
+        return "login"
+    if response.status_code < 400:
+        return "allow"
+    return str(response.status_code)
+
+
+def _observed_page(matrix, route: str) -> dict[str, str]:
+    url = _page_url(route, matrix["values"])
+    found = {}
+    for caller in CALLERS:
+        sid = transaction.savepoint()
+        try:
+            found[caller] = page_outcome(matrix["sessions"][caller].get(url))
+        finally:
+            transaction.savepoint_rollback(sid)
+    return found
+
+
+def test_every_page_has_a_row_for_the_roles():
+    missing = sorted(set(page_routes()) - set(PAGE_ROWS))
+    extra = sorted(set(PAGE_ROWS) - set(page_routes()))
+    assert not missing, (
+        "pages without a row in PAGE_ROWS of agritrace/tests/page_roles_table.py; add (run this"
+        " module with AGRITRACE_ACCESS_RECORD=FILE to see what each caller gets):\n"
+        + "\n".join(f'    "{r}": Row(anonymous="login"),' for r in missing)
+    )
+    assert not extra, f"rows of page_roles_table.py for pages that do not exist: {extra}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PAGE_ROUTES)
+def test_page_answers_each_caller_as_the_table_says(matrix, route):
+    row = PAGE_ROWS[route]
+    observed = _observed_page(matrix, route)
+    if RECORD:
+        _record("PAGE", route, observed)
+        return
+    expected = row.expected()
+    wrong = {c: f"expected {expected[c]}, got {o}" for c, o in observed.items()}
+    wrong = {c: w for c, w in wrong.items() if expected[c] != observed[c]}
+    assert not wrong, f"/{route}: {wrong}"
