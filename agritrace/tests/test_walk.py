@@ -2,7 +2,7 @@
 province built once for this module. Each opens every page its menu offers (the links are
 read from the rendered menu, so the walk follows the menu as it changes) at 390 px and at
 1280 px: no status of 400 or more, no sideways scroll of the page, no console error. The
-Vietnamese pages' words are checked apart (xfail until the translations are done). Then the
+Vietnamese pages' words are checked apart (no English word of a short list, no raw msgid). Then the
 main tasks end to end (agritrace/tests/walk_tasks.py). Screenshots of each person's main page
 at both widths land in artifacts/walk/ (git-ignored; CI keeps it)."""
 
@@ -14,6 +14,13 @@ from agritrace.tests import walk_tasks as tasks
 
 # Not BROWSER_TEST's django_db mark: the demo stays in the database for the whole module.
 pytestmark = [browser_kit.BROWSER_TEST[0]]
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_for_staff(settings):
+    """The site's default language, as the service runs it: signed-in people who saved none get
+    Vietnamese (accounts.preferences), whatever the tests' English default says."""
+    settings.LANGUAGE_CODE = "vi"
 
 
 @pytest.fixture(scope="module")
@@ -62,28 +69,13 @@ def walk_person(site, browser, person: str) -> list[walk.Visit]:
     return visits
 
 
-#: Who meets a page its menu offers but may not open: the role menus (issue 17 item 9) are
-#: being made; until then these persons' walk may fail, and passes once they land.
-_MENU_PENDING = pytest.mark.xfail(
-    strict=False, reason="issue 17 item 9: the menu offers pages the role may not open"
-)
-_MENU_PEOPLE = [
-    pytest.param(p, marks=_MENU_PENDING) if p in {"packing", "exporter", "lab"} else p
-    for p in walk.PEOPLE
-]
-
-
-@pytest.mark.parametrize("person", _MENU_PEOPLE)
+@pytest.mark.parametrize("person", walk.PEOPLE)
 def test_every_menu_page_opens_and_fits_both_widths(site, chromium_once, person):
     visits = walk_person(site, chromium_once, person)
     problems = [p for v in visits for p in v.problems()]
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 17 item 11: the Vietnamese translations are done in one pass afterwards",
-)
 @pytest.mark.parametrize("person", walk.PEOPLE)
 def test_vietnamese_pages_show_no_english_or_raw_msgid(site, chromium_once, person):
     visits = walk_person(site, chromium_once, person)
