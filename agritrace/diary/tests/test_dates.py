@@ -3,9 +3,10 @@ in Vietnamese is that day, not the month-first one; an unreal date is refused be
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+
+from agritrace.accounts.preferences import set_language
 
 
 def test_a_diary_entry_typed_day_first_in_vietnamese(farm, products):
@@ -17,7 +18,7 @@ def test_a_diary_entry_typed_day_first_in_vietnamese(farm, products):
         day -= timedelta(days=1)
     client = Client()
     client.force_login(farm.world.users["household"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    set_language(farm.world.users["household"], "vi")  # staff pages follow the saved language
     body = {
         "kind": "spraying",
         "date": day.strftime("%d/%m/%Y"),

@@ -39,7 +39,7 @@ def test_vietnamese_dates_are_day_first_and_iso_always():
 def test_unreal_dates_are_refused_in_vietnamese_saying_the_form(value):
     ok, _day, errors = read(value, "vi")
     assert not ok
-    assert errors == ["Enter a real date as dd/mm/yyyy, for example 03/12/2026."]
+    assert errors == ["Hãy nhập một ngày có thật theo dạng dd/mm/yyyy, ví dụ 03/12/2026."]
 
 
 def test_a_date_english_and_vietnamese_read_differently_is_refused_in_english():
@@ -58,7 +58,9 @@ def test_date_and_time():
     ok, _w, errors = read("03/12/2026 14:30", "en", "when")
     assert not ok and "can be read as" in errors[0]
     ok, _w, errors = read("14:30", "vi", "when")
-    assert errors == ["Enter a real date as dd/mm/yyyy hh:mm, for example 03/12/2026 14:30."]
+    assert errors == [
+        "Hãy nhập một ngày có thật theo dạng dd/mm/yyyy hh:mm, ví dụ 03/12/2026 14:30."
+    ]
 
 
 def test_dates_are_shown_day_first_in_vietnamese():

@@ -37,7 +37,9 @@ def test_the_authority_sees_a_refused_document(live_server, world, reg, phone): 
     row.get_by_role("link", name=f"#{job.pk}").click()
     page.wait_for_url(f"{base}/trace/capture-jobs/{job.pk}/")
     assert page.locator("#job-sha256").inner_text() == job.document_sha256
-    assert "[area_code_not_issued]" in page.locator("#job-errors").inner_text()
+    assert (
+        "had no issued code" in page.locator("#job-errors").inner_text()
+    )  # a sentence, no rule code
     assert reg.area.code in page.locator("#job-refusals").inner_text()
     assert '"EPCISDocument"' in page.locator("#job-body").inner_text()
     shot(page, "capture-job")

@@ -129,9 +129,9 @@ def _bad(mutate) -> dict:
     [
         (lambda ev: ev[3].__setitem__("bizStep", "harvesting"), "[3].bizStep", "neither a CBV"),
         (lambda ev: ev[0].__setitem__("disposition", "ripe"), "[0].disposition", "neither a CBV"),
-        (lambda ev: ev[1].__setitem__("eventTime", "yesterday"), "[1].eventTime", "date-time"),
+        (lambda ev: ev[1].__setitem__("eventTime", "yesterday"), "[1].eventTime", "date and time"),
         (lambda ev: ev[1].pop("eventTimeZoneOffset"), "[1]", "eventTimeZoneOffset"),
-        (lambda ev: ev[0]["readPoint"].__setitem__("id", "plot 7"), "[0].readPoint.id", "uri"),
+        (lambda ev: ev[0]["readPoint"].__setitem__("id", "plot 7"), "[0].readPoint.id", "URI form"),
         (
             lambda ev: ev[0]["quantityList"][0].__setitem__("quantity", "500"),
             "[0].quantityList[0].quantity",

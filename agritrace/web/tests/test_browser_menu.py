@@ -21,7 +21,10 @@ def _log_in(page, base, username):
 
 
 @pytest.mark.parametrize("device", ["PHONE", "DESKTOP"])
-def test_a_households_menu_and_a_refusal_in_the_layout(live_server, world, chromium, device):
+def test_a_households_menu_and_a_refusal_in_the_layout(
+    live_server, world, chromium, device, settings
+):
+    settings.LANGUAGE_CODE = "vi"  # the site's default for signed-in people, as the service runs
     context, page = browser.new_page(chromium, locale="vi-VN", **getattr(browser, device))
     base = live_server.url
     try:
