@@ -138,9 +138,8 @@ def test_the_map_shows_areas_far_out_and_plots_close_in(live_server, world):
             ).click()
             page.wait_for_url(f"{live_server.url}/dashboard/")
             shapes = "#areas-map path.leaflet-interactive"
-            page.wait_for_function(
-                f"document.querySelectorAll('{shapes}').length > 0", timeout=15_000
-            )
+            # a selector, not a string function: the pages' CSP forbids evaluating strings
+            page.wait_for_selector(shapes, timeout=15_000)
             state = page.evaluate(
                 """() => {
                   const el = document.getElementById('areas-map');
