@@ -219,6 +219,24 @@ class Event(models.Model):
             models.Index(fields=["biz_location"], name="trace_event_biz_location"),
             models.Index(fields=["event_type", "event_time"], name="trace_event_type"),
             models.Index(fields=["former_hash"], name="trace_event_former_hash"),
+            # Misuse detection's full scan (misuse/detect): an area's harvests and a packing
+            # house's packings and receivings of a season, read from the index alone (the
+            # event rows hold the whole captured document); the steps are those of
+            # misuse.detect.base.HARVEST_STEPS and misuse.detect.capacity.
+            models.Index(
+                fields=["area", "event_time", "id"],
+                condition=models.Q(
+                    biz_step__in=["commissioning", "harvesting"], error_declaration__isnull=True
+                ),
+                name="trace_event_area_harvests",
+            ),
+            models.Index(
+                fields=["packing_house", "event_time", "biz_step", "id"],
+                condition=models.Q(
+                    biz_step__in=["packing", "receiving"], error_declaration__isnull=True
+                ),
+                name="trace_event_house_uses",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from agritrace.misuse.findings import Finding
 
-from . import capacity, overlap, patterns, rights, volume
+from . import capacity, harvests, overlap, patterns, rights, volume
 from .base import Context
 
 RuleFunction = Callable[[Context], list[Finding]]
@@ -19,9 +19,9 @@ RULES: dict[str, RuleFunction] = {
     "house_over_capacity": capacity.house_over_capacity,
     "house_without_contract": capacity.house_without_contract,
     "houses_far_apart": patterns.houses_far_apart,
-    "harvest_out_of_season": patterns.harvest_out_of_season,
-    "harvest_without_diary": patterns.harvest_without_diary,
-    "harvest_within_phi": patterns.harvest_within_phi,
+    "harvest_out_of_season": harvests.harvest_out_of_season,
+    "harvest_without_diary": harvests.harvest_without_diary,
+    "harvest_within_phi": harvests.harvest_within_phi,
     "exporter_code_surge": patterns.exporter_code_surge,
     "plot_in_two_codes": overlap.plot_in_two_codes,
     "plot_overlaps_household": overlap.plot_overlaps_household,
