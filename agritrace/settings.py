@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "agritrace.text.ForbiddenTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # GETs of the public lookup, traces and exports read through the replica (replica.py)
+    "agritrace.replica.ReplicaReadsMiddleware",
     # a signed-in person's saved language (accounts.preferences; the public pages keep
     # LocaleMiddleware's choice: the switch's cookie, then Accept-Language)
     "agritrace.accounts.preferences.PreferredLanguageMiddleware",
@@ -114,6 +116,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Wait for a competing writer rather than failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# A PostgreSQL streaming replica for the public lookup, trace reads and exports
+# (agritrace/replica.py); writes and everything else stay on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("AGRITRACE_DB_CONN_MAX_AGE", "0")),
+    )
+    # Tests read the primary's test database through the alias (no second test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["agritrace.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, can, visible
 from agritrace.accounts.identifiers import find_party
 from agritrace.accounts.models import Organisation
+from agritrace.replica import reads_from_replica
 
 from . import builders, services
 from .identifiers import canonical_epc
@@ -333,6 +334,7 @@ def find_lot(actor: Actor, uri: str) -> Lot:
 # ------------------------------------------------------------------ the walk
 
 
+@reads_from_replica
 def backward(actor: Actor, uri: str) -> Chain:
     lot = find_lot(actor, uri)
     return build(actor, {lot.pk}, "backward", lot.uri)
@@ -344,6 +346,7 @@ def may_trace(actor: Actor) -> bool:
     return not actor.is_public and actor.kind not in ("household", "laboratory")
 
 
+@reads_from_replica
 def forward(actor: Actor, uri: str) -> Chain:
     lot = find_lot(actor, uri)
     return build(actor, {lot.pk}, "forward", lot.uri)
@@ -377,6 +380,7 @@ def harvest_lots_of_plot(plot) -> set[int]:
     )
 
 
+@reads_from_replica
 def build(
     actor: Actor, start_ids: set[int], direction: str, start: str = "", enrich: bool = True
 ) -> Chain:

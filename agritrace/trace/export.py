@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agritrace.accounts.access import Actor, visible
+from agritrace.replica import reads_from_replica
 
 from . import builders, chain
 from .models import Event, EventEPC, LotLink, Role
@@ -373,6 +374,7 @@ def _cte(event: Event, ctx: _Context, inputs: list[int]) -> str:
     return ctx.text(key)
 
 
+@reads_from_replica
 def rows_for(events: Iterable[Event], only: set[str] | None = None) -> Iterator[list]:
     """One row per critical tracking event and lot, in the order of COLUMNS; `only`: the
     lots to give rows for (default: every lot the events name)."""
@@ -467,6 +469,7 @@ def _harvest_day(event: Event) -> date | None:
 # ------------------------------------------------------------------ which events
 
 
+@reads_from_replica
 def lot_events(actor: Actor, uri: str) -> tuple[list[Event], set[str]]:
     """The events of a lot's chain, backward and forward, that the actor may trace, and the
     lots of the chain."""
@@ -481,12 +484,14 @@ def lot_events(actor: Actor, uri: str) -> tuple[list[Event], set[str]]:
     return sorted(seen.values(), key=lambda e: (e.event_time, e.pk)), lots
 
 
+@reads_from_replica
 def lot_rows(actor: Actor, uri: str) -> Iterator[list]:
     """The key data elements of a lot's chain: rows for the lots of the chain only."""
     events, lots = lot_events(actor, uri)
     return rows_for(events, only=lots)
 
 
+@reads_from_replica
 def range_events(actor: Actor, start: date, end: date) -> Iterator[Ev]:
     """The critical tracking events in the actor's scope from `start` to `end` (inclusive), in
     time order. Their ids are read first (a narrow sort the event_time index serves), then the
