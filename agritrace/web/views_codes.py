@@ -208,6 +208,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": overdue[:50],
         "overdue_total": overdue.count(),
         "today": today,
+        # The map draws areas at their plots: without a plot one may see (a laboratory sees
+        # only the published register) it would count areas and show none, so it is left out.
+        "show_map": visible(actor, Plot.objects.all()).exists(),
         "legend": [(s, status_label(s, "app")) for s in _open_app_statuses()]
         + [
             (s, status_label(s, "code"))
