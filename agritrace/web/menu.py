@@ -226,6 +226,14 @@ def menu_for(actor: Actor, url_name: str = "", app_name: str = "") -> list[MenuL
     return links
 
 
+def start_url(actor: Actor) -> str:
+    """Where a person lands after logging in and where "back to your start page" leads: the
+    first page of their menu (the officers' dashboard; a household's diary; a laboratory's
+    samples), the dashboard when the menu is empty."""
+    links = menu_for(actor)
+    return links[0].url if links else reverse("dashboard")
+
+
 def menu_keys(actor: Actor) -> list[str]:
     """The keys of the actor's menu (for tests and the CLI)."""
     return [link.key for link in menu_for(actor)]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.audit.services import record, snapshot
-from agritrace.registry import lifecycle, services
+from agritrace.registry import lifecycle, map_view, services
 from agritrace.registry.decisions import application_warnings
 from agritrace.registry.effective_dates import backdate_max_days
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST, TRANSITIONS, subject_url
@@ -208,6 +208,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": overdue[:50],
         "overdue_total": overdue.count(),
         "today": today,
+        # The map draws areas at their plots: without a plot one may see (a laboratory sees
+        # only the published register) it would count areas and show none, so it is left out.
+        "show_map": visible(actor, Plot.objects.all()).exists(),
         "legend": [(s, status_label(s, "app")) for s in _open_app_statuses()]
         + [
             (s, status_label(s, "code"))
@@ -467,6 +470,7 @@ def _area_page(
         "today": today,
         "plots": plots.select_related("household"),
         "plots_geojson": _plot_features(actor, plots),
+        "map_data": map_view.map_data(actor, area),
         "households": households,
         "show_personal": can(actor, "see_personal_data"),
         "certificates": certificates,

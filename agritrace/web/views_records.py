@@ -26,7 +26,7 @@ from agritrace.accounts.models import ApiToken, Organisation, OrgKind, Role
 from agritrace.audit.services import record
 from agritrace.notifications.models import Notification
 from agritrace.places.models import AdminUnit, Level, Tree
-from agritrace.registry import services
+from agritrace.registry import map_view, services
 from agritrace.registry.membership import REVIEWED_STATUSES
 from agritrace.registry.models import CodeStatus, Household, PlantingArea, Plot
 
@@ -403,6 +403,7 @@ def _plot_page(
             "area": context_area,
             "plot": plot,
             "other_plots_geojson": _plot_features(actor, others),
+            "map_data": map_view.map_data(actor, context_area, plot) if context_area else None,
         },
     )
 
