@@ -145,6 +145,12 @@ def build_lots(n_lots: int) -> tuple[object, list[str]]:
     if contract is None:
         sys.exit("The demo has no issued packing house with an issued supplying area.")
     house, area = contract.packing_house, contract.area
+    # The demo issues its codes today; the bench's events are dated June 2026 and codes are
+    # judged at the event's time: date the two codes' issuance before it (as a code issued
+    # before AgriTrace is loaded with its date).
+    for holder in (house, area):
+        type(holder).objects.filter(pk=holder.pk).update(issued_at=datetime(2026, 1, 1, tzinfo=UTC))
+        holder.status_changes.update(effective_at=datetime(2026, 1, 1, tzinfo=UTC))
     membership = Membership.objects.filter(organisation=house.operator, role=Role.MANAGER).first()
     actor = Actor.of(membership.user)
     lots = [trace.lot_uri(house.code, f"BENCH-{i:05d}") for i in range(n_lots)]
