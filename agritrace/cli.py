@@ -91,7 +91,10 @@ def _commands() -> list[tuple[str, str]]:
             "misuse_case review|dismiss|confirm|act|note|rule",
             _("the officer's steps on a misuse case (--as USER); a rule's thresholds"),
         ),
-        ("serve [--host --port]", _("run the web service (waitress)")),
+        (
+            "serve [--host --port --workers]",
+            _("run the web service (gunicorn, one worker per core with Redis; or waitress)"),
+        ),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]
 

@@ -190,12 +190,30 @@ AGRITRACE_CAPTURE_MAX_BYTES = int(os.environ.get("AGRITRACE_CAPTURE_MAX_BYTES", 
 # The cache holds the stamps' lot summaries and rate-limit counters: per process, which suits
 # one `agritrace serve` process; with several, set a shared backend in a settings module
 # (README). Django's default of 300 entries would evict lot summaries on a busy day.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("AGRITRACE_CACHE_MAX_ENTRIES", "20000"))},
+# The cache: Redis shared by every worker process and machine when AGRITRACE_REDIS_URL is set
+# (redis://host:6379/0; the public lookup's lots and scan states, the rate limit), else this
+# process's memory (the embedded default: `agritrace serve` then runs one worker).
+REDIS_URL = os.environ.get("AGRITRACE_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("AGRITRACE_CACHE_PREFIX", "agritrace"),
+            "TIMEOUT": 300,
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("AGRITRACE_CACHE_MAX_ENTRIES", "20000"))},
+        }
+    }
+# The scan log of the public lookup in a served process (agritrace/stamps/scanlog.py): written
+# every AGRITRACE_SCAN_FLUSH_MS milliseconds or every AGRITRACE_SCAN_FLUSH_EVERY scans.
+AGRITRACE_SCAN_FLUSH_MS = int(os.environ.get("AGRITRACE_SCAN_FLUSH_MS", "200"))
+AGRITRACE_SCAN_FLUSH_EVERY = int(os.environ.get("AGRITRACE_SCAN_FLUSH_EVERY", "500"))
 
 # Traceability stamps: the public address their QR codes point to (short: it sets the QR's
 # size), and the keyring file of their signing keys (`agritrace stamps rotate-key`).
