@@ -50,6 +50,10 @@ def _commands() -> list[tuple[str, str]]:
         ("audit verify", _("check that no audit entry was edited or deleted")),
         ("backup FILE", _("write the whole database to FILE (pg_dump, or SQLite's backup API)")),
         (
+            "partitions maintain|list",
+            _("PostgreSQL: make the monthly partitions ahead (run daily; idempotent)"),
+        ),
+        (
             "restore FILE [--force]",
             _("replace the database by a backup, then verify the audit chain"),
         ),

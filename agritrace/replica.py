@@ -29,7 +29,6 @@ import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA = "replica"
@@ -85,7 +84,7 @@ _active: contextvars.ContextVar[bool] = contextvars.ContextVar("agritrace_replic
 
 def configured() -> bool:
     """Is a replica configured (`DATABASE_REPLICA_URL`)?"""
-    return REPLICA in settings.DATABASES
+    return REPLICA in connections.settings
 
 
 def active() -> bool:

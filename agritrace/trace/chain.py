@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agritrace import lookups  # noqa: F401  (registers field__among)
 from agritrace.accounts.access import Actor, can, visible
 from agritrace.accounts.identifiers import find_party
 from agritrace.accounts.models import Organisation
@@ -394,17 +395,17 @@ def build(
         truncated = True
     lots: dict[int, str] = {}
     for chunk in _chunks(lot_ids):
-        lots.update(Lot.objects.filter(pk__in=chunk).values_list("pk", "uri"))
+        lots.update(Lot.objects.filter(pk__among=chunk).values_list("pk", "uri"))
     # Every event naming a lot of the chain, and every identifier those events name.
     candidate: set[int] = set()
     for chunk in _chunks(lot_ids):
         candidate.update(
-            EventEPC.objects.filter(lot_id__in=chunk).values_list("event_id", flat=True)
+            EventEPC.objects.filter(lot_id__among=chunk).values_list("event_id", flat=True)
         )
     rows: dict[int, list[tuple[int, str, str, Decimal | None, str]]] = defaultdict(list)
     for chunk in _chunks(candidate):
         for event_id, lot_id, uri, role, quantity, uom in EventEPC.objects.filter(
-            event_id__in=chunk
+            event_id__among=chunk
         ).values_list("event_id", "lot_id", "lot__uri", "role", "quantity", "uom"):
             rows[event_id].append((lot_id, uri, role, quantity, uom))
     relevant = [pk for pk in candidate if _relevant(rows[pk], lot_ids, direction)]
@@ -414,7 +415,7 @@ def build(
         in_scope: set[int] = set()
         for chunk in _chunks(relevant):
             in_scope.update(
-                visible(actor, Event.objects.filter(pk__in=chunk)).values_list("pk", flat=True)
+                visible(actor, Event.objects.filter(pk__among=chunk)).values_list("pk", flat=True)
             )
         hidden = len(shown_ids - in_scope)
         shown_ids = in_scope
@@ -422,13 +423,13 @@ def build(
     events: list[Event] = []
     for chunk in _chunks(shown_ids):
         batch = list(
-            Event.objects.filter(pk__in=chunk).select_related(
+            Event.objects.filter(pk__among=chunk).select_related(
                 "area__commune", "area__crop", "packing_house__commune"
             )
         )
         events.extend(batch)
         may_open.update(
-            visible(actor, Event.objects.filter(pk__in=chunk)).values_list("pk", flat=True)
+            visible(actor, Event.objects.filter(pk__among=chunk)).values_list("pk", flat=True)
         )
     events.sort(key=lambda e: (e.event_time, e.pk))
     if enrich and len(events) > MAX_STEPS:
@@ -454,7 +455,7 @@ def build(
         )
     links: list[tuple[str, str, int]] = []
     for chunk in _chunks(lot_ids):
-        for s, t, e in LotLink.objects.filter(target_id__in=chunk).values_list(
+        for s, t, e in LotLink.objects.filter(target_id__among=chunk).values_list(
             "source_id", "target_id", "event_id"
         ):
             if s in lot_ids and e in shown_ids:
