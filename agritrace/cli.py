@@ -91,6 +91,10 @@ def _commands() -> list[tuple[str, str]]:
             "misuse_case review|dismiss|confirm|act|note|rule",
             _("the officer's steps on a misuse case (--as USER); a rule's thresholds"),
         ),
+        (
+            "reports targets|target|import|achieved|training|generate|submit|remind",
+            _("the plan's targets, achieved figures, training and half-year/annual reports"),
+        ),
         ("serve [--host --port]", _("run the web service (waitress)")),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]
