@@ -120,6 +120,7 @@ def _register_routers() -> None:
     from agritrace.registry.api_approvals import router as approvals_router
     from agritrace.registry.api_authorisations import router as authorisations_router
     from agritrace.registry.api_code_import import router as code_import_router
+    from agritrace.reports.api import router as reports_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
     from agritrace.supervision.api_calendars import router as calendars_router
@@ -137,6 +138,7 @@ def _register_routers() -> None:
     api.add_router("/trace", trace_router)
     api.add_router("/stamps", stamps_router)
     api.add_router("/misuse", misuse_router)
+    api.add_router("/reports", reports_router)
     api.add_router("/places", places_router)
 
 

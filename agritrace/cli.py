@@ -99,6 +99,10 @@ def _commands() -> list[tuple[str, str]]:
             "serve [--host --port --workers]",
             _("run the web service (gunicorn, one worker per core with Redis; or waitress)"),
         ),
+        (
+            "reports targets|target|import|achieved|training|generate|submit|remind",
+            _("the plan's targets, achieved figures, training and half-year/annual reports"),
+        ),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "agritrace.trace",
     "agritrace.stamps",
     "agritrace.misuse",
+    "agritrace.reports",
     "agritrace.web",
 ]
 

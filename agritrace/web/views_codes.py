@@ -220,6 +220,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from agritrace.supervision.worklist import lab_samples
 
     context["lab_samples"] = lab_samples(actor)
+    from agritrace.reports.access import may_see_reports
+    from agritrace.reports.deadlines import for_actor
+
+    context["deadlines"] = for_actor(actor) if may_see_reports(actor) else []
     return render(request, "codes/dashboard.html", context)
 
 

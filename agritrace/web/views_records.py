@@ -266,6 +266,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("label", "pk")
     )
     areas = visible(actor, PlantingArea.objects.all()).filter(households=household)
+    from agritrace.reports.training import classes_of
+
     return render(
         request,
         "records/household_detail.html",
@@ -278,6 +280,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_national_id": can(actor, "see_personal_data"),
             "can_edit": can(actor, "edit_registry"),
             "organisation_form": organisation_form,
+            "training_classes": classes_of(actor, household),
         },
     )
 
