@@ -88,7 +88,7 @@ def _commands() -> list[tuple[str, str]]:
             _("traceability stamps for a packed lot; rotate the stamps' signing key"),
         ),
         (
-            "misuse scan|cases",
+            "misuse scan|cases|origins",
             _("misuse detection over a province's season (--province --season); the cases"),
         ),
         (
