@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from agritrace.misuse.findings import Finding
 
-from . import capacity, harvests, overlap, patterns, rights, volume
+from . import capacity, far_apart, harvests, overlap, patterns, rights, volume
 from .base import Context
 
 RuleFunction = Callable[[Context], list[Finding]]
@@ -18,7 +18,7 @@ RULES: dict[str, RuleFunction] = {
     "code_not_usable": rights.code_not_usable,
     "house_over_capacity": capacity.house_over_capacity,
     "house_without_contract": capacity.house_without_contract,
-    "houses_far_apart": patterns.houses_far_apart,
+    "houses_far_apart": far_apart.houses_far_apart,
     "harvest_out_of_season": harvests.harvest_out_of_season,
     "harvest_without_diary": harvests.harvest_without_diary,
     "harvest_within_phi": harvests.harvest_within_phi,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Sum
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding
 from agritrace.registry.models import CodeAuthorisation, PlantingArea, SupplyContract
-from agritrace.trace.models import EventEPC
+from agritrace.trace.models import EventEPC, Lot
 
-from .base import HANDLED_ROLES, INPUT_ROLES, Context, code_of_lot, kg_expression
+from .base import HANDLED_ROLES, INPUT_ROLES, Context, code_of_lot, lot_prefix
+from .sums import sum_kg
 
 PACKING_STEPS = ("packing",)
 
@@ -43,14 +44,14 @@ def _packed(ctx: Context, house_ids: list[int]):
 
 
 def packed_by_day(rows) -> list[tuple[int, date, object]]:
-    """(house, local day, kg) of packed rows, summed in SQL."""
+    """(house, local day, kg) of packed rows, summed in SQL (`sums.sum_kg`)."""
     zone = timezone.get_current_timezone()
-    return list(
-        rows.annotate(day=TruncDate("event__event_time", tzinfo=zone))
-        .values("event__packing_house", "day")
-        .annotate(kg=Sum(kg_expression()))
-        .values_list("event__packing_house", "day", "kg")
+    sums = sum_kg(
+        rows.annotate(day=TruncDate("event__event_time", tzinfo=zone)),
+        "event__packing_house",
+        "day",
     )
+    return [(house, day, kg) for (house, day), kg in sorted(sums.items())]
 
 
 def house_over_capacity(ctx: Context) -> list[Finding]:
@@ -132,12 +133,11 @@ def house_over_capacity(ctx: Context) -> list[Finding]:
     return findings
 
 
-def house_uses(epcs) -> list[tuple[int, date, int, str, int]]:
-    """(house, local day, event, lot URI, area) of the packings and receivings among `epcs`
-    (EventEPC rows) of lots of an area: its harvest lots, or lots of its namespace with no
-    harvest."""
+def _use_rows(epcs):
+    """The packings and receivings among `epcs` (EventEPC rows) at a packing house, with
+    their local `day`."""
     zone = timezone.get_current_timezone()
-    rows = (
+    return (
         epcs.filter(
             event__packing_house__isnull=False,
             event__biz_step__in=(*PACKING_STEPS, "receiving"),
@@ -145,29 +145,71 @@ def house_uses(epcs) -> list[tuple[int, date, int, str, int]]:
             role__in=(*INPUT_ROLES, *HANDLED_ROLES),
         )
         .annotate(day=TruncDate("event__event_time", tzinfo=zone))
-        .values_list("event__packing_house", "day", "event_id", "lot__uri", "lot__origin_area")
+        .order_by()
     )
-    uses: list[tuple[int, date, int, str, int]] = []
-    pending: list[tuple[int, date, int, str, str]] = []
-    for house, day, event, uri, origin in rows.iterator(chunk_size=5000):
-        if origin is not None:
-            uses.append((house, day, event, uri, origin))
-        else:
-            code = code_of_lot(uri)
-            if code:
-                pending.append((house, day, event, uri, code))
-    if pending:
-        codes = dict(
-            PlantingArea.objects.filter(code__in={p[4] for p in pending}).values_list("code", "pk")
+
+
+def _named_uses(rows) -> list[tuple[int, date, int, str, int]]:
+    """(house, day, event, lot URI, area) of use rows of lots with no harvest behind them
+    whose URI is of an area's namespace (a few: read and matched in Python)."""
+    pending = [
+        (house, day, event, uri, code_of_lot(uri))
+        for house, day, event, uri in rows.filter(
+            lot__origin_area__isnull=True, lot__uri__startswith=lot_prefix()
+        ).values_list("event__packing_house", "day", "event_id", "lot__uri")
+    ]
+    pending = [p for p in pending if p[4]]
+    if not pending:
+        return []
+    codes = dict(
+        PlantingArea.objects.filter(code__in={p[4] for p in pending}).values_list("code", "pk")
+    )
+    return [(h, d, e, u, codes[c]) for h, d, e, u, c in pending if c in codes]
+
+
+def house_uses(epcs) -> list[tuple[int, date, int, str, int]]:
+    """(house, local day, event, lot URI, area) of the packings and receivings among `epcs`
+    (EventEPC rows) of lots of an area: its harvest lots, or lots of its namespace with no
+    harvest."""
+    rows = _use_rows(epcs)
+    uses = list(
+        rows.filter(lot__origin_area__isnull=False).values_list(
+            "event__packing_house", "day", "event_id", "lot__uri", "lot__origin_area"
         )
-        uses += [(h, d, e, u, codes[c]) for h, d, e, u, c in pending if c in codes]
-    return uses
+    )
+    return uses + _named_uses(rows)
 
 
-def _uncovered(houses: dict[int, dict], ranges: list[tuple[int, int, date, date]]) -> set[int]:
-    """The houses having a (house, area) pair whose days of use [first, last] are not all
-    within one supply contract (house, area) and whose area's representative is not the
-    house's operator: only those can have a use without a contract."""
+def _unlinked(rows, area: str):
+    """The use rows whose `area` (a path to the area's id) had, on the day, no supply
+    contract with the house, no authorisation of the house's operator and another
+    representative than the house's operator (what `packing_unlinked` accepts)."""
+    house, operator = "event__packing_house", "event__packing_house__operator"
+    contracts = SupplyContract.objects.filter(
+        packing_house=OuterRef(house),
+        area=OuterRef(area),
+        valid_from__lte=OuterRef("day"),
+        valid_to__gte=OuterRef("day"),
+    )
+    grants = CodeAuthorisation.objects.filter(
+        Q(withdrawn_from__isnull=True) | Q(withdrawn_from__gt=OuterRef("day")),
+        grantee=OuterRef(operator),
+        area=OuterRef(area),
+        valid_from__lte=OuterRef("day"),
+        valid_to__gte=OuterRef("day"),
+    )
+    representative = PlantingArea.objects.filter(
+        pk=OuterRef(area), representative=OuterRef(operator)
+    )
+    return rows.filter(~Exists(contracts), ~Exists(grants), ~Exists(representative))
+
+
+def _uncovered_pairs(
+    houses: dict[int, dict], ranges: list[tuple[int, int, date, date]]
+) -> set[tuple[int, int]]:
+    """The (house, area) pairs whose days of use [first, last] are not all within one
+    supply contract (house, area) and whose area's representative is not the house's
+    operator: only those can have a use without a contract."""
     if not ranges:
         return set()
     areas = {a for _h, a, _f, _l in ranges}
@@ -179,13 +221,88 @@ def _uncovered(houses: dict[int, dict], ranges: list[tuple[int, int, date, date]
         area__in=areas, packing_house__in=list(houses)
     ).values_list("packing_house_id", "area_id", "valid_from", "valid_to"):
         contracts[(house, area)].append((start, end))
-    out: set[int] = set()
+    out: set[tuple[int, int]] = set()
     for house, area, first, last in ranges:
         if representative.get(area) == houses[house]["operator_id"]:
             continue
         if any(s <= first and last <= e for s, e in contracts[(house, area)]):
             continue
-        out.add(house)
+        out.add((house, area))
+    return out
+
+
+def _uncovered(houses: dict[int, dict], ranges: list[tuple[int, int, date, date]]) -> set[int]:
+    """The houses having an uncovered pair (`_uncovered_pairs`)."""
+    return {house for house, _area in _uncovered_pairs(houses, ranges)}
+
+
+def _spans(rows) -> tuple[list[tuple[int, int, date, date]], dict[int, int]]:
+    """([(house, area, first day, last day)], {lot: area}) of use rows, grouped in SQL in one
+    pass: by the harvest lot's area, or by the lot for lots with no harvest behind them of
+    an area's namespace (matched to their area in Python, by the code in the URI)."""
+    named_lot = Case(
+        When(
+            lot__origin_area__isnull=True,
+            lot__uri__startswith=lot_prefix(),
+            then=F("lot_id"),
+        ),
+        default=None,
+    )
+    grouped = list(
+        rows.annotate(named_lot=named_lot)
+        .filter(Q(lot__origin_area__isnull=False) | Q(named_lot__isnull=False))
+        .values("event__packing_house", "lot__origin_area", "named_lot")
+        .annotate(first=Min("day"), last=Max("day"))
+        .values_list("event__packing_house", "lot__origin_area", "named_lot", "first", "last")
+    )
+    lots = {lot for _h, area, lot, _f, _l in grouped if area is None}
+    named: dict[int, int] = {}
+    if lots:
+        codes = {
+            pk: code_of_lot(uri)
+            for pk, uri in Lot.objects.filter(pk__in=lots).values_list("pk", "uri")
+        }
+        areas = dict(
+            PlantingArea.objects.filter(code__in={c for c in codes.values() if c}).values_list(
+                "code", "pk"
+            )
+        )
+        named = {pk: areas[c] for pk, c in codes.items() if c in areas}
+    merged: dict[tuple[int, int], list[date]] = {}
+    for house, area, lot, first, last in grouped:
+        area = area if area is not None else named.get(lot)
+        if area is None:
+            continue
+        span = merged.setdefault((house, area), [first, last])
+        span[0], span[1] = min(span[0], first), max(span[1], last)
+    return [(h, a, f, last) for (h, a), (f, last) in sorted(merged.items())], named
+
+
+def _judge_named(
+    uses: list[tuple[int, date, int, str, int]], houses: dict[int, dict]
+) -> list[tuple[int, date, int, str, int]]:
+    """The uses (house, day, event, uri, area) with no link on the day (as `_unlinked`),
+    judged in Python: the few uses of lots of an area's namespace."""
+    area_ids = {u[4] for u in uses}
+    contracts = defaultdict(list)
+    for c in SupplyContract.objects.filter(area__in=area_ids, packing_house__in=list(houses)):
+        contracts[(c.packing_house_id, c.area_id)].append(c)
+    grants = defaultdict(list)
+    for g in CodeAuthorisation.objects.filter(area__in=area_ids):
+        grants[(g.grantee_id, g.area_id)].append(g)
+    representative = dict(
+        PlantingArea.objects.filter(pk__in=area_ids).values_list("pk", "representative_id")
+    )
+    out = []
+    for house, day, event, uri, area in uses:
+        operator = houses[house]["operator_id"]
+        if representative[area] == operator:
+            continue
+        if any(c.valid_from <= day <= c.valid_to for c in contracts[(house, area)]):
+            continue
+        if any(g.is_active_on(day) for g in grants[(operator, area)]):
+            continue
+        out.append((house, day, event, uri, area))
     return out
 
 
@@ -205,24 +322,43 @@ def house_without_contract(ctx: Context) -> list[Finding]:
         judged = sorted(_uncovered(houses, totals.read_house_areas(houses, ctx.season)))
         if not judged:
             return []
-    uses = house_uses(
+    rows = _use_rows(
         EventEPC.objects.filter(
             event__packing_house__in=judged,
             event__event_time__gte=ctx.start,
             event__event_time__lt=ctx.end,
         )
     )
-    if ctx.subjects is None:
-        totals.store_house_areas(houses, ctx.season, uses)
+    spans, named = _spans(rows)
+    if ctx.subjects is None:  # the running totals: each (house, area)'s first and last day
+        totals.store_house_spans(houses, ctx.season, spans)
+    pairs = _uncovered_pairs(houses, spans)
+    if not pairs:
+        return []
+    # the uses of the uncovered pairs, judged one by one
+    pair_houses, pair_areas = {h for h, _a in pairs}, {a for _h, a in pairs}
+    fields = ("event__packing_house", "day", "event_id", "lot__uri", "lot__origin_area")
+    candidates = rows.filter(event__packing_house__in=pair_houses)
+    uses = [
+        use
+        for use in _unlinked(candidates.filter(lot__origin_area__in=pair_areas), "lot__origin_area")
+        .values_list(*fields)
+        .order_by(*fields)
+        if (use[0], use[4]) in pairs
+    ]
+    lots = sorted(lot for lot, area in named.items() if area in pair_areas)
+    if lots:
+        named_uses = [
+            (house, day, event, uri, named[lot])
+            for house, day, event, uri, lot in candidates.filter(lot__in=lots)
+            .values_list(*fields[:4], "lot_id")
+            .order_by(*fields[:4])
+            if (house, named[lot]) in pairs
+        ]
+        uses += _judge_named(named_uses, houses)
     if not uses:
         return []
     area_ids = {u[4] for u in uses}
-    contracts = defaultdict(list)
-    for c in SupplyContract.objects.filter(area__in=area_ids, packing_house__in=list(houses)):
-        contracts[(c.packing_house_id, c.area_id)].append(c)
-    grants = defaultdict(list)
-    for g in CodeAuthorisation.objects.filter(area__in=area_ids):
-        grants[(g.grantee_id, g.area_id)].append(g)
     areas = {
         a["pk"]: a
         for a in PlantingArea.objects.filter(pk__in=area_ids).values(
@@ -231,13 +367,6 @@ def house_without_contract(ctx: Context) -> list[Finding]:
     }
     bad: dict[int, list[tuple]] = defaultdict(list)
     for house, day, event, uri, area in uses:
-        operator = houses[house]["operator_id"]
-        if areas[area]["representative_id"] == operator:
-            continue
-        if any(c.valid_from <= day <= c.valid_to for c in contracts[(house, area)]):
-            continue
-        if any(g.is_active_on(day) for g in grants[(operator, area)]):
-            continue
         bad[house].append((day, event, uri, area))
     findings = []
     for house, found in bad.items():

@@ -28,7 +28,7 @@ from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding, season_bounds
 from agritrace.registry.models import PlantingArea, Plot
 from agritrace.trace import builders
-from agritrace.trace.models import Event, EventEPC
+from agritrace.trace.models import Event, EventEPC, Lot
 
 from .base import (
     HANDLED_ROLES,
@@ -39,6 +39,7 @@ from .base import (
     named_lots,
 )
 from .robust import Group, median_and_mad, robust_z
+from .sums import sum_kg
 
 CHANNELS = ("harvested", "received", "packed")
 
@@ -82,7 +83,7 @@ def area_volumes(
         return {}  # no event at all in the period (an earlier season): nothing to sum
     for channel in CHANNELS:
         rows, key = _channel_rows(channel, area_ids, start, end)
-        for area, kg in rows.values(key).annotate(kg=Sum(kg_expression())).values_list(key, "kg"):
+        for (area,), kg in sum_kg(rows, key).items():
             if area is not None and kg:
                 out[area][channel] = float(kg)
     if named is None:
@@ -93,9 +94,7 @@ def area_volumes(
     if named:
         for channel in ("received", "packed"):
             rows, _key = _named_rows(channel, list(named), start, end)
-            for lot_id, kg in (
-                rows.values("lot_id").annotate(kg=Sum(kg_expression())).values_list("lot_id", "kg")
-            ):
+            for (lot_id,), kg in sum_kg(rows, "lot_id").items():
                 if kg:
                     out[named[lot_id]][channel] += float(kg)
     for figures in out.values():
@@ -135,20 +134,61 @@ def refresh_volumes(area_ids: Iterable[int], season: str) -> None:
         totals.store_area_volumes(area_ids, season, area_volumes(area_ids, start, end))
 
 
-def _evidence(area_id: int, channel: str, ctx: Context) -> tuple[list[int], int, list[str], int]:
-    rows, key = _channel_rows(channel, [area_id], ctx.start, ctx.end)
-    if channel != "harvested":
-        named = list(named_lots([area_id]))
-        if named:
-            rows = rows | _named_rows(channel, named, ctx.start, ctx.end)[0]
-    events = rows.values_list("event_id", flat=True).distinct().order_by("event_id")
-    lots = rows.values_list("lot__uri", flat=True).distinct().order_by("lot__uri")
-    return (
-        list(events[:EVIDENCE_CAP]),
-        events.count(),
-        list(lots[:EVIDENCE_CAP]),
-        lots.count(),
-    )
+def _evidence(
+    wanted: dict[int, str], ctx: Context
+) -> dict[int, tuple[list[int], int, list[str], int]]:
+    """{area: (first event ids, how many, first lot URIs, how many)} of the areas' channel
+    (`wanted`: {area: channel}), in a few queries for all of them: per channel the distinct
+    (area, event) and (area, lot URI) pairs, ordered by the database as before."""
+    events: dict[int, list[int]] = defaultdict(list)
+    lots: dict[int, list[str]] = defaultdict(list)
+    named = {
+        lot: area
+        for lot, area in (
+            ctx._cache["named"] if "named" in ctx._cache else named_lots(list(wanted))
+        ).items()
+        if area in wanted and wanted[area] != "harvested"
+    }
+    for channel in sorted(set(wanted.values())):
+        ids = sorted(a for a, c in wanted.items() if c == channel)
+        rows, key = _channel_rows(channel, ids, ctx.start, ctx.end)
+        queries = [(rows, key)]
+        mine = [lot for lot, area in named.items() if wanted[area] == channel]
+        if mine:
+            queries.append((_named_rows(channel, mine, ctx.start, ctx.end)[0], "lot"))
+        seen_events: dict[int, set[int]] = defaultdict(set)
+        seen_lots: dict[int, set[str]] = defaultdict(set)
+        for qs, area_key in queries:
+            for holder, event in (
+                qs.values_list(area_key, "event_id").distinct().order_by(area_key, "event_id")
+            ):
+                area = named[holder] if area_key == "lot" else holder
+                seen_events[area].add(event)
+            for holder, uri in (
+                qs.values_list(area_key, "lot__uri").distinct().order_by(area_key, "lot__uri")
+            ):
+                area = named[holder] if area_key == "lot" else holder
+                if uri not in seen_lots[area]:
+                    seen_lots[area].add(uri)
+                    lots[area].append(uri)
+        for area, found in seen_events.items():
+            events[area] = sorted(found)
+    out = {}
+    with_named = set(named.values())
+    for area in wanted:
+        uris = lots.get(area, [])
+        if area in with_named:
+            # lots of two queries: ordered as one (the database's collation) by one query
+            uris = list(
+                Lot.objects.filter(uri__in=uris).order_by("uri").values_list("uri", flat=True)
+            )
+        out[area] = (
+            events.get(area, [])[:EVIDENCE_CAP],
+            len(events.get(area, [])),
+            uris[:EVIDENCE_CAP],
+            len(uris),
+        )
+    return out
 
 
 def _yields() -> dict[int, float]:
@@ -172,6 +212,7 @@ def area_volume_over_yield(ctx: Context) -> list[Finding]:
     volumes = season_volumes(ctx, areas, ctx.season)
     yields = _yields()
     findings = []
+    over = []
     for area_id, figures in volumes.items():
         area = areas.get(area_id)
         if area is None or area["crop_id"] not in yields:
@@ -181,7 +222,11 @@ def area_volume_over_yield(ctx: Context) -> list[Finding]:
         limit = can_grow * tolerance
         if figures["kg"] <= limit:
             continue
-        events, event_count, lots, lot_count = _evidence(area_id, figures["channel"], ctx)
+        over.append((area_id, figures, hectares, can_grow, limit))
+    evidence = _evidence({a: f["channel"] for a, f, *_rest in over}, ctx)
+    for area_id, figures, hectares, can_grow, limit in over:
+        area = areas[area_id]
+        events, event_count, lots, lot_count = evidence[area_id]
         ratio = figures["kg"] / limit if limit else float(figures["kg"])
         findings.append(
             Finding(
