@@ -66,7 +66,7 @@ def _commands() -> list[tuple[str, str]]:
             _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),
         ),
         (
-            "trace capture FILE --as USER",
+            "trace capture FILE --as USER [--background]",
             _("capture an EPCIS 2.0 JSON document, every event or none"),
         ),
         ("trace template FILE", _("write the traceability import template (XLSX)")),
@@ -92,6 +92,10 @@ def _commands() -> list[tuple[str, str]]:
             _("the officer's steps on a misuse case (--as USER); a rule's thresholds"),
         ),
         ("serve [--host --port]", _("run the web service (waitress)")),
+        (
+            "worker [--concurrency N]",
+            _("run a Celery worker for background work such as large captures (needs a broker)"),
+        ),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]
 
