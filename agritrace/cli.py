@@ -70,7 +70,7 @@ def _commands() -> list[tuple[str, str]]:
             _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),
         ),
         (
-            "trace capture FILE --as USER",
+            "trace capture FILE --as USER [--background]",
             _("capture an EPCIS 2.0 JSON document, every event or none"),
         ),
         ("trace template FILE", _("write the traceability import template (XLSX)")),
@@ -102,6 +102,10 @@ def _commands() -> list[tuple[str, str]]:
         (
             "reports targets|target|import|achieved|training|generate|submit|remind",
             _("the plan's targets, achieved figures, training and half-year/annual reports"),
+        ),
+        (
+            "worker [--concurrency N]",
+            _("run a Celery worker for background work such as large captures (needs a broker)"),
         ),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]

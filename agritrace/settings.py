@@ -245,3 +245,19 @@ LOGGING = {
 AGRITRACE_MISUSE_INCREMENTAL = env_bool("AGRITRACE_MISUSE_INCREMENTAL", True)
 # Rule codes left to the full scan (comma-separated); empty: every rule runs on capture too.
 AGRITRACE_MISUSE_INCREMENTAL_SKIP = os.environ.get("AGRITRACE_MISUSE_INCREMENTAL_SKIP", "")
+
+# Background work (agritrace/tasks.py, agritrace/celery.py): Celery workers (`agritrace worker`)
+# when a broker is set (CELERY_BROKER_URL, else the Redis of AGRITRACE_REDIS_URL); without one,
+# a thread of the web process (AGRITRACE_TASK_THREADS). AGRITRACE_TASK_RUNNER forces one of
+# "celery", "thread", "eager" (at once, in the caller: tests).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or os.environ.get(
+    "AGRITRACE_REDIS_URL", ""
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a capture job is long: one at a time per process
+AGRITRACE_TASK_RUNNER = os.environ.get("AGRITRACE_TASK_RUNNER", "")
+AGRITRACE_TASK_THREADS = int(os.environ.get("AGRITRACE_TASK_THREADS", "1"))
+# A capture body above this many bytes becomes a background capture job (202 at once, progress
+# on the job resource); smaller ones are captured before the answer. 4 MiB: about 10,000 events.
+AGRITRACE_CAPTURE_ASYNC_BYTES = int(os.environ.get("AGRITRACE_CAPTURE_ASYNC_BYTES", 4 * 1024**2))
