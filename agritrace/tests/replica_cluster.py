@@ -1,8 +1,10 @@
 """A real PostgreSQL streaming replica of the test server, for test_replica.py: a second local
 cluster made by `pg_basebackup -R` from the primary into a temporary folder and started with
 `pg_ctl` on a free port, as the `postgres` user when the tests run as root (PostgreSQL
-refuses to run as root). The primary needs `wal_level` replica (PostgreSQL's default) and a
-`replication` entry in pg_hba.conf for 127.0.0.1: `.ci/run` adds it (scripts/replica-hba.sh).
+refuses to run as root). The copy is of the whole cluster: quick on a test server, minutes
+where multi-gigabyte bench databases sit beside the test database. The primary needs
+`wal_level` replica (PostgreSQL's default) and a `replication` entry in pg_hba.conf for
+127.0.0.1: `.ci/run` adds it (scripts/replica-hba.sh).
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def start_replica(
         ),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,
     )
     if made.returncode != 0:
         shutil.rmtree(parent, ignore_errors=True)
@@ -136,13 +138,13 @@ def start_replica(
                 str(parent / "log"),
                 "-w",
                 "-t",
-                "120",
+                "900",
                 "start",
             ]
         ),
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=960,
     )
     replica = Replica(replica_port, datadir, bindir)
     if started.returncode != 0:

@@ -303,11 +303,11 @@ def lot_in_scope(actor: Actor, lot_id: int) -> bool:
     shipment of it was addressed to the actor's organisation."""
     if actor.is_public:
         return False
-    event_ids = list(
-        EventEPC.objects.filter(lot_id=lot_id).values_list("event_id", flat=True)[:2000]
-    )
-    if visible(actor, Event.objects.filter(pk__in=event_ids)).exists():
+    named = EventEPC.objects.filter(lot_id=lot_id).values("event_id")[:2000]
+    # one query in the common case: an event of the lot in scope (a subquery of its events)
+    if visible(actor, Event.objects.filter(pk__in=named)).exists():
         return True
+    event_ids = [row["event_id"] for row in named]
     if actor.organisation is None:
         return False
     org = actor.organisation
@@ -393,21 +393,25 @@ def build(
         # A page shows a readable part of a huge chain; the export reads it whole.
         lot_ids = set(start_ids) | set(sorted(lot_ids - set(start_ids))[:MAX_LOTS])
         truncated = True
-    lots: dict[int, str] = {}
-    for chunk in _chunks(lot_ids):
-        lots.update(Lot.objects.filter(pk__among=chunk).values_list("pk", "uri"))
-    # Every event naming a lot of the chain, and every identifier those events name.
-    candidate: set[int] = set()
-    for chunk in _chunks(lot_ids):
-        candidate.update(
-            EventEPC.objects.filter(lot_id__among=chunk).values_list("event_id", flat=True)
-        )
+    # Every event naming a lot of the chain, with every identifier those events name: one
+    # query per chunk of lots (the events as a subquery), and the lots' identifiers from it.
     rows: dict[int, list[tuple[int, str, str, Decimal | None, str]]] = defaultdict(list)
-    for chunk in _chunks(candidate):
+    for chunk in _chunks(lot_ids):
+        found: dict[int, list] = defaultdict(list)
+        naming = EventEPC.objects.filter(lot_id__among=chunk).values("event_id")
         for event_id, lot_id, uri, role, quantity, uom in EventEPC.objects.filter(
-            event_id__among=chunk
+            event_id__in=naming
         ).values_list("event_id", "lot_id", "lot__uri", "role", "quantity", "uom"):
-            rows[event_id].append((lot_id, uri, role, quantity, uom))
+            found[event_id].append((lot_id, uri, role, quantity, uom))
+        for event_id, items in found.items():
+            if event_id not in rows:  # an event naming lots of two chunks is read twice
+                rows[event_id] = items
+    candidate: set[int] = set(rows)
+    lots: dict[int, str] = {
+        lot_id: uri for items in rows.values() for lot_id, uri, *_rest in items if lot_id in lot_ids
+    }
+    for chunk in _chunks(lot_ids - set(lots)):  # lots no event names
+        lots.update(Lot.objects.filter(pk__among=chunk).values_list("pk", "uri"))
     relevant = [pk for pk in candidate if _relevant(rows[pk], lot_ids, direction)]
     shown_ids = set(relevant)
     hidden = 0
