@@ -20,6 +20,7 @@ from agritrace.apiutil import (
     out_of_range,
     schema_error_dict,
 )
+from agritrace.numbers import number
 
 
 class AgriTraceAPI(NinjaAPI):
@@ -70,7 +71,7 @@ def on_too_big(request, exc):
     """A body above DATA_UPLOAD_MAX_MEMORY_SIZE: a 413 in JSON, not Django's HTML 400 page
     (EPCIS captures have their own, larger limit: trace.intake)."""
     detail = _("The request body is too large (at most %(n)s bytes).") % {
-        "n": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+        "n": number(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     }
     return api.create_response(
         request, {"detail": detail, "errors": {"__all__": [detail]}}, status=413

@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agritrace.web.context.actor",
             ],
+            # {{ x|number }}: numbers in the page's language, grouped (agritrace/numbers.py).
+            "builtins": ["agritrace.web.templatetags.numbers"],
         },
     },
 ]

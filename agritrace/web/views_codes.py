@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.db.models.query import EmptyQuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.audit.services import record, snapshot
+from agritrace.numbers import number
 from agritrace.registry import lifecycle, map_view, services
 from agritrace.registry.decisions import application_warnings
 from agritrace.registry.effective_dates import backdate_max_days
@@ -208,9 +210,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": overdue[:50],
         "overdue_total": overdue.count(),
         "today": today,
-        # The map draws areas at their plots: without a plot one may see (a laboratory sees
-        # only the published register) it would count areas and show none, so it is left out.
-        "show_map": visible(actor, Plot.objects.all()).exists(),
+        # The map draws areas at their plots: whoever may see no plot by rule (a laboratory,
+        # a packing house, an exporter) would get a map counting areas and showing none.
+        "show_map": not isinstance(visible(actor, Plot.objects.all()), EmptyQuerySet),
         "legend": [(s, status_label(s, "app")) for s in _open_app_statuses()]
         + [
             (s, status_label(s, "code"))
@@ -264,7 +266,7 @@ def _plot_features(actor: Actor, plots: QuerySet, with_areas: bool = False) -> d
             status_label(status, kind),
             _("Plot"),
             plot.label,
-            f"{plot.area_ha:.2f}",
+            number(plot.area_ha, 2),
             reverse("area-detail", args=[area.pk]),
             _("Open the planting area"),
         )
@@ -306,7 +308,7 @@ def _area_feature(plots: list[Plot], app: Application | None) -> dict:
         area.name,
         area.code or _("no code yet"),
         status_label(status, kind),
-        _("%(n)d plot(s), %(ha).2f ha") % {"n": len(plots), "ha": total_m2 / 10_000},
+        _("%(n)d plot(s), %(ha)s ha") % {"n": len(plots), "ha": number(total_m2 / 10_000, 2)},
         reverse("area-detail", args=[area.pk]),
         _("Open the planting area"),
     )

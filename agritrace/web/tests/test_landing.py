@@ -46,8 +46,16 @@ def test_a_next_address_still_wins_over_the_start_page(world):
 
 
 def test_the_dashboard_draws_a_map_only_for_who_may_see_plots(world):
-    make_area(world, households=1)
-    for key, shown in (("ppo", True), ("coop", True), ("lab", False), ("household", False)):
+    make_area(world, households=1)  # one area the laboratory counts in the register
+    shown_to = (
+        ("ppo", True),
+        ("coop", True),
+        ("household", True),  # its own plots
+        ("lab", False),
+        ("packing", False),
+        ("exporter", False),
+    )
+    for key, shown in shown_to:
         client = Client()
         client.force_login(world.users[key])
         page = client.get(reverse("dashboard"))
