@@ -6,6 +6,8 @@ province's header, the tables and the same chart drawn server-side by matplotlib
 import io
 from datetime import date
 
+from django.utils import timezone
+
 from agritrace.stamps.labels import FONT_DIR
 
 #: The report form's words (Vietnamese): labels of its tables and rows.
@@ -199,6 +201,10 @@ def report_xlsx(f: dict) -> bytes:
     for col, width in zip("ABCDE", (40, 12, 30, 24, 10), strict=True):
         ws.column_dimensions[col].width = width
 
+    for sheet in book.worksheets:  # printed one page wide, as officers print them
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.page_setup.orientation = "landscape"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -265,7 +271,7 @@ def report_pdf(f: dict) -> bytes:
     pdf.multi_cell(width * 0.55, 5, f"{WORDS['republic']}\n{WORDS['motto']}", align="C")
     pdf.ln(2)
     pdf.set_font("NotoSans", "", 9)
-    today = date.today()
+    today = timezone.localdate()
     pdf.cell(width, 5, WORDS["place_date"].format(province=f["province"], d=today.day,
              m=today.month, y=today.year), align="R", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.ln(4)

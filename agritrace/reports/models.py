@@ -180,6 +180,14 @@ class PeriodicReport(models.Model):
     def __str__(self) -> str:
         return f"{self.province} {self.kind} {self.year} v{self.version}"
 
+    def save(self, *args, **kwargs) -> None:
+        """A submitted version is frozen: stored as issued, never saved again."""
+        if self.pk is not None:
+            stored = PeriodicReport.objects.filter(pk=self.pk).values_list("status", flat=True)
+            if stored.first() == ReportStatus.SUBMITTED:
+                raise ValueError(f"Report {self.pk} is submitted and frozen.")
+        super().save(*args, **kwargs)
+
 
 class ReminderSent(models.Model):
     """A reminder of a report's deadline put in the inbox, so that the scheduler's daily run

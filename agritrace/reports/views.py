@@ -16,6 +16,7 @@ from agritrace.web.forms import add_service_errors
 
 from . import access, achieved, deadlines, periodic, targets, training
 from .forms import ClassForm, HeldForm, ImportForm, ReportForm, TargetForm
+from .models import Metric, ReportKind
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -131,7 +132,14 @@ def periodic_page(request: HttpRequest) -> HttpResponse:
     access.require_see_reports(actor)
     editable = access.may_edit(actor)
     today = timezone.localdate()
-    form = ReportForm(initial={"kind": "half_year", "year": today.year})
+    kind = request.GET.get("kind") if request.GET.get("kind") in ReportKind.values else None
+    year = request.GET.get("year", "")
+    form = ReportForm(
+        initial={
+            "kind": kind or ReportKind.HALF_YEAR,
+            "year": int(year) if year.isdigit() and len(year) == 4 else today.year,
+        }
+    )
     if request.method == "POST":
         access.require_edit(actor)
         if request.POST.get("action") == "submit":
@@ -176,6 +184,8 @@ def periodic_page(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     report = periodic.get_report(actor, pk)
+    for row in report.figures.get("targets", []):
+        row["metric_label"] = Metric(row["metric"]).label if row["metric"] in Metric.values else ""
     return _render(
         request,
         "reports/report.html",
