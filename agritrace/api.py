@@ -20,6 +20,7 @@ from agritrace.apiutil import (
     out_of_range,
     schema_error_dict,
 )
+from agritrace.numbers import number
 
 
 class AgriTraceAPI(NinjaAPI):
@@ -70,7 +71,7 @@ def on_too_big(request, exc):
     """A body above DATA_UPLOAD_MAX_MEMORY_SIZE: a 413 in JSON, not Django's HTML 400 page
     (EPCIS captures have their own, larger limit: trace.intake)."""
     detail = _("The request body is too large (at most %(n)s bytes).") % {
-        "n": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+        "n": number(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     }
     return api.create_response(
         request, {"detail": detail, "errors": {"__all__": [detail]}}, status=413
@@ -120,6 +121,7 @@ def _register_routers() -> None:
     from agritrace.registry.api_approvals import router as approvals_router
     from agritrace.registry.api_authorisations import router as authorisations_router
     from agritrace.registry.api_code_import import router as code_import_router
+    from agritrace.reports.api import router as reports_router
     from agritrace.stamps.api import router as stamps_router
     from agritrace.supervision.api import router as supervision_router
     from agritrace.supervision.api_calendars import router as calendars_router
@@ -137,6 +139,7 @@ def _register_routers() -> None:
     api.add_router("/trace", trace_router)
     api.add_router("/stamps", stamps_router)
     api.add_router("/misuse", misuse_router)
+    api.add_router("/reports", reports_router)
     api.add_router("/places", places_router)
 
 

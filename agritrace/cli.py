@@ -50,6 +50,10 @@ def _commands() -> list[tuple[str, str]]:
         ("audit verify", _("check that no audit entry was edited or deleted")),
         ("backup FILE", _("write the whole database to FILE (pg_dump, or SQLite's backup API)")),
         (
+            "partitions maintain|list",
+            _("PostgreSQL: make the monthly partitions ahead (run daily; idempotent)"),
+        ),
+        (
             "restore FILE [--force]",
             _("replace the database by a backup, then verify the audit chain"),
         ),
@@ -66,7 +70,7 @@ def _commands() -> list[tuple[str, str]]:
             _("read harvests, packings and shipments from XLSX or CSV, all or nothing"),
         ),
         (
-            "trace capture FILE --as USER",
+            "trace capture FILE --as USER [--background]",
             _("capture an EPCIS 2.0 JSON document, every event or none"),
         ),
         ("trace template FILE", _("write the traceability import template (XLSX)")),
@@ -84,14 +88,25 @@ def _commands() -> list[tuple[str, str]]:
             _("traceability stamps for a packed lot; rotate the stamps' signing key"),
         ),
         (
-            "misuse scan|cases",
+            "misuse scan|cases|origins",
             _("misuse detection over a province's season (--province --season); the cases"),
         ),
         (
             "misuse_case review|dismiss|confirm|act|note|rule",
             _("the officer's steps on a misuse case (--as USER); a rule's thresholds"),
         ),
-        ("serve [--host --port]", _("run the web service (waitress)")),
+        (
+            "serve [--host --port --workers]",
+            _("run the web service (gunicorn, one worker per core with Redis; or waitress)"),
+        ),
+        (
+            "reports targets|target|import|achieved|training|generate|submit|remind",
+            _("the plan's targets, achieved figures, training and half-year/annual reports"),
+        ),
+        (
+            "worker [--concurrency N]",
+            _("run a Celery worker for background work such as large captures (needs a broker)"),
+        ),
         ("up", _("migrate, add the demo if the database is empty, and serve")),
     ]
 

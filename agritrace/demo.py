@@ -55,6 +55,7 @@ from agritrace.registry.models import (
     PlantingArea,
     Variety,
 )
+from agritrace.reports.demo import ReportsCast, reports_steps
 from agritrace.stamps.demo import DAYS as CHAIN_DAYS
 from agritrace.stamps.demo import ChainCast, chain_steps
 from agritrace.supervision.calendar import in_season
@@ -986,8 +987,19 @@ def _story(demo: _Demo) -> None:
     # Codes rented, borrowed and used while suspended, a copied stamp; then the misuse scan.
     for days_ago, step in misuse_steps(demo.actor, lambda: _misuse_cast(demo), shift=s):
         line.on(days_ago, step)
+    # The plans' targets, training classes, and the half-year and annual reports.
+    for days_ago, step in reports_steps(demo.actor, lambda: _reports_cast(demo)):
+        line.on(days_ago, step)
 
     line.run(demo)
+
+
+def _reports_cast(demo: _Demo) -> ReportsCast:
+    return ReportsCast(
+        households=list(demo.households["A1"]),
+        cooperative=demo.orgs["coop1"],
+        commune=demo.units["kp"],
+    )
 
 
 def _chain_cast(demo: _Demo) -> ChainCast:

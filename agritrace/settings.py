@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "agritrace.trace",
     "agritrace.stamps",
     "agritrace.misuse",
+    "agritrace.reports",
     "agritrace.web",
 ]
 
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "agritrace.text.ForbiddenTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # GETs of the public lookup, traces and exports read through the replica (replica.py)
+    "agritrace.replica.ReplicaReadsMiddleware",
     # a signed-in person's saved language (accounts.preferences; the public pages keep
     # LocaleMiddleware's choice: the switch's cookie, then Accept-Language)
     "agritrace.accounts.preferences.PreferredLanguageMiddleware",
@@ -100,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agritrace.web.context.actor",
             ],
+            # {{ x|number }}: numbers in the page's language, grouped (agritrace/numbers.py).
+            "builtins": ["agritrace.web.templatetags.numbers"],
         },
     },
 ]
@@ -114,6 +119,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Wait for a competing writer rather than failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# A PostgreSQL streaming replica for the public lookup, trace reads and exports
+# (agritrace/replica.py); writes and everything else stay on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("AGRITRACE_DB_CONN_MAX_AGE", "0")),
+    )
+    # Tests read the primary's test database through the alias (no second test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["agritrace.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -177,12 +193,30 @@ AGRITRACE_CAPTURE_MAX_BYTES = int(os.environ.get("AGRITRACE_CAPTURE_MAX_BYTES", 
 # The cache holds the stamps' lot summaries and rate-limit counters: per process, which suits
 # one `agritrace serve` process; with several, set a shared backend in a settings module
 # (README). Django's default of 300 entries would evict lot summaries on a busy day.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("AGRITRACE_CACHE_MAX_ENTRIES", "20000"))},
+# The cache: Redis shared by every worker process and machine when AGRITRACE_REDIS_URL is set
+# (redis://host:6379/0; the public lookup's lots and scan states, the rate limit), else this
+# process's memory (the embedded default: `agritrace serve` then runs one worker).
+REDIS_URL = os.environ.get("AGRITRACE_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("AGRITRACE_CACHE_PREFIX", "agritrace"),
+            "TIMEOUT": 300,
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("AGRITRACE_CACHE_MAX_ENTRIES", "20000"))},
+        }
+    }
+# The scan log of the public lookup in a served process (agritrace/stamps/scanlog.py): written
+# every AGRITRACE_SCAN_FLUSH_MS milliseconds or every AGRITRACE_SCAN_FLUSH_EVERY scans.
+AGRITRACE_SCAN_FLUSH_MS = int(os.environ.get("AGRITRACE_SCAN_FLUSH_MS", "200"))
+AGRITRACE_SCAN_FLUSH_EVERY = int(os.environ.get("AGRITRACE_SCAN_FLUSH_EVERY", "500"))
 
 # Traceability stamps: the public address their QR codes point to (short: it sets the QR's
 # size), and the keyring file of their signing keys (`agritrace stamps rotate-key`).
@@ -213,3 +247,19 @@ LOGGING = {
 AGRITRACE_MISUSE_INCREMENTAL = env_bool("AGRITRACE_MISUSE_INCREMENTAL", True)
 # Rule codes left to the full scan (comma-separated); empty: every rule runs on capture too.
 AGRITRACE_MISUSE_INCREMENTAL_SKIP = os.environ.get("AGRITRACE_MISUSE_INCREMENTAL_SKIP", "")
+
+# Background work (agritrace/tasks.py, agritrace/celery.py): Celery workers (`agritrace worker`)
+# when a broker is set (CELERY_BROKER_URL, else the Redis of AGRITRACE_REDIS_URL); without one,
+# a thread of the web process (AGRITRACE_TASK_THREADS). AGRITRACE_TASK_RUNNER forces one of
+# "celery", "thread", "eager" (at once, in the caller: tests).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or os.environ.get(
+    "AGRITRACE_REDIS_URL", ""
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a capture job is long: one at a time per process
+AGRITRACE_TASK_RUNNER = os.environ.get("AGRITRACE_TASK_RUNNER", "")
+AGRITRACE_TASK_THREADS = int(os.environ.get("AGRITRACE_TASK_THREADS", "1"))
+# A capture body above this many bytes becomes a background capture job (202 at once, progress
+# on the job resource); smaller ones are captured before the answer. 4 MiB: about 10,000 events.
+AGRITRACE_CAPTURE_ASYNC_BYTES = int(os.environ.get("AGRITRACE_CAPTURE_ASYNC_BYTES", 4 * 1024**2))

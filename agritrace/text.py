@@ -11,6 +11,23 @@ from django.utils.translation import gettext as _
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+#: What a JSON text holding a forbidden character anywhere must contain (UTF-8): the character
+#: itself, or an escape that may write it (\b, \f, \u000…, \u001…, \u007…, \u008…,
+#: \u009…, \u202…, \u206…). A superset: no match means `problems()` finds nothing.
+_FORBIDDEN_IN_JSON = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+    rb"|\\[bf]|\\u(?:00[0189]|007|20[26])",
+    re.IGNORECASE,
+)
+
+
+def json_text_may_hold_forbidden(raw: bytes | str) -> bool:
+    """Can the document parsed from this JSON text hold a forbidden character? False is
+    certain (a quick scan of the text instead of a walk over every parsed string)."""
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    return _FORBIDDEN_IN_JSON.search(data) is not None
+
+
 def forbidden_character(value: str) -> str | None:
     """The first forbidden character of a string, written as U+XXXX, or None."""
     found = FORBIDDEN.search(value)

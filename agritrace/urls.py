@@ -12,6 +12,7 @@ urlpatterns = [
     path("places/", include("agritrace.places.urls")),
     path("supervision/", include("agritrace.supervision.urls")),
     path("misuse/", include("agritrace.misuse.urls")),
+    path("reports/", include("agritrace.reports.urls")),
     path("trace/", include("agritrace.trace.urls")),
     path("epcis/", include("agritrace.trace.urls_epcis")),
     path("", include("agritrace.stamps.urls")),

@@ -39,6 +39,7 @@ from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.notifications.services import notify
+from agritrace.numbers import number
 from agritrace.registry.models import Crop, PlantingArea, Plot
 
 from .models import (
@@ -289,7 +290,7 @@ def _plausible(kind, product_kind, dimension, base: Decimal, ha: Decimal | None,
     if per_ha > limit:
         errors["quantity"] = _(
             "%(v)s per hectare is not plausible for %(ha)s ha: check the quantity and the unit."
-        ) % {"v": f"{per_ha:,.0f}", "ha": ha.normalize()}
+        ) % {"v": number(per_ha, 0), "ha": number(ha)}
 
 
 def _check_harvest_after_planting(day: date, plot, area, errors: dict, exclude=None) -> None:

@@ -25,10 +25,10 @@ from agritrace.trace.models import CaptureRefusal, Event, EventEPC
 from .detect.base import _chunks, areas_of_lots
 from .detect.capacity import PACKING_STEPS, house_uses, packed_by_day, packed_rows
 from .detect.patterns import firm_shipments
-from .detect.rights import SHIPPING_STEPS
 from .detect.volume import refresh_volumes
 from .findings import Finding, season_of
 from .parties import parties_and_markets
+from .shipments import SHIPPING_STEPS
 from .totals import add_house_uses, add_packed, add_shipments
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,17 @@ def record_totals(event_ids: Iterable[int]) -> None:
         add_house_uses(house_uses(EventEPC.objects.filter(event__in=chunk)))
 
 
+def record_facts(event_ids: Iterable[int]) -> None:
+    """What a captured document adds to the materialised facts the rules join: the lot
+    origins (`origins.record_capture`) and the shipment facts (`shipments.record`)."""
+    from . import shipments
+    from .origins import record_capture
+
+    event_ids = list(event_ids)
+    record_capture(event_ids)
+    shipments.record(event_ids)
+
+
 def check_events(event_ids: Iterable[int], *, write: bool = True) -> list[Finding]:
     """Run the rules over what the events touch; upsert the findings unless `write` is
     False. Returns the findings."""
@@ -153,8 +164,17 @@ def _check(scopes: dict[tuple[int, str], dict[str, set[int]]], *, write: bool) -
 
 
 def on_events_captured(sender, job=None, event_ids=(), **kwargs) -> None:
-    """Receiver of `trace.signals.events_captured` (connected in the app config)."""
-    if not event_ids or not getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL", True):
+    """Receiver of `trace.signals.events_captured` (connected in the app config): the
+    document's facts (lot origins) first, always (the full scan reads them), then the
+    checks unless `AGRITRACE_MISUSE_INCREMENTAL` is False."""
+    if not event_ids:
+        return
+    if getattr(settings, "AGRITRACE_MISUSE_RECORD", True):  # False: bench/misuse.py only
+        try:
+            record_facts(event_ids)
+        except Exception:  # detection must never fail a capture
+            log.exception("misuse: recording facts failed for capture %s", getattr(job, "pk", "?"))
+    if not getattr(settings, "AGRITRACE_MISUSE_INCREMENTAL", True):
         return
     try:
         record_totals(event_ids)

@@ -280,3 +280,90 @@ class HouseAreaUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.house_id} {self.area_id} {self.season}"
+
+
+class LotOrigin(models.Model):
+    """Materialised lot graph: a planting area behind a lot (`misuse.origins`). A lot's
+    origins are its harvest's `origin_area`, the area of a harvest event naming it, the
+    area whose URI namespace it is of when no harvest made it, and the origins of every lot
+    it was made or packed from (`trace.LotLink`, up to `detect.base.MAX_DEPTH` generations;
+    `depth` is the generation the pair was found at). Filled after each capture and rebuilt
+    by `agritrace misuse origins --rebuild`; the rules join it instead of walking the graph."""
+
+    lot = models.ForeignKey(
+        "trace.Lot", on_delete=models.CASCADE, related_name="misuse_origins", db_constraint=False
+    )
+    area = models.ForeignKey(
+        PlantingArea, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lot", "area"], name="misuse_lot_origin")]
+        indexes = [
+            models.Index(fields=["area", "lot"], name="misuse_origin_area"),
+            models.Index(fields=["depth"], name="misuse_origin_depth"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} ← {self.area_id}"
+
+
+class OriginCode(models.Model):
+    """The code each planting area had when its namespace lots were last put into
+    `LotOrigin` (a lot of `…lot:<code>:…` with no harvest behind it is of that area): a code
+    issued, changed or withdrawn since is found by comparing this with the registry
+    (`origins.refresh_codes`, at the start of every full scan)."""
+
+    area = models.OneToOneField(
+        PlantingArea, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    #: NULL like `PlantingArea.code`: the area had no code.
+    code = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001
+
+    def __str__(self) -> str:
+        return f"{self.area_id}: {self.code}"
+
+
+class OriginMark(models.Model):
+    """How far `LotOrigin` is known to be complete: every event up to `last_event` (its
+    primary key) has had its lots recorded. A full scan first records the events after it
+    (captured with the receiver off, or COPYed in), then moves it."""
+
+    last_event = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.last_event)
+
+
+class ShipmentParty(models.Model):
+    """Materialised shipment facts: the firm and destination of each shipping event
+    (`parties.rows_with_parties`: the event's source owning party, else the organisation
+    that captured it; its `destinationCountry` as captured), and its local day. Written after
+    each capture and rebuilt with the lot origins (`misuse.origins`); the rights rules and
+    `exporter_code_surge` join it with `LotOrigin` instead of reading events in Python. The
+    market a country belongs to ("DE" → "EU") is resolved when a rule reads it, against the
+    registry's markets of that moment."""
+
+    event = models.OneToOneField(
+        "trace.Event",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="misuse_shipment",
+        db_constraint=False,
+    )
+    party = models.ForeignKey(
+        Organisation, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    country = models.CharField(max_length=8, blank=True)
+    time = models.DateTimeField()
+    day = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["time"], name="misuse_shipment_time"),
+            models.Index(fields=["party", "day"], name="misuse_shipment_party"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.party_id} {self.country} {self.day}"

@@ -66,6 +66,10 @@ def scan(
     to those subjects; `rules` to some rule codes; `skip` leaves some out."""
     province = find_province(province)
     season = check_season(season)
+    if subjects is None:  # a full scan: the lot origins catch up with events and codes first
+        from .origins import refresh
+
+        refresh()
     active = enabled_rules()
     ctx = Context(province=province, season=season, rules=active, subjects=subjects)
     findings: list[Finding] = []

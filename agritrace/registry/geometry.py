@@ -29,6 +29,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.strtree import STRtree
 
+from agritrace.numbers import number
+
 __all__ = [
     "GeometryError",
     "MAX_PLOT_AREA_HA",
@@ -181,7 +183,7 @@ def parse_geojson(data: str | bytes | Mapping[str, Any]) -> Polygon | MultiPolyg
                 "plot. Check that it outlines a single plot and that coordinates are in "
                 "degrees."
             )
-            % {"area": f"{area_ha:,.0f}", "limit": f"{MAX_PLOT_AREA_HA:,.0f}"},
+            % {"area": number(area_ha, 0), "limit": number(MAX_PLOT_AREA_HA, 0)},
             code="too_large",
             location=centroid(geom),
         )
@@ -273,7 +275,7 @@ def _parse_ring(ring: Any, counter: list[int]) -> list[Location]:
     if counter[0] > MAX_POSITIONS:
         raise GeometryError(
             _("The boundary has more than %(limit)s points; simplify it before uploading.")
-            % {"limit": f"{MAX_POSITIONS:,}"},
+            % {"limit": number(MAX_POSITIONS)},
             code="too_complex",
         )
     positions = [_parse_position(p) for p in ring]

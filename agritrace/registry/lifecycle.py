@@ -21,6 +21,7 @@ from agritrace.notifications.services import notify
 from . import history
 from .codes import allocate_code
 from .effective_dates import effective_moment
+from .market_rules import market_rule_problems
 from .models import (
     Application,
     ApplicationStep,
@@ -186,8 +187,6 @@ def _record_step(
 
 def submission_problems(app: Application) -> dict[str, list[str]]:
     """What keeps a file from being submitted, by field."""
-    from .services import market_rule_problems
-
     problems: dict[str, list[str]] = {}
     holder = app.subject
     if isinstance(holder, PlantingArea):

@@ -26,6 +26,7 @@ from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.audit.services import record
 
 from .lifecycle import reopen_review
+from .measure import measure_area
 from .models import Application, CodeStatus, Household, PlantingArea, Plot
 
 #: Codes whose members the authority decided on.
@@ -143,10 +144,8 @@ def set_members(
     area.households.set(change.after)
     leaving = [p.pk for p in change.plots_leaving]
     if leaving:
-        from .services import _measure_area
-
         Plot.objects.filter(pk__in=leaving).update(area=None)
-        _measure_area(area)
+        measure_area(area)
     after = sorted(h.pk for h in change.after)
     record(
         actor.user,

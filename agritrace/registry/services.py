@@ -23,6 +23,9 @@ from agritrace.places.services import resolve_place
 from . import geometry as geo
 from .history import authorisation_active_q, status_at
 from .lifecycle import reopen_review
+from .market_rules import market_rule_problems
+from .measure import measure_area
+from .membership import set_members
 from .models import (
     Application,
     ApprovalStatus,
@@ -355,8 +358,6 @@ def set_area_households(
     """Set an area's member households (the whole list): membership.set_members (plots of
     households that leave leave the area; an issued code's change is confirmed, then
     reviewed)."""
-    from .membership import set_members
-
     return set_members(actor, area, household_ids, confirm=confirm)
 
 
@@ -504,14 +505,6 @@ def _refresh_overlaps(plot: Plot) -> list[PlotOverlap]:
     return flags[::2]
 
 
-def _measure_area(area: PlantingArea | None) -> None:
-    if area is None:
-        return
-    total = sum(p.area_m2 for p in area.plots.all())
-    area.measured_area_ha = Decimal(str(round(total / 10_000, 4)))
-    area.save(update_fields=["measured_area_ha", "updated_at"])
-
-
 def _geometry_error(exc: "geo.GeometryError") -> ValidationError:
     return ValidationError({"geometry": str(exc.message)})
 
@@ -590,9 +583,9 @@ def save_plot(actor: Actor, data: dict, plot: Plot | None = None) -> Plot:
             setattr(plot, key, value)
         plot.save()
     _refresh_overlaps(plot)
-    _measure_area(area)
+    measure_area(area)
     if old_area is not None and old_area != area:
-        _measure_area(old_area)
+        measure_area(old_area)
     after = snapshot(plot)
     record(actor.user, "plot.save", plot, before, after, data.get("reason", ""))
     for changed_area in {a for a in (area, old_area) if a is not None}:
@@ -828,44 +821,6 @@ def end_supply_contract(
 
 
 # ------------------------------------------------------------------ markets
-
-
-def market_rule_problems(area: PlantingArea, market: Market, day: date | None = None) -> list[str]:
-    """What keeps this area from being filed for this market (empty: nothing)."""
-    day = day or timezone.localdate()
-    problems = []
-    rules = market.rules.filter(Q(crop=area.crop) | Q(crop__isnull=True))
-    for rule in rules:
-        if rule.min_area_ha is not None and area.declared_area_ha < rule.min_area_ha:
-            problems.append(
-                _("%(market)s asks for at least %(min)s ha of %(crop)s; this area has %(has)s ha.")
-                % {
-                    "market": market,
-                    "min": rule.min_area_ha,
-                    "crop": area.crop,
-                    "has": area.declared_area_ha,
-                }
-            )
-        permitted = list(rule.permitted_varieties.all())
-        if permitted and area.variety not in permitted:
-            problems.append(
-                _("%(market)s accepts only these varieties: %(v)s.")
-                % {"market": market, "v": ", ".join(v.name for v in permitted)}
-            )
-        if rule.single_variety and area.variety is None:
-            problems.append(
-                _("%(market)s asks for one variety per area; name it.") % {"market": market}
-            )
-        if rule.required_certificates:
-            valid = area.certificates.filter(
-                kind__in=rule.required_certificates, valid_from__lte=day, valid_to__gte=day
-            )
-            if not valid.exists():
-                problems.append(
-                    _("%(market)s asks for a valid certificate: %(kinds)s.")
-                    % {"market": market, "kinds": ", ".join(rule.required_certificates)}
-                )
-    return problems
 
 
 def code_usable_for(holder: CodeHolder, market: Market, on: date | None = None) -> bool:

@@ -20,9 +20,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.http import Http404
 from django.utils import timezone
@@ -38,7 +37,7 @@ from agritrace.trace.models import Event, EventEPC, Lot, Role
 from agritrace.trace.recall import lot_status
 
 from . import digital_link as dl
-from . import issuers, labels, signing
+from . import issuers, labels, lotcache, scanlog, scanstate, signing
 from .models import Scan, Stamp, StampBatch
 
 MAX_PER_REQUEST = 100_000
@@ -75,8 +74,7 @@ def copy_rules() -> dict:
     return {**COPY_RULES, **getattr(settings, "AGRITRACE_STAMP_COPY_RULES", {})}
 
 
-def summary_ttl() -> int:
-    return int(getattr(settings, "AGRITRACE_STAMP_SUMMARY_TTL", 60))
+summary_ttl = lotcache.summary_ttl
 
 
 # ------------------------------------------------------------------ identifiers
@@ -555,21 +553,19 @@ def _short_timeline(rows: list[dict], limit: int = 12) -> list[dict]:
 
 
 def lot_summary(lot_id: int) -> dict:
-    key = f"stamps:lot:{lot_id}"
-    summary = cache.get(key)
-    if summary is None:
-        summary = build_lot_summary(lot_id)
-        cache.set(key, summary, summary_ttl())
-    return summary
+    """The lot's public summary, from the shared cache (lotcache.py) or built now."""
+    return lotcache.summary(lot_id, build_lot_summary)
 
 
 def forget_lot_summary(lot_id: int) -> None:
-    cache.delete(f"stamps:lot:{lot_id}")
+    """Forget the cached lot (its summary and rendered page parts) in every process sharing
+    the cache. Bumps the cache's generation: every lot is rebuilt at its next scan."""
+    lotcache.bump()
 
 
 def forget_recalled_lots(sender, lot_ids=(), **kwargs) -> None:
     """trace.signals.recall_changed: the summaries of a recall's lots are out of date."""
-    cache.delete_many([f"stamps:lot:{pk}" for pk in lot_ids])
+    lotcache.on_recall_changed(sender, lot_ids=lot_ids)
 
 
 # ------------------------------------------------------------------ public lookup
@@ -736,26 +732,19 @@ def coarse_place(lat, lon) -> tuple[Decimal | None, Decimal | None]:
 
 def log_scan(lookup: Lookup, client: str, lat=None, lon=None) -> Lookup:
     """Record a scan of the stamp behind a lookup, fill in the first scan and the count, and
-    apply the suspected-copy rule. Lookups without a stamp are not logged."""
+    apply the suspected-copy rule. Lookups without a stamp are not logged. The row goes to the
+    scan log (scanlog.py: at once, or buffered in a served process); what the page shows comes
+    from the stamp's incremental scan state (scanstate.py), not from a query of the table."""
     stamp = lookup.stamp
     if stamp is None:
         return lookup
     clat, clon = coarse_place(lat, lon)
-    _insert_scan(stamp, client, clat, clon)
-    _after_scan(lookup)
+    at = timezone.now()
+    scanlog.write(stamp.pk, client, clat, clon, at)
+    rules = copy_rules()
+    state, reason = scanstate.record(stamp.pk, client, at, clat, clon, rules)
+    _after_scan(lookup, state, reason)
     return lookup
-
-
-def _insert_scan(stamp: Stamp, client: str, lat, lon) -> None:
-    """Insert one scan. A scan is a log line on the hottest path of the service: on PostgreSQL
-    its commit does not wait for the write-ahead log to reach the disk (synchronous_commit off
-    for this transaction only). A crash can lose the last fraction of a second of scans, never
-    corrupt anything, and every other write keeps the server's durable setting."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Scan.objects.create(stamp=stamp, client=client, lat=lat, lon=lon)
 
 
 def add_place(lookup: Lookup, client: str, lat, lon) -> bool:
@@ -765,17 +754,24 @@ def add_place(lookup: Lookup, client: str, lat, lon) -> bool:
     clat, clon = coarse_place(lat, lon)
     if stamp is None or clat is None:
         return False
+    scanlog.flush()  # this process's buffered scans first: the latest may still be there
     latest = (
         Scan.objects.filter(stamp=stamp, client=client, at__gte=timezone.now() - timedelta(hours=1))
         .order_by("-at", "-pk")
         .first()
     )
+    rules = copy_rules()
     if latest is not None and not latest.has_place:
         latest.lat, latest.lon = clat, clon
         latest.save(update_fields=["lat", "lon"])
+        state, reason = scanstate.load(stamp.pk, rules, timezone.now())
+        reason = scanstate.add_place(state, latest.at, clat, clon, rules) or reason
+        scanstate.save(stamp.pk, state, rules)
     else:
-        Scan.objects.create(stamp=stamp, client=client, lat=clat, lon=clon)
-    _after_scan(lookup)
+        at = timezone.now()
+        scanlog.write(stamp.pk, client, clat, clon, at)
+        state, reason = scanstate.record(stamp.pk, client, at, clat, clon, rules)
+    _after_scan(lookup, state, reason)
     return True
 
 
@@ -814,17 +810,13 @@ def copy_reason(scans: list[Scan], now: datetime) -> str | None:
     return None
 
 
-def _after_scan(lookup: Lookup) -> None:
+def _after_scan(lookup: Lookup, state: dict, reason: str | None) -> None:
     stamp = lookup.stamp
-    rules = copy_rules()
-    limit = max(rules["max_clients"], rules["max_places"]) * 5 + 50
-    scans = list(Scan.objects.filter(stamp=stamp).order_by("at", "pk")[:limit])
-    lookup.first_scan = scans[0] if scans else None
-    lookup.scan_count = len(scans)
-    lookup.visitor_count = visitor_count(stamp)
+    lookup.first_scan = scanstate.first_scan(state)
+    lookup.scan_count = state["count"]
+    lookup.visitor_count = scanstate.visitor_count(state)
     if stamp.suspected_copy_at or stamp.status != Stamp.Status.ACTIVE:
         return
-    reason = copy_reason(scans, timezone.now())
     if reason:
         mark_suspected_copy(stamp, reason)
         if lookup.status == Status.GENUINE:

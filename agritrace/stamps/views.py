@@ -17,14 +17,16 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agritrace.accounts.access import Actor, can
 
-from . import issuers, services, strings
+from . import issuers, lotcache, services, strings
 from .services import Status
 
 LANG_COOKIE = "agritrace_lookup_lang"
@@ -217,11 +219,27 @@ def _day(iso: str | None, lang: str) -> str:
     return iso
 
 
+def _lot_html(lookup: services.Lookup, lang: str, t: dict, lot: str) -> str:
+    """The lot part of the page (the same for every stamp of the lot), rendered once per
+    language and kept in the shared cache (lotcache.py)."""
+    if not lookup.summary or lookup.stamp is None:
+        return ""
+
+    def render_lot() -> str:
+        return render_to_string(
+            "stamps/public/_lot.html",
+            {"t": t, "summary": _localise(lookup.summary, lang, t), "lot": lot},
+        )
+
+    return mark_safe(lotcache.fragment(lookup.stamp.batch.lot_id, lang, lot, render_lot))  # noqa: S308
+
+
 def _render_stamp(
     request: HttpRequest, lookup: services.Lookup, lang: str, **extra
 ) -> HttpResponse:
     t = strings.texts(lang)
     first = lookup.first_scan
+    lot = lookup.link.lot if lookup.link else ""
     context = _public_context(
         request,
         lang,
@@ -231,8 +249,9 @@ def _render_stamp(
         status_help=t[f"status_{lookup.status}_help"],
         problem=lookup.problem,
         serial=lookup.serial if lookup.status not in (Status.MALFORMED,) else "",
-        lot=lookup.link.lot if lookup.link else "",
-        summary=_localise(lookup.summary, lang, t),
+        lot=lot,
+        summary=lookup.summary,
+        lot_html=_lot_html(lookup, lang, t, lot),
         stamp=lookup.stamp,
         first_scan=first,
         first_scan_is_this=lookup.scan_count == 1,

@@ -22,6 +22,11 @@ AUTHORITY_AND_COMMUNES = (
     "ministry province ppo commune commune_b other_ppo ppo.manager ppo.officer ppo.staff ppo.viewer"
 )
 
+#: Who reads the periodic reports (the ministry and the province authorities, every role) and
+#: who changes the plan's figures (the province authorities, not the read-only viewer).
+REPORT_READERS = "ministry province ppo other_ppo ppo.manager ppo.officer ppo.staff ppo.viewer"
+REPORT_EDITORS = "province ppo other_ppo ppo.manager ppo.officer ppo.staff"
+
 ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/certificates/{certificate_id}"): Row(rest="404"),
     # no route at the API's root
@@ -438,4 +443,43 @@ ROWS: dict[tuple[str, str], Row] = {
         missing="ministry province ppo other_ppo ppo.manager ppo.officer ppo.staff", rest="403"
     ),
     ("PUT", "/api/places/abbreviations/{province}"): Row(),
+    # Routes of the reports app (issue 12): the province's authority edits, the ministry and
+    # the communes read their scope (no periodic report for a commune), firms see nothing.
+    ("DELETE", "/api/reports/targets/{target_id}"): Row(missing=REPORT_EDITORS, rest="403"),
+    ("GET", "/api/reports/achieved"): Row(allow=AUTHORITY_AND_COMMUNES, rest="403"),
+    ("GET", "/api/reports/achieved/{target_id}"): Row(missing=AUTHORITY_AND_COMMUNES, rest="403"),
+    ("GET", "/api/reports/periodic"): Row(allow=REPORT_READERS, rest="403"),
+    ("GET", "/api/reports/periodic/deadlines"): Row(allow=REPORT_READERS, rest="403"),
+    ("GET", "/api/reports/periodic/{report_id}"): Row(missing=REPORT_READERS, rest="403"),
+    ("GET", "/api/reports/periodic/{report_id}/file.{fmt}"): Row(
+        missing=REPORT_READERS, rest="403"
+    ),
+    ("GET", "/api/reports/targets"): Row(allow=AUTHORITY_AND_COMMUNES, rest="403"),
+    ("GET", "/api/reports/targets/import/template"): Row(allow=REPORT_EDITORS, rest="403"),
+    ("GET", "/api/reports/training"): Row(allow=AUTHORITY_AND_COMMUNES, rest="403"),
+    ("GET", "/api/reports/training/plan"): Row(allow=AUTHORITY_AND_COMMUNES, rest="403"),
+    ("POST", "/api/reports/periodic"): Row(
+        allow=REPORT_EDITORS, rest="403", body={"kind": "half_year", "year": 2026}
+    ),
+    ("POST", "/api/reports/periodic/{report_id}/submit"): Row(missing=REPORT_EDITORS, rest="403"),
+    ("POST", "/api/reports/targets"): Row(
+        allow=REPORT_EDITORS,
+        rest="403",
+        body={"metric": "area_codes", "year": 2026, "value": "3", "source": "matrix"},
+    ),
+    ("POST", "/api/reports/targets/import"): Row(),
+    ("POST", "/api/reports/training"): Row(
+        allow=REPORT_EDITORS,
+        rest="403",
+        body={
+            "topic": "gap",
+            "title": "GAP",
+            "place": "Hall",
+            "planned_on": D,
+            "trainer": "Lan",
+        },  # fmt: skip
+    ),
+    ("POST", "/api/reports/training/{class_id}/held"): Row(
+        missing=REPORT_EDITORS, rest="403", body={"held_on": D}
+    ),
 }

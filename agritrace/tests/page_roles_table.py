@@ -10,7 +10,7 @@ A new page: add its row (AGRITRACE_ACCESS_RECORD=FILE pytest agritrace/tests/tes
 -k page writes the observed rows to FILE)."""
 
 from agritrace.tests.access_matrix import Row
-from agritrace.tests.access_table import AUTHORITY_AND_COMMUNES
+from agritrace.tests.access_table import AUTHORITY_AND_COMMUNES, REPORT_READERS
 
 PAGE_ROWS: dict[str, Row] = {
     "": Row(anonymous="allow"),
@@ -177,6 +177,18 @@ PAGE_ROWS: dict[str, Row] = {
         anonymous="login",
     ),
     "packing-houses/": Row(anonymous="login"),
+    "reports/": Row(allow=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"),
+    "reports/periodic/": Row(allow=REPORT_READERS, rest="403", anonymous="login"),
+    "reports/periodic/<int:pk>/": Row(missing=REPORT_READERS, rest="403", anonymous="login"),
+    "reports/periodic/<int:pk>/file.<str:fmt>": Row(
+        missing=REPORT_READERS, rest="403", anonymous="login"
+    ),
+    "reports/targets/": Row(allow=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"),
+    "reports/targets/<int:pk>/": Row(missing=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"),
+    "reports/training/": Row(allow=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"),
+    "reports/training/<int:pk>/": Row(
+        missing=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"
+    ),
     "packing-houses/<int:pk>/": Row(
         allow="ministry province ppo commune packing ppo.manager ppo.officer ppo.staff ppo.viewer",
         rest="404",

@@ -342,10 +342,24 @@ def test_demo_reset_starts_again_on_sqlite(world):
 
 @pytest.fixture
 def no_server(monkeypatch):
+    """The servers replaced by recorders: (kind, application, options) per start."""
     calls = []
-    import waitress
+    from agritrace import server
 
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(
+        server,
+        "run_gunicorn",
+        lambda app, host, port, workers, threads: calls.append(
+            ("gunicorn", app, {"host": host, "port": port, "workers": workers, "threads": threads})
+        ),
+    )
+    monkeypatch.setattr(
+        server,
+        "run_waitress",
+        lambda app, host, port, threads: calls.append(
+            ("waitress", app, {"host": host, "port": port, "threads": threads})
+        ),
+    )
     yield calls
     from agritrace import site
 
@@ -353,14 +367,44 @@ def no_server(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_serve_runs_waitress(no_server, settings):
+def test_serve_runs_gunicorn_with_workers_from_the_cores(no_server, settings):
+    from agritrace import server
+
     settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
     out, _err = run("serve", "--port=8123", "--host=0.0.0.0")
-    ((app, kwargs),) = no_server
-    assert callable(app)
-    assert kwargs == {"host": "0.0.0.0", "port": 8123, "threads": 8}
+    ((kind, app, kwargs),) = no_server
+    assert kind == "gunicorn" and callable(app)
+    # the local memory cache is per process: one worker unless the cache is shared
+    assert kwargs == {"host": "0.0.0.0", "port": 8123, "workers": 1, "threads": 4}
     assert "http://0.0.0.0:8123/" in out
     assert "AGRITRACE_ALLOWED_HOSTS" in out
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    run("serve", "--port=8123")
+    assert no_server[-1][2]["workers"] == server.cpu_count()
+    out, _err = run("serve", "--workers=3", "--threads=2")
+    assert no_server[-1][2] == {"host": "127.0.0.1", "port": 8000, "workers": 3, "threads": 2}
+    assert "3 worker processes" in out
+
+
+@pytest.mark.django_db
+def test_serve_runs_waitress_when_asked(no_server, settings):
+    out, _err = run("serve", "--server=waitress", "--port=8125")
+    ((kind, app, kwargs),) = no_server
+    assert kind == "waitress" and callable(app)
+    assert kwargs == {"host": "127.0.0.1", "port": 8125, "threads": 8}
+    assert "waitress" in out
+
+
+@pytest.mark.django_db
+def test_serve_warns_that_workers_without_redis_do_not_share_their_cache(no_server):
+    out, _err = run("serve", "--workers=2")
+    assert no_server[-1][2]["workers"] == 2
+    assert "AGRITRACE_REDIS_URL" in out
 
 
 @pytest.mark.django_db

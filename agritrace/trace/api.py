@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 
 from agritrace.apiutil import actor
 
+from . import capture_jobs as background
 from . import intake, services
 
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
@@ -78,7 +79,12 @@ def build_router() -> Router:
     )
     def capture(request: HttpRequest):
         try:
-            job = services.capture(actor(request), intake.read_body(request))
+            body = intake.read_body(request)
+            if background.runs_later(body):
+                # A large document: a background capture job, its progress on the job.
+                job = background.submit(actor(request), body)
+            else:
+                job = services.capture(actor(request), body)
         except intake.Refused as exc:
             return refusal(exc)
         except services.CaptureRejected as exc:

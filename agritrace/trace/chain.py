@@ -22,9 +22,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agritrace import lookups  # noqa: F401  (registers field__among)
 from agritrace.accounts.access import Actor, can, visible
 from agritrace.accounts.identifiers import find_party
 from agritrace.accounts.models import Organisation
+from agritrace.replica import reads_from_replica
 
 from . import builders, services
 from .identifiers import canonical_epc
@@ -301,11 +303,11 @@ def lot_in_scope(actor: Actor, lot_id: int) -> bool:
     shipment of it was addressed to the actor's organisation."""
     if actor.is_public:
         return False
-    event_ids = list(
-        EventEPC.objects.filter(lot_id=lot_id).values_list("event_id", flat=True)[:2000]
-    )
-    if visible(actor, Event.objects.filter(pk__in=event_ids)).exists():
+    named = EventEPC.objects.filter(lot_id=lot_id).values("event_id")[:2000]
+    # one query in the common case: an event of the lot in scope (a subquery of its events)
+    if visible(actor, Event.objects.filter(pk__in=named)).exists():
         return True
+    event_ids = [row["event_id"] for row in named]
     if actor.organisation is None:
         return False
     org = actor.organisation
@@ -333,6 +335,7 @@ def find_lot(actor: Actor, uri: str) -> Lot:
 # ------------------------------------------------------------------ the walk
 
 
+@reads_from_replica
 def backward(actor: Actor, uri: str) -> Chain:
     lot = find_lot(actor, uri)
     return build(actor, {lot.pk}, "backward", lot.uri)
@@ -344,6 +347,7 @@ def may_trace(actor: Actor) -> bool:
     return not actor.is_public and actor.kind not in ("household", "laboratory")
 
 
+@reads_from_replica
 def forward(actor: Actor, uri: str) -> Chain:
     lot = find_lot(actor, uri)
     return build(actor, {lot.pk}, "forward", lot.uri)
@@ -377,6 +381,7 @@ def harvest_lots_of_plot(plot) -> set[int]:
     )
 
 
+@reads_from_replica
 def build(
     actor: Actor, start_ids: set[int], direction: str, start: str = "", enrich: bool = True
 ) -> Chain:
@@ -388,21 +393,25 @@ def build(
         # A page shows a readable part of a huge chain; the export reads it whole.
         lot_ids = set(start_ids) | set(sorted(lot_ids - set(start_ids))[:MAX_LOTS])
         truncated = True
-    lots: dict[int, str] = {}
-    for chunk in _chunks(lot_ids):
-        lots.update(Lot.objects.filter(pk__in=chunk).values_list("pk", "uri"))
-    # Every event naming a lot of the chain, and every identifier those events name.
-    candidate: set[int] = set()
-    for chunk in _chunks(lot_ids):
-        candidate.update(
-            EventEPC.objects.filter(lot_id__in=chunk).values_list("event_id", flat=True)
-        )
+    # Every event naming a lot of the chain, with every identifier those events name: one
+    # query per chunk of lots (the events as a subquery), and the lots' identifiers from it.
     rows: dict[int, list[tuple[int, str, str, Decimal | None, str]]] = defaultdict(list)
-    for chunk in _chunks(candidate):
+    for chunk in _chunks(lot_ids):
+        found: dict[int, list] = defaultdict(list)
+        naming = EventEPC.objects.filter(lot_id__among=chunk).values("event_id")
         for event_id, lot_id, uri, role, quantity, uom in EventEPC.objects.filter(
-            event_id__in=chunk
+            event_id__in=naming
         ).values_list("event_id", "lot_id", "lot__uri", "role", "quantity", "uom"):
-            rows[event_id].append((lot_id, uri, role, quantity, uom))
+            found[event_id].append((lot_id, uri, role, quantity, uom))
+        for event_id, items in found.items():
+            if event_id not in rows:  # an event naming lots of two chunks is read twice
+                rows[event_id] = items
+    candidate: set[int] = set(rows)
+    lots: dict[int, str] = {
+        lot_id: uri for items in rows.values() for lot_id, uri, *_rest in items if lot_id in lot_ids
+    }
+    for chunk in _chunks(lot_ids - set(lots)):  # lots no event names
+        lots.update(Lot.objects.filter(pk__among=chunk).values_list("pk", "uri"))
     relevant = [pk for pk in candidate if _relevant(rows[pk], lot_ids, direction)]
     shown_ids = set(relevant)
     hidden = 0
@@ -410,7 +419,7 @@ def build(
         in_scope: set[int] = set()
         for chunk in _chunks(relevant):
             in_scope.update(
-                visible(actor, Event.objects.filter(pk__in=chunk)).values_list("pk", flat=True)
+                visible(actor, Event.objects.filter(pk__among=chunk)).values_list("pk", flat=True)
             )
         hidden = len(shown_ids - in_scope)
         shown_ids = in_scope
@@ -418,13 +427,13 @@ def build(
     events: list[Event] = []
     for chunk in _chunks(shown_ids):
         batch = list(
-            Event.objects.filter(pk__in=chunk).select_related(
+            Event.objects.filter(pk__among=chunk).select_related(
                 "area__commune", "area__crop", "packing_house__commune"
             )
         )
         events.extend(batch)
         may_open.update(
-            visible(actor, Event.objects.filter(pk__in=chunk)).values_list("pk", flat=True)
+            visible(actor, Event.objects.filter(pk__among=chunk)).values_list("pk", flat=True)
         )
     events.sort(key=lambda e: (e.event_time, e.pk))
     if enrich and len(events) > MAX_STEPS:
@@ -450,7 +459,7 @@ def build(
         )
     links: list[tuple[str, str, int]] = []
     for chunk in _chunks(lot_ids):
-        for s, t, e in LotLink.objects.filter(target_id__in=chunk).values_list(
+        for s, t, e in LotLink.objects.filter(target_id__among=chunk).values_list(
             "source_id", "target_id", "event_id"
         ):
             if s in lot_ids and e in shown_ids:

@@ -71,7 +71,7 @@ from django.utils.translation import gettext as _
 
 from . import timing
 from .identifiers import canonical_epc
-from .models import EventFlag, FlagSeverity, Lot, PackOutFactor, Role
+from .models import FlagSeverity, Lot, PackOutFactor, Role
 
 #: UN/CEFACT Recommendation 20 codes of mass, in kilograms.
 MASS_UNITS: dict[str, Decimal] = {
@@ -243,11 +243,16 @@ def _insert_lots(states: list[LotState]) -> list[tuple[str, int]]:
         found = Lot.objects.filter(uri__in=[s.uri for s in states])
         return list(found.values_list("uri", "id"))
     fields = [Lot._meta.get_field(name) for name in _INSERT_COLUMNS]
-    params = [
-        field.get_db_prep_save(value, connection)
-        for row in values
-        for field, value in zip(fields, (row[name] for name in _INSERT_COLUMNS), strict=True)
-    ]
+    if connection.vendor == "postgresql":
+        # psycopg adapts aware datetimes, Decimals and ints itself (what get_db_prep_save
+        # returns for them there), without a call per value.
+        params = [row[name] for row in values for name in _INSERT_COLUMNS]
+    else:
+        params = [
+            field.get_db_prep_save(value, connection)
+            for row in values
+            for field, value in zip(fields, (row[name] for name in _INSERT_COLUMNS), strict=True)
+        ]
     ops = connection.ops
     table = ops.quote_name(Lot._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
@@ -260,6 +265,54 @@ def _insert_lots(states: list[LotState]) -> list[tuple[str, int]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+def _update_lots(states: list[LotState]) -> None:
+    """What `LotBook._updates` does lot by lot, for many lots in one UPDATE … FROM (VALUES …)
+    (PostgreSQL): kilograms added, times the earliest, area and crop the first known, the net
+    weight set where declared. A NULL in a row changes nothing of its column."""
+    rows, params = [], []
+    for state in states:
+        first = state.first_seen
+        if not first or (state.old_first_seen and first >= state.old_first_seen):
+            first = None
+        origin = state.origin_time
+        if not origin or (state.old_origin_time and origin >= state.old_origin_time):
+            origin = None
+        rows.append(
+            "(%s::bigint, %s::numeric, %s::numeric, %s::timestamptz, %s::timestamptz, "
+            "%s::bigint, %s::bigint, %s::boolean, %s::numeric)"
+        )
+        params += [
+            state.pk,
+            state.produced or None,
+            state.drawn or None,
+            first,
+            origin,
+            state.origin_area_id if state.set_origin_area else None,
+            state.crop_id if state.set_crop else None,
+            state.set_net_weight,
+            state.net_weight if state.set_net_weight else None,
+        ]
+    table = connection.ops.quote_name(Lot._meta.db_table)
+    sql = (
+        f"UPDATE {table} AS l SET "
+        "produced_kg = CASE WHEN v.produced IS NULL THEN l.produced_kg "
+        "ELSE COALESCE(l.produced_kg, 0) + v.produced END, "
+        "drawn_kg = l.drawn_kg + COALESCE(v.drawn, 0), "
+        "first_seen = CASE WHEN v.first_seen IS NULL THEN l.first_seen "
+        "ELSE LEAST(COALESCE(l.first_seen, v.first_seen), v.first_seen) END, "
+        "origin_time = CASE WHEN v.origin_time IS NULL THEN l.origin_time "
+        "ELSE LEAST(COALESCE(l.origin_time, v.origin_time), v.origin_time) END, "
+        "origin_area_id = COALESCE(l.origin_area_id, v.area), "
+        "crop_id = COALESCE(l.crop_id, v.crop), "
+        "net_weight_kg = CASE WHEN v.set_net THEN v.net ELSE l.net_weight_kg END "
+        f"FROM (VALUES {', '.join(rows)}) "
+        "AS v(id, produced, drawn, first_seen, origin_time, area, crop, set_net, net) "
+        "WHERE l.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 class LotBook:
@@ -312,12 +365,18 @@ class LotBook:
                 found = Lot.objects.filter(uri__in=[s.uri for s in part if s.pk is None])
                 for uri, pk in found.values_list("uri", "id"):
                     self.lots[uri].pk = pk
-        for state in self.lots.values():
-            if state.inserted or not state.changed:
-                continue
-            updates = self._updates(state)
-            if updates:
-                Lot.objects.filter(pk=state.pk).update(**updates)
+        # In id order: two captures updating the same lots lock them in one order.
+        changed = sorted(
+            (s for s in self.lots.values() if not s.inserted and s.changed), key=lambda s: s.pk
+        )
+        if connection.vendor == "postgresql" and len(changed) > 1:
+            for start in range(0, len(changed), self.CHUNK):
+                _update_lots(changed[start : start + self.CHUNK])
+        else:
+            for state in changed:
+                updates = self._updates(state)
+                if updates:
+                    Lot.objects.filter(pk=state.pk).update(**updates)
         return {uri: s.pk for uri, s in self.lots.items()}
 
     @staticmethod
@@ -977,16 +1036,11 @@ def check(
 
 
 def save_flags(outcome: Outcome, lot_ids: Mapping[str, int]) -> int:
+    """Write the outcome's flags (in bulk: COPY on PostgreSQL); how many."""
+    from . import bulk
+
     rows = [
-        EventFlag(
-            event_id=item.record.pk,
-            rule=rule,
-            severity=severity,
-            message=message,
-            path=path[:300],
-            lot_id=lot_ids.get(lot) if lot else None,
-        )
+        (item.record.pk, rule, severity, message, path[:300], lot_ids.get(lot) if lot else None)
         for item, rule, severity, message, path, lot in outcome.flags
     ]
-    EventFlag.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
+    return bulk.write_flags(rows, timezone.now())

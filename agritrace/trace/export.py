@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agritrace import lookups  # noqa: F401  (registers field__among)
 from agritrace.accounts.access import Actor, visible
+from agritrace.replica import reads_from_replica
 
 from . import builders, chain
 from .models import Event, EventEPC, LotLink, Role
@@ -185,7 +187,7 @@ class _Context:
         candidates: dict[int, list[int]] = defaultdict(list)
         for part in chain._chunks(missing, BATCH):
             for lot_id, event_id in EventEPC.objects.filter(
-                lot_id__in=part, role__in=_CREATING
+                lot_id__among=part, role__in=_CREATING
             ).values_list("lot_id", "event_id"):
                 candidates[lot_id].append(event_id)
         meta: dict[int, tuple] = {}
@@ -199,7 +201,7 @@ class _Context:
                     unknown.add(pk)
         for part in chain._chunks(unknown, BATCH):
             for pk, *rest in Event.objects.filter(
-                pk__in=part, biz_step__in=["commissioning", "packing"]
+                pk__among=part, biz_step__in=["commissioning", "packing"]
             ).values_list("pk", "biz_step", "event_type", "event_time"):
                 meta[pk] = tuple(rest)
         origin_event: dict[int, int] = {}
@@ -217,7 +219,7 @@ class _Context:
                 origin_event[lot_id] = min(eligible)[1]
         wanted = {pk for pk in origin_event.values() if pk not in self.events}
         for part in chain._chunks(wanted, BATCH):
-            for event in read_events(Event.objects.filter(pk__in=part), self.holders):
+            for event in read_events(Event.objects.filter(pk__among=part), self.holders):
                 self.events[event.pk] = event
         codes = set()
         for lot_id, event_id in origin_event.items():
@@ -243,7 +245,7 @@ class _Context:
             if not frontier:
                 break
             for part in chain._chunks(frontier, BATCH):
-                for s, t in LotLink.objects.filter(target_id__in=part).values_list(
+                for s, t in LotLink.objects.filter(target_id__among=part).values_list(
                     "source_id", "target_id"
                 ):
                     self.parents[t].add(s)
@@ -373,6 +375,7 @@ def _cte(event: Event, ctx: _Context, inputs: list[int]) -> str:
     return ctx.text(key)
 
 
+@reads_from_replica
 def rows_for(events: Iterable[Event], only: set[str] | None = None) -> Iterator[list]:
     """One row per critical tracking event and lot, in the order of COLUMNS; `only`: the
     lots to give rows for (default: every lot the events name)."""
@@ -392,7 +395,7 @@ def _batch_rows(events: list[Ev], ctx: _Context, only: set[str] | None) -> Itera
     items: dict[int, list] = defaultdict(list)
     for part in chain._chunks([e.pk for e in events], BATCH):
         for event_id, lot_id, uri, role, quantity, uom in EventEPC.objects.filter(
-            event_id__in=part
+            event_id__among=part
         ).values_list("event_id", "lot_id", "lot__uri", "role", "quantity", "uom"):
             items[event_id].append((lot_id, uri, role, quantity, uom))
     ctx.load({row[0] for rows in items.values() for row in rows})
@@ -467,6 +470,7 @@ def _harvest_day(event: Event) -> date | None:
 # ------------------------------------------------------------------ which events
 
 
+@reads_from_replica
 def lot_events(actor: Actor, uri: str) -> tuple[list[Event], set[str]]:
     """The events of a lot's chain, backward and forward, that the actor may trace, and the
     lots of the chain."""
@@ -481,12 +485,14 @@ def lot_events(actor: Actor, uri: str) -> tuple[list[Event], set[str]]:
     return sorted(seen.values(), key=lambda e: (e.event_time, e.pk)), lots
 
 
+@reads_from_replica
 def lot_rows(actor: Actor, uri: str) -> Iterator[list]:
     """The key data elements of a lot's chain: rows for the lots of the chain only."""
     events, lots = lot_events(actor, uri)
     return rows_for(events, only=lots)
 
 
+@reads_from_replica
 def range_events(actor: Actor, start: date, end: date) -> Iterator[Ev]:
     """The critical tracking events in the actor's scope from `start` to `end` (inclusive), in
     time order. Their ids are read first (a narrow sort the event_time index serves), then the
@@ -502,7 +508,7 @@ def range_events(actor: Actor, start: date, end: date) -> Iterator[Ev]:
     ids = list(qs.order_by("event_time", "pk").values_list("pk", flat=True)[:MAX_ROWS])
     holders = _Holders()
     for part in chain._chunks(ids, BATCH):
-        found = {e.pk: e for e in read_events(Event.objects.filter(pk__in=part), holders)}
+        found = {e.pk: e for e in read_events(Event.objects.filter(pk__among=part), holders)}
         yield from (found[pk] for pk in part if pk in found)
 
 

@@ -136,6 +136,9 @@ class Namespaces:
 
     def __init__(self, context: object = None):
         self.prefixes: dict[str, str] = dict(vocab.STANDARD_PREFIXES)
+        # canonical_value() of the strings seen under these prefixes (a document names the
+        # same locations, classes and words many times): {(kind, text): canonical}.
+        self.memo: dict[tuple[str, str], str] = {}
         self.add(context)
 
     def add(self, context: object) -> None:
@@ -145,6 +148,7 @@ class Namespaces:
                 for prefix, iri in item.items():
                     if isinstance(iri, str) and not prefix.startswith("@") and ":" not in prefix:
                         self.prefixes[prefix] = iri
+                        self.memo.clear()
 
     def with_context(self, context: object) -> "Namespaces":
         if not context:
@@ -172,8 +176,24 @@ class Namespaces:
         return "{" + iri[: cut + 1] + "}" + iri[cut + 1 :]
 
 
+#: Entries a Namespaces' memo holds before it starts again.
+_MEMO_MAX = 200_000
+#: canonical_time() of recent values (a pure function of its text).
+_TIMES: dict[str, str] = {}
+_TIMES_MAX = 50_000
+
+
 def canonical_time(value: str) -> str:
     """UTC with milliseconds (rounded half up) and 'Z': 2005-04-04T02:33:31.116Z."""
+    found = _TIMES.get(value)
+    if found is None:
+        if len(_TIMES) >= _TIMES_MAX:
+            _TIMES.clear()
+        found = _TIMES[value] = _canonical_time(value)
+    return found
+
+
+def _canonical_time(value: str) -> str:
     m = _TIME.match(value.strip())
     if not m:
         return value.strip()
@@ -209,6 +229,18 @@ def canonical_value(value: object, ns: Namespaces) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return canonical_number(value)
+    if type(value) is str:
+        key = ("", value)
+        found = ns.memo.get(key)
+        if found is None:
+            if len(ns.memo) >= _MEMO_MAX:
+                ns.memo.clear()
+            found = ns.memo[key] = _canonical_text(value, ns)
+        return found
+    return _canonical_text(value, ns)
+
+
+def _canonical_text(value: object, ns: Namespaces) -> str:
     text = str(value).strip()
     if _NUMBER.match(text):
         return canonical_number(text)
@@ -220,8 +252,11 @@ def canonical_value(value: object, ns: Namespaces) -> str:
 
 
 def _vocab(kind: str, value: str, ns: Namespaces) -> str:
-    value = vocab.full(kind, value)
-    return canonical_value(value, ns)
+    key = (kind, value)
+    found = ns.memo.get(key)
+    if found is None:
+        found = ns.memo[key] = canonical_value(vocab.full(kind, value), ns)
+    return found
 
 
 def _sensor_vocab(field: str, value: str, ns: Namespaces) -> str:
@@ -292,6 +327,8 @@ def _typed_list(name: str, key: str, kind: str, values: list, ns: Namespaces) ->
 def _certification_info(value: object, ns: Namespaces) -> str:
     """`certificationInfo=value` for each value (a string or a list of strings), sorted; a
     value is canonicalised like any other (CURIEs expanded, GS1 identifiers as Digital Link)."""
+    if value is None:
+        return ""
     values = value if isinstance(value, list) else [] if value is None else [value]
     items = (canonical_value(v, ns) for v in values if v is not None)
     return "".join(sorted("certificationInfo=" + item for item in items if item))
@@ -436,6 +473,32 @@ def event_hash(
 ) -> str:
     """The EPCIS Event Hash ID of an event (CBV 2.0 unless another version is asked for)."""
     return hash_id(prehash(event, namespaces, version), version)
+
+
+_LOCATION_KEYS = frozenset({"id"}) | _IGNORED
+
+
+def _versions_agree(event: Mapping) -> bool:
+    """Are the CBV 2.0 and 2.1 pre-hash strings of this event the same string? They differ
+    only in where a user extension inside readPoint / bizLocation is written and in the
+    sensor elements (see the module docstring); without either, `prehash` builds one string
+    for both versions."""
+    if event.get("sensorElementList"):
+        return False
+    for name in ("readPoint", "bizLocation"):
+        where = event.get(name)
+        if isinstance(where, Mapping) and not _LOCATION_KEYS.issuperset(where):
+            return False
+    return True
+
+
+def event_hash_ids(event: Mapping, namespaces: Namespaces | None = None) -> tuple[str, str]:
+    """(CBV 2.0 hash ID, CBV 2.1 hash ID) of an event, the pre-hash string built once when
+    both versions write the same one (tests hold this to `event_hash` of each version)."""
+    if not _versions_agree(event):
+        return event_hash(event, namespaces, CBV20), event_hash(event, namespaces, CBV21)
+    digest = hashlib.sha256(prehash(event, namespaces, CBV20).encode("utf-8")).hexdigest()
+    return f"ni:///sha-256;{digest}?ver={CBV20}", f"ni:///sha-256;{digest}?ver={CBV21}"
 
 
 def event_hashes(event: Mapping, namespaces: Namespaces | None = None) -> dict[str, str]:

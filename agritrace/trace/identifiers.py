@@ -228,7 +228,26 @@ def _own_base() -> str:
     return getattr(settings, "AGRITRACE_TRACE_ID_BASE", "urn:agritrace:")
 
 
+#: Identifiers found well formed (a document names the same ones many times; the answer
+#: depends only on the text and the service's URN base, a setting).
+_WELL_FORMED: set[str] = set()
+_WELL_FORMED_MAX = 100_000
+
+
 def syntax_problem(uri: str) -> str | None:
+    """Why an identifier does not follow its form's syntax, or None (see `_syntax_problem`);
+    well-formed identifiers are remembered."""
+    if uri in _WELL_FORMED:
+        return None
+    problem = _syntax_problem(uri)
+    if problem is None:
+        if len(_WELL_FORMED) >= _WELL_FORMED_MAX:
+            _WELL_FORMED.clear()
+        _WELL_FORMED.add(uri)
+    return problem
+
+
+def _syntax_problem(uri: str) -> str | None:
     """Why an identifier does not follow the syntax its form claims, or None: an EPC URN
     (urn:epc:…) of a scheme GS1 defines must be a well-formed one of that scheme; a GS1
     Digital Link (on id.gs1.org, or naming a GS1 key elsewhere) must be well formed with a

@@ -9,6 +9,7 @@ The body is read from the request stream up to the limit, so Django's
 a 100,000-EPC document (about 5 MB) is accepted."""
 
 import re
+from itertools import accumulate
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -21,8 +22,11 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: extensions get room to spare. Deeper is refused before parsing.
 MAX_DEPTH = 64
 
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
-_OPEN = frozenset(b"[{")
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+#: Every byte but the four brackets (deleted before the depth is counted).
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+#: +1 for an opening bracket, -1 for a closing one, by byte value.
+_STEP = [1 if b in b"[{" else -1 for b in range(256)]
 
 
 class Refused(Exception):
@@ -77,24 +81,15 @@ def read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def nesting_depth(raw: bytes | str, stop_after: int = MAX_DEPTH) -> int:
-    """How deep objects and arrays nest in a JSON text (brackets inside strings do not count);
-    counting stops once past `stop_after`."""
+def nesting_depth(raw: bytes | str) -> int:
+    """How deep objects and arrays nest in a JSON text (brackets inside strings do not
+    count). The strings are cut out and the brackets kept by the regex and bytes machinery
+    in C; the running depth is summed by itertools, with no Python loop per character."""
     data = raw.encode() if isinstance(raw, str) else raw
-    depth = deepest = 0
-    for match in _TOKENS.finditer(data):
-        token = match.group()
-        if len(token) != 1:
-            continue  # a string
-        if token[0] in _OPEN:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > stop_after:
-                    break
-        else:
-            depth -= 1
-    return deepest
+    brackets = _STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    return max(0, max(accumulate(map(_STEP.__getitem__, brackets))))
 
 
 def depth_problem(raw: bytes | str) -> str | None:

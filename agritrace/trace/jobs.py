@@ -33,6 +33,10 @@ def capture_job_json(job: CaptureJob) -> dict:
             for m in messages
         ],
         "eventCount": job.event_count,
+        # A background capture job's progress (capture_jobs.py): events checked so far.
+        "eventsDone": job.events_done
+        if job.status == CaptureJob.Status.RUNNING
+        else (job.event_count if job.status == CaptureJob.Status.SUCCEEDED else job.events_done),
         "storedCount": job.stored_count,
         "duplicateCount": job.duplicate_count,
         # What the domain checks flagged (checks.py): stored, but to be looked into.

@@ -36,6 +36,8 @@ class CaptureJob(models.Model):
     event_count = models.PositiveIntegerField(_("events in the document"), default=0)
     stored_count = models.PositiveIntegerField(_("events stored"), default=0)
     duplicate_count = models.PositiveIntegerField(_("events already stored"), default=0)
+    # A background capture job's progress (capture_jobs.py): events checked so far.
+    events_done = models.PositiveIntegerField(_("events checked so far"), default=0)
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -133,10 +133,13 @@ def _refusals(
     return list(rows.values())
 
 
-def record_refused(actor: Actor, document: object, exc, items=()) -> CaptureJob:
+def record_refused(
+    actor: Actor, document: object, exc, items=(), job: CaptureJob | None = None
+) -> CaptureJob:
     """Keep a refused document: a FAILED job and its refusal rows. Called after the capture's
     transaction rolled back; `document` as received (bytes) or parsed, `exc` the
-    CaptureRejected, `items` the checked events (checks.Item) when the checks ran."""
+    CaptureRejected, `items` the checked events (checks.Item) when the checks ran; `job` a
+    background capture job that failed (capture_jobs.py), made FAILED rather than a new one."""
     from .intake import depth_problem
     from .jobs import _province_of
 
@@ -153,21 +156,29 @@ def record_refused(actor: Actor, document: object, exc, items=()) -> CaptureJob:
             parsed = None
     now = timezone.now()
     org = actor.organisation
-    job = CaptureJob.objects.create(
+    values = dict(
         status=CaptureJob.Status.FAILED,
-        created_at=now,
         finished_at=now,
         errors=errors,
         event_count=len(_raw_events(parsed)),
-        captured_by=actor.user if getattr(actor.user, "pk", None) else None,
-        organisation=org,
-        province_id=_province_of(org.unit) if org is not None else None,
         document_id=str(parsed.get("id", ""))[:500] if isinstance(parsed, Mapping) else "",
         document_sha256=sha,
         document_size=size,
         document_body=raw[:limit].decode("utf-8", errors="replace").replace("\x00", ""),
         body_truncated=size > limit,
     )
+    if job is not None and job.pk is not None and CaptureJob.objects.filter(pk=job.pk).exists():
+        for name, value in values.items():
+            setattr(job, name, value)
+        job.save(update_fields=list(values))
+    else:
+        job = CaptureJob.objects.create(
+            created_at=now,
+            captured_by=actor.user if getattr(actor.user, "pk", None) else None,
+            organisation=org,
+            province_id=_province_of(org.unit) if org is not None else None,
+            **values,
+        )
     by_index = {item.index: item for item in items}
     CaptureRefusal.objects.bulk_create(_refusals(errors, parsed, by_index, job, actor), 500)
     transaction.on_commit(lambda: capture_refused.send(sender=CaptureJob, job=job))
@@ -292,6 +303,7 @@ def job_summary(job: CaptureJob) -> dict:
         "sha256": job.document_sha256 or None,
         "size": job.document_size,
         "eventCount": job.event_count,
+        "eventsDone": job.events_done,
         "storedCount": job.stored_count,
         "errorCount": sum(len(m) for m in (job.errors or {}).values()),
     }

@@ -6,7 +6,7 @@ answers the EPCIS simple event query (the GET /events parameters) within the act
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.places.models import AdminUnit
 
-from . import checks, parties, refusals, sameness, vocab
+from . import bulk, checks, parties, refusals, sameness, vocab
 from .graph import _walk, backward_lot_ids, forward_lot_ids, lot_ids_for  # noqa: F401
-from .hashing import CBV21, Namespaces, event_hash, hash_version
+from .hashing import Namespaces, event_hash_ids, hash_version
 from .identifiers import canonical_epc
 from .intake import depth_problem
 from .jobs import _province_of, capture_job_json  # noqa: F401
@@ -48,12 +48,24 @@ class CaptureRejected(ValidationError):
 # ------------------------------------------------------------------ capture
 
 
+_FAILED = object()
+
+
 def parse_document(raw: bytes | str) -> object:
     """JSON from a request body; malformed JSON is a rejection naming the line and column, and
     one nested too deep is refused before it is parsed (trace.intake)."""
+    try:
+        # orjson first (its own nesting limit keeps it safe on any depth); the standard
+        # library for what it refuses, so a malformed text is explained as before, and for
+        # integers of 19 digits or more, which orjson reads as floats beyond 64 bits.
+        parsed = bulk.loads(raw)
+    except ValueError:
+        parsed = _FAILED
     too_deep = depth_problem(raw)
     if too_deep:
         raise CaptureRejected({"$": [too_deep]})
+    if parsed is not _FAILED:
+        return parsed
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -77,22 +89,29 @@ def parse_document(raw: bytes | str) -> object:
         ) from exc
 
 
-def capture(actor: Actor, document: object) -> CaptureJob:
+def capture(
+    actor: Actor,
+    document: object,
+    job: CaptureJob | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CaptureJob:
     """Validate and store one EPCISDocument: every event or none. Raises CaptureRejected (with
     {json_path: [messages]}) for a document that cannot be captured, PermissionDenied for a role
-    that may not capture."""
+    that may not capture. `job`: a background capture job to capture on (capture_jobs.py),
+    told `progress(events checked)` as it goes; else a new job is made."""
     require(actor, "capture_events")
     received = document
     try:
-        if isinstance(document, bytes | str):
-            document = parse_document(document)
-        errors = document_errors(document)
+        raw = document if isinstance(document, bytes | str) else None
+        if raw is not None:
+            document = parse_document(raw)
+        errors = document_errors(document, raw)
         if errors:
             raise CaptureRejected(errors)
         for attempt in range(3):
             try:
                 with transaction.atomic():
-                    return _store(actor, document, received)
+                    return _store(actor, document, received, job, progress)
             except IntegrityError:
                 # A concurrent capture stored some of the same events first: try again, they
                 # are now duplicates.
@@ -100,7 +119,9 @@ def capture(actor: Actor, document: object) -> CaptureJob:
                     raise
     except CaptureRejected as exc:
         # Rolled back: what was refused is kept all the same (refusals.py).
-        exc.capture_job = refusals.record_refused(actor, received, exc, getattr(exc, "items", ()))
+        exc.capture_job = refusals.record_refused(
+            actor, received, exc, getattr(exc, "items", ()), job=job
+        )
         raise
     raise AssertionError("unreachable")
 
@@ -187,9 +208,9 @@ def _epc_rows(event: Mapping) -> list[tuple[str, str, object, str]]:
     )
     for key, role in lists:
         for epc in event.get(key) or []:
-            rows.append((canonical_epc(epc), role, None, ""))
+            rows.append((checks.canonical(epc), role, None, ""))
     if event.get("parentID"):
-        rows.append((canonical_epc(event["parentID"]), Role.PARENT, None, ""))
+        rows.append((checks.canonical(event["parentID"]), Role.PARENT, None, ""))
     quantities = (
         ("quantityList", Role.QUANTITY),
         ("childQuantityList", Role.CHILD_QUANTITY),
@@ -201,7 +222,7 @@ def _epc_rows(event: Mapping) -> list[tuple[str, str, object, str]]:
             quantity = element.get("quantity")
             rows.append(
                 (
-                    canonical_epc(element["epcClass"]),
+                    checks.canonical(element["epcClass"]),
                     role,
                     Decimal(str(quantity)) if quantity is not None else None,
                     element.get("uom", ""),
@@ -269,35 +290,48 @@ def _newly_erroneous(declarations: list[tuple[int, dict]]) -> list[dict]:
     return found
 
 
-def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJob:
+def _store(
+    actor: Actor,
+    document: Mapping,
+    received: object = None,
+    job: CaptureJob | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CaptureJob:
     now = timezone.now()
     events = document["epcisBody"]["eventList"]
     extra_context = _document_context(document)
     namespaces = Namespaces(document.get("@context"))
     org_province = _province_of(actor.organisation.unit) if actor.organisation else None
-    sha, size = refusals.fingerprint(refusals.document_bytes(received or document))
-    job = CaptureJob.objects.create(
-        captured_by=actor.user if getattr(actor.user, "pk", None) else None,
-        organisation=actor.organisation,
-        province_id=org_province,
-        event_count=len(events),
-        document_id=str(document.get("id", ""))[:500],
-        created_at=now,
-        document_sha256=sha,
-        document_size=size,
-    )
-    hashes = [event_hash(e, namespaces) for e in events]
+    if job is None:
+        sha, size = refusals.fingerprint(refusals.document_bytes(received or document))
+        job = CaptureJob.objects.create(
+            captured_by=actor.user if getattr(actor.user, "pk", None) else None,
+            organisation=actor.organisation,
+            province_id=org_province,
+            event_count=len(events),
+            document_id=str(document.get("id", ""))[:500],
+            created_at=now,
+            document_sha256=sha,
+            document_size=size,
+        )
+    else:
+        # A background job (capture_jobs.py): its row is written once, at the end, so the
+        # progress connection never waits on this transaction.
+        job.event_count = len(events)
+        job.document_id = str(document.get("id", ""))[:500]
+    hash_ids = [event_hash_ids(e, namespaces) for e in events]
+    hashes = [h for h, _v21 in hash_ids]
     known_by_hash: dict[str, int] = {}
     # What a known hash is stored with, to tell a duplicate from a different event (sameness).
     stored_as: dict[str, Mapping] = {}
     given_ids = [e["eventID"] for e in events if e.get("eventID")]
     known_by_id: dict[str, tuple[int, str]] = {}
     for start in range(0, len(hashes), _CHUNK):
-        for pk, h, document in Event.objects.filter(
+        for pk, h, stored_document in Event.objects.filter(
             event_hash__in=hashes[start : start + _CHUNK]
         ).values_list("id", "event_hash", "document"):
             known_by_hash[h] = pk
-            stored_as[h] = document
+            stored_as[h] = stored_document
     for start in range(0, len(given_ids), _CHUNK):
         for pk, eid, h in Event.objects.filter(
             event_id__in=given_ids[start : start + _CHUNK]
@@ -307,18 +341,20 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
     party_book = parties.PartyBook(events)
     locations = _Locations()
     locations.prefetch(
-        canonical_epc((e.get(k) or {}).get("id", "")) for e in events for k in _PLACES
+        checks.canonical((e.get(k) or {}).get("id", "")) for e in events for k in _PLACES
     )
-    new_events: list[Event] = []
+    new_events: list[bulk.NewEvent] = []
     new_rows: list[list] = []
     new_links: list[list] = []
     items: list[checks.Item] = []
-    pending_by_hash: dict[str, Event] = {}
-    pending_by_id: dict[str, Event] = {}
+    pending_by_hash: dict[str, bulk.NewEvent] = {}
+    pending_by_id: dict[str, bulk.NewEvent] = {}
     declarations: list[tuple[int, dict]] = []
     duplicates = 0
     own_loc, own_lot = ID_BASE + "loc:", ID_BASE + "lot:"
     for i, (event, h) in enumerate(zip(events, hashes, strict=True)):
+        if progress is not None:
+            progress(i)
         given = event.get("eventID") or ""
         declaration = event.get("errorDeclaration")
         if declaration is not None:
@@ -333,7 +369,7 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
                 original = known_by_hash[h]
             elif h in pending_by_hash:
                 original = pending_by_hash[h]
-            if isinstance(original, Event):
+            if isinstance(original, bulk.NewEvent):
                 original.error_declaration = declaration
                 continue
             if original is not None:
@@ -362,16 +398,17 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
             stored["@context"] = extra_context + (
                 own if isinstance(own, list) else [own] if own else []
             )
-        read_point = canonical_epc((event.get("readPoint") or {}).get("id", ""))
-        biz_location = canonical_epc((event.get("bizLocation") or {}).get("id", ""))
+        read_point = checks.canonical((event.get("readPoint") or {}).get("id", ""))
+        biz_location = checks.canonical((event.get("bizLocation") or {}).get("id", ""))
         area, house = locations.resolve(biz_location)
         if area is None and house is None:
             area, house = locations.resolve(read_point)
         holder = area or house
-        record = Event(
+        owner, receiver = party_book.owner(i), party_book.receiver(i)
+        record = bulk.NewEvent(
             event_id=given or h,
             event_hash=h,
-            event_hash_v21=event_hash(event, namespaces, CBV21),
+            event_hash_v21=hash_ids[i][1],
             hash_version=hash_version(given or h),
             event_type=event["type"],
             action=event.get("action", ""),
@@ -388,13 +425,13 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
             biz_location=biz_location[:255],
             error_declaration=declaration,
             document=stored,
-            capture_job=job,
-            capture_org=actor.organisation,
+            capture_job_id=job.pk,
+            capture_org_id=actor.organisation.pk if actor.organisation else None,
             province_id=_province_of(holder.commune) if holder else org_province,
             area=area,
             packing_house=house,
-            owning_party=party_book.owner(i),
-            destination_party=party_book.receiver(i),
+            owning_party_id=owner.pk if owner is not None else None,
+            destination_party_id=receiver.pk if receiver is not None else None,
             destination_market=(parties.market_of(event) or ("",))[0][:8],
         )
         rows = _epc_rows(event)
@@ -432,23 +469,19 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
     party_book.flag_unknown(items, outcome)
     if outcome.errors:
         raise _rejected(outcome.errors, items)
-    Event.objects.bulk_create(new_events, batch_size=_CHUNK)
+    bulk.write_events(new_events)
     lot_ids = book.save()
-    EventEPC.objects.bulk_create(
+    bulk.write_links(
         [
-            EventEPC(event_id=record.pk, lot_id=lot_ids[uri], role=role, quantity=q, uom=uom)
+            (record.pk, lot_ids[uri], role, q, uom)
             for record, rows in zip(new_events, new_rows, strict=True)
             for uri, role, q, uom in rows
         ],
-        batch_size=2000,
-    )
-    LotLink.objects.bulk_create(
         [
-            LotLink(source_id=lot_ids[s], target_id=lot_ids[t], event_id=record.pk, kind=kind)
+            (lot_ids[s], lot_ids[t], record.pk, kind)
             for record, links in zip(new_events, new_links, strict=True)
             for s, t, kind in links
         ],
-        batch_size=2000,
     )
     checks.save_flags(outcome, lot_ids)
     for pk, declaration in declarations:
@@ -457,7 +490,20 @@ def _store(actor: Actor, document: Mapping, received: object = None) -> CaptureJ
     job.finished_at = timezone.now()
     job.stored_count = len(new_events)
     job.duplicate_count = duplicates
-    job.save(update_fields=["status", "finished_at", "stored_count", "duplicate_count"])
+    job.events_done = len(events)
+    job.document_body = ""  # a queued document is not kept once captured
+    job.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "stored_count",
+            "duplicate_count",
+            "events_done",
+            "event_count",
+            "document_id",
+            "document_body",
+        ]
+    )
     stored_ids = [record.pk for record in new_events]
     transaction.on_commit(
         lambda: events_captured.send(sender=CaptureJob, job=job, event_ids=stored_ids)

@@ -286,13 +286,18 @@ def semantic_errors(document: dict) -> dict[str, list[str]]:
     return errors
 
 
-def document_errors(document: object) -> dict[str, list[str]]:
-    """Every problem of a parsed document, by JSON path; empty when it may be captured."""
+def document_errors(document: object, raw: bytes | str | None = None) -> dict[str, list[str]]:
+    """Every problem of a parsed document, by JSON path; empty when it may be captured.
+    `raw`: the JSON text it was parsed from, when known (its forbidden characters are then
+    looked for in the text first, and the parsed strings walked only when it may hold one)."""
     if not isinstance(document, dict):
         return {"$": [_("An EPCIS document must be a JSON object.")]}
     if document.get("type") != "EPCISDocument":
         return {"$.type": [_("Only an EPCISDocument can be captured.")]}
-    forbidden = dict(text.problems(document, limit=MAX_ERRORS))
+    if raw is not None and not text.json_text_may_hold_forbidden(raw):
+        forbidden = {}
+    else:
+        forbidden = dict(text.problems(document, limit=MAX_ERRORS))
     if forbidden:
         return {path: [message] for path, message in forbidden.items()}
     if not is_valid(document):

@@ -1,5 +1,6 @@
 """Each role's menu: the pages a person can use, decided by the same access rules the pages
-apply (`accounts.access.visible` and `can`, `misuse.access.may_see`), so that no link leads
+apply (`accounts.access.visible` and `can`, `misuse.access.may_see`,
+`reports.access.may_see`), so that no link leads
 to a refusal and no page one uses is missing.
 
 A page is offered when the person's scope of what it lists is not empty by rule (their
@@ -81,6 +82,12 @@ def _is_household(actor: Actor) -> bool:
 
 def _sees_misuse(actor: Actor) -> bool:
     from agritrace.misuse.access import may_see
+
+    return may_see(actor)
+
+
+def _sees_reports(actor: Actor) -> bool:
+    from agritrace.reports.access import may_see
 
     return may_see(actor)
 
@@ -173,6 +180,7 @@ _ENTRIES: list[_Entry] = [
         _lab_samples,
     ),
     _Entry("misuse", _("Misuse"), "misuse:dashboard", ("misuse:",), _sees_misuse),
+    _Entry("reports", _("Targets and reports"), "reports:achieved", ("reports:",), _sees_reports),
     _Entry("trace", _("Traceability"), "trace-home", ("trace-",), _sees("trace.Event")),
     _Entry("stamps", _("Stamps"), "stamps-home", ("stamps-",), _sees("stamps.StampBatch")),
     _Entry("inbox", _("Inbox"), "inbox", ("inbox",), _has_org),
@@ -224,6 +232,14 @@ def menu_for(actor: Actor, url_name: str = "", app_name: str = "") -> list[MenuL
         current_taken = current_taken or current
         links.append(MenuLink(entry.key, str(entry.label), url, current))
     return links
+
+
+def start_url(actor: Actor) -> str:
+    """Where a person lands after logging in and where "back to your start page" leads: the
+    first page of their menu (the officers' dashboard; a household's diary; a laboratory's
+    samples), the dashboard when the menu is empty."""
+    links = menu_for(actor)
+    return links[0].url if links else reverse("dashboard")
 
 
 def menu_keys(actor: Actor) -> list[str]:

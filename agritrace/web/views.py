@@ -9,6 +9,15 @@ from .views_records import *  # noqa: F403
 
 
 class LoginView(auth_views.LoginView):
+    def get_default_redirect_url(self) -> str:
+        """Without a ?next=, each person's own start page (menu.start_url): a household lands
+        on its diary and a laboratory on its samples, not on the officers' dashboard."""
+        from agritrace.accounts.access import Actor
+
+        from .menu import start_url
+
+        return start_url(Actor.of(self.request.user))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Shown only where the operator says this is a demo (`agritrace up` sets it).

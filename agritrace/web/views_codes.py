@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.db.models.query import EmptyQuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,8 @@ from django.views.decorators.http import require_POST
 from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import OrgKind
 from agritrace.audit.services import record, snapshot
-from agritrace.registry import lifecycle, services
+from agritrace.numbers import number
+from agritrace.registry import lifecycle, map_view, services
 from agritrace.registry.decisions import application_warnings
 from agritrace.registry.effective_dates import backdate_max_days
 from agritrace.registry.lifecycle import INSPECTION_CHECKLIST, TRANSITIONS, subject_url
@@ -208,6 +210,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": overdue[:50],
         "overdue_total": overdue.count(),
         "today": today,
+        # The map draws areas at their plots: whoever may see no plot by rule (a laboratory,
+        # a packing house, an exporter) would get a map counting areas and showing none.
+        "show_map": not isinstance(visible(actor, Plot.objects.all()), EmptyQuerySet),
         "legend": [(s, status_label(s, "app")) for s in _open_app_statuses()]
         + [
             (s, status_label(s, "code"))
@@ -217,6 +222,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from agritrace.supervision.worklist import lab_samples
 
     context["lab_samples"] = lab_samples(actor)
+    from agritrace.reports.access import may_see_reports
+    from agritrace.reports.deadlines import for_actor
+
+    context["deadlines"] = for_actor(actor) if may_see_reports(actor) else []
     return render(request, "codes/dashboard.html", context)
 
 
@@ -257,7 +266,7 @@ def _plot_features(actor: Actor, plots: QuerySet, with_areas: bool = False) -> d
             status_label(status, kind),
             _("Plot"),
             plot.label,
-            f"{plot.area_ha:.2f}",
+            number(plot.area_ha, 2),
             reverse("area-detail", args=[area.pk]),
             _("Open the planting area"),
         )
@@ -299,7 +308,7 @@ def _area_feature(plots: list[Plot], app: Application | None) -> dict:
         area.name,
         area.code or _("no code yet"),
         status_label(status, kind),
-        _("%(n)d plot(s), %(ha).2f ha") % {"n": len(plots), "ha": total_m2 / 10_000},
+        _("%(n)d plot(s), %(ha)s ha") % {"n": len(plots), "ha": number(total_m2 / 10_000, 2)},
         reverse("area-detail", args=[area.pk]),
         _("Open the planting area"),
     )
@@ -467,6 +476,7 @@ def _area_page(
         "today": today,
         "plots": plots.select_related("household"),
         "plots_geojson": _plot_features(actor, plots),
+        "map_data": map_view.map_data(actor, area),
         "households": households,
         "show_personal": can(actor, "see_personal_data"),
         "certificates": certificates,

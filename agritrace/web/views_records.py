@@ -15,7 +15,7 @@ from django.db.models.query import EmptyQuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,11 +25,13 @@ from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import ApiToken, Organisation, OrgKind, Role
 from agritrace.audit.services import record
 from agritrace.notifications.models import Notification
+from agritrace.numbers import number
 from agritrace.places.models import AdminUnit, Level, Tree
-from agritrace.registry import services
+from agritrace.registry import map_view, services
 from agritrace.registry.membership import REVIEWED_STATUSES
 from agritrace.registry.models import CodeStatus, Household, PlantingArea, Plot
 
+from .chinese import chinese, wants_chinese
 from .forms_records import (
     AreaHouseholdsForm,
     HouseholdForm,
@@ -200,7 +202,7 @@ def _plot_features(actor: Actor, plots) -> dict:
     features = []
     for plot in plots:
         popup = format_html(
-            "<h4>{}</h4>{} · {} ha", plot.label, plot.household.name, f"{plot.area_ha:.2f}"
+            "<h4>{}</h4>{} · {} ha", plot.label, plot.household.name, number(plot.area_ha, 2)
         )
         if editable:
             popup = format_html(
@@ -211,7 +213,7 @@ def _plot_features(actor: Actor, plots) -> dict:
                 "type": "Feature",
                 "geometry": plot.geometry,
                 "properties": {
-                    "label": f"{plot.label} ({plot.area_ha:.2f} ha)",
+                    "label": f"{plot.label} ({number(plot.area_ha, 2)} ha)",
                     "popup": str(popup),
                     "status": plot.area.code_status if plot.area_id else None,
                 },
@@ -266,6 +268,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("label", "pk")
     )
     areas = visible(actor, PlantingArea.objects.all()).filter(households=household)
+    from agritrace.reports.training import classes_of
+
     return render(
         request,
         "records/household_detail.html",
@@ -278,6 +282,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_national_id": can(actor, "see_personal_data"),
             "can_edit": can(actor, "edit_registry"),
             "organisation_form": organisation_form,
+            "training_classes": classes_of(actor, household),
         },
     )
 
@@ -403,6 +408,7 @@ def _plot_page(
             "area": context_area,
             "plot": plot,
             "other_plots_geojson": _plot_features(actor, others),
+            "map_data": map_view.map_data(actor, context_area, plot) if context_area else None,
         },
     )
 
@@ -410,8 +416,8 @@ def _plot_page(
 def _report_plot(request: HttpRequest, plot: Plot) -> None:
     messages.success(
         request,
-        _("Plot %(label)s saved: %(ha).2f ha measured.")
-        % {"label": plot.label, "ha": plot.area_ha},
+        _("Plot %(label)s saved: %(ha)s ha measured.")
+        % {"label": plot.label, "ha": number(plot.area_ha, 2)},
     )
     for overlap in plot.overlaps.select_related("other__household", "other__area"):
         other = overlap.other
@@ -553,15 +559,46 @@ def _public_rows(request: HttpRequest) -> tuple[PublicCodeFilterForm, list[dict]
 
 
 def public_codes(request: HttpRequest) -> HttpResponse:
+    """The public register; in Chinese for who asks for it (web/chinese.py)."""
+    asked = request.GET.get("lang", "")
+    if wants_chinese(request):
+        with chinese():
+            response = _public_codes_page(request, "zh")
+        response["Content-Language"] = "zh-Hans"
+        return response
+    if asked in ("vi", "en"):
+        with translation.override(asked):
+            return _public_codes_page(request, asked)
+    return _public_codes_page(request, "")
+
+
+def _public_codes_page(request: HttpRequest, lang: str) -> HttpResponse:
     form, rows = _public_rows(request)
     page = Paginator(rows, CODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    query.pop("lang", None)
+    other = query.copy()
+    if lang:
+        query["lang"] = lang
+    languages = []
+    for code, name in (("vi", "Tiếng Việt"), ("en", "English"), ("zh", "中文")):
+        other["lang"] = code
+        languages.append(
+            {"code": code, "name": name, "url": "?" + other.urlencode(), "current": code == lang}
+        )
+    response = render(
         request,
         "public/codes.html",
-        {"form": form, "page": page, "total": len(rows), "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "total": len(rows),
+            "query": query.urlencode(),
+            "register_languages": languages,
+        },
     )
+    return response
 
 
 #: Spreadsheet programs run cells starting with these as formulas: neutralise them.

@@ -3,6 +3,10 @@
 03/12/2026 that they read differently is refused as ambiguous (agritrace.formats.fields) while
 12/25/2026, 25/12/2026, 2026-12-03 and 3 Dec 2026 are read. Two-digit years are not read."""
 
+#: Dates shown on pages: "3 Dec 2026", which neither a day-first nor a month-first reader
+#: can read the wrong way round (Vietnamese pages show 03/12/2026).
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "j M Y H:i"
 DATE_INPUT_FORMATS = [
     "%Y-%m-%d",  # 2026-12-03
     "%m/%d/%Y",  # 12/25/2026

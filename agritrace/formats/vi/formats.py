@@ -2,6 +2,10 @@
 ISO (yyyy-mm-dd) comes first, so a browser's date picker (which always sends ISO) and a
 typed 03/12/2026 (3 December 2026) are both read right; two-digit years are not read."""
 
+# Numbers: 1,20 and 10.000 (Django's vi has the separators but no grouping, so 10000).
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "."
+NUMBER_GROUPING = 3
 SHORT_DATE_FORMAT = "d/m/Y"
 SHORT_DATETIME_FORMAT = "d/m/Y H:i"
 DATE_INPUT_FORMATS = [

@@ -16,12 +16,12 @@ from django.db.models import Case, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from agritrace.misuse.findings import season_bounds
-from agritrace.misuse.models import Rule
+from agritrace.misuse.models import LotOrigin, Rule
 from agritrace.misuse.rules import threshold
 from agritrace.places.models import AdminUnit
 from agritrace.registry.models import PackingHouse, PlantingArea
 from agritrace.trace import checks
-from agritrace.trace.models import Event, EventEPC, Lot, LotLink, Role
+from agritrace.trace.models import Event, Lot, Role
 from agritrace.trace.services import lot_uri
 
 #: Biz steps of a harvest (commissioning a harvest lot at an area, or CBV 2 harvesting).
@@ -32,9 +32,6 @@ INPUT_ROLES = (Role.INPUT, Role.INPUT_QUANTITY)
 OUTPUT_ROLES = (Role.OUTPUT, Role.OUTPUT_QUANTITY)
 #: How many generations of the lot graph are followed from a harvest lot.
 MAX_DEPTH = 12
-#: How many generations back a single SQL join follows (harvest lot → packed lot → pallet →
-#: repacked pallet).
-SQL_DEPTH = 3
 _CHUNK = 5000
 
 
@@ -184,41 +181,17 @@ def named_lots(area_ids: Iterable[int]) -> dict[int, int]:
 
 
 def lots_of_areas(area_ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """{lot id: the areas it was harvested at or made from} for the areas' lots: their
-    harvest lots (`Lot.origin_area`), the lots events at the area name, lots of the area's
-    namespace with no harvest (`named_lots`), and everything made from or packed from those
-    (forward over `LotLink`, one query per generation)."""
-    area_ids = list(set(area_ids))
+    """{lot id: those of the areas behind it} for every lot coming from the areas: their
+    harvest lots, the lots harvest events at the areas name, lots of their namespace with no
+    harvest, and everything made or packed from those (`LotOrigin`, `misuse.origins`)."""
     found: dict[int, set[int]] = defaultdict(set)
-    for lot, area in named_lots(area_ids).items():
-        found[lot].add(area)
-    for chunk in _chunks(area_ids):
-        for lot, area in Lot.objects.filter(origin_area__in=chunk).values_list(
-            "pk", "origin_area_id"
-        ):
-            found[lot].add(area)
+    for chunk in _chunks(sorted(set(area_ids))):
         for lot, area in (
-            EventEPC.objects.filter(
-                event__area__in=chunk, event__biz_step__in=HARVEST_STEPS, role__in=HANDLED_ROLES
-            )
-            .values_list("lot_id", "event__area_id")
-            .distinct()
+            LotOrigin.objects.filter(area__in=chunk)
+            .values_list("lot_id", "area_id")
+            .iterator(chunk_size=_CHUNK)
         ):
             found[lot].add(area)
-    frontier = set(found)
-    for _depth in range(MAX_DEPTH):
-        if not frontier:
-            break
-        grown: set[int] = set()
-        for chunk in _chunks(sorted(frontier)):
-            for source, target in LotLink.objects.filter(source__in=chunk).values_list(
-                "source_id", "target_id"
-            ):
-                before = len(found[target])
-                found[target] |= found[source]
-                if len(found[target]) != before:
-                    grown.add(target)
-        frontier = grown
     return {lot: frozenset(areas) for lot, areas in found.items()}
 
 
@@ -229,158 +202,40 @@ def rows_by_area(
     parties: set[int] | None = None,
     lots: Iterable[int] | None = None,
 ) -> list[tuple]:
-    """`EventEPC` rows joined in SQL to the planting areas behind their lot, up to
-    `SQL_DEPTH` generations back over `LotLink`: (*values, area, party, market) per row ×
-    area, without duplicates. The area is a lot's `origin_area`, or the owner of a lot of an
-    area's namespace that no harvest made. `areas` (ids or a queryset of pks) restricts the
-    areas; `parties` the shipping firms (see `parties.rows_with_parties`). `lots`: every lot
-    that can come from those areas (`lots_of_areas`, forward over the whole lot graph): the
-    rows are first narrowed to them, which changes no result (a lot none of them is cannot
-    have those areas behind it) but lets a run over a few areas start from their lots'
-    index instead of every event of the season."""
+    """`EventEPC` rows joined in SQL to the planting areas behind their lot (`LotOrigin`):
+    (*values, area, party, market) per row × area. `areas` (ids or a queryset of pks)
+    restricts the areas; `parties` the shipping firms (see `parties.rows_with_parties`);
+    `lots` (optional) narrows the rows to those lots first (changes no result)."""
     from agritrace.misuse.parties import rows_with_parties
 
-    seen: set[tuple] = set()
-    out: list[tuple] = []
-    holders = PlantingArea.objects.exclude(code__isnull=True)
-    if areas is not None:
-        holders = holders.filter(pk__in=areas)
-    by_code: dict[str, int] | None = None
-    few_codes = None
-    if isinstance(areas, list | set | tuple) and len(areas) <= 500:
-        few_codes = list(
-            PlantingArea.objects.filter(pk__in=list(areas))
-            .exclude(code__isnull=True)
-            .values_list("code", flat=True)
-        )
     if lots is not None:
         rows = rows.filter(lot__in=sorted(lots))
-    for depth in range(SQL_DEPTH + 1):
-        path = "lot" + "__links_in__source" * depth
-        harvested = rows.filter(**{f"{path}__origin_area__isnull": False})
-        if areas is not None:
-            harvested = harvested.filter(**{f"{path}__origin_area__in": areas})
-        unharvested = rows.filter(
-            **{f"{path}__origin_area__isnull": True, f"{path}__uri__startswith": lot_prefix()}
-        )
-        if few_codes is not None:
-            q = Q(pk__in=[])
-            for code in few_codes:
-                q |= Q(**{f"{path}__uri__startswith": f"{lot_prefix()}{code}:"})
-            unharvested = unharvested.filter(q)
-        named = (
-            unharvested.annotate(
-                _colon=StrIndex(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), Value(":"))
-            )
-            .filter(_colon__gt=0)
-            .annotate(
-                _code=Substr(Substr(F(f"{path}__uri"), len(lot_prefix()) + 1), 1, F("_colon") - 1)
-            )
-            .filter(_code__in=holders.values("code"))
-        )
-        found = 0
-        for qs, area_field in ((harvested, f"{path}__origin_area"), (named, "_code")):
-            for row in rows_with_parties(
-                qs, "pk", *values, area_field, prefix="event__", parties=parties
-            ):
-                found += 1
-                if area_field == "_code":
-                    if by_code is None:
-                        by_code = dict(holders.values_list("code", "pk"))
-                    row = (*row[:-3], by_code.get(row[-3]), *row[-2:])
-                    if row[-3] is None:
-                        continue
-                key = (row[0], row[-3])
-                if key not in seen:
-                    seen.add(key)
-                    out.append(row[1:])
-        if not found and depth:
-            break
-    return out
+    if areas is not None:
+        rows = rows.filter(lot__misuse_origins__area__in=areas)
+    else:
+        rows = rows.filter(lot__misuse_origins__area__code__isnull=False)
+    return rows_with_parties(
+        rows, *values, "lot__misuse_origins__area_id", prefix="event__", parties=parties
+    )
 
 
 def lot_area_map(lot_ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """{lot id: the planting areas behind it} (backward over `LotLink`, one query per
-    generation, then the harvest lots' areas)."""
+    """{lot id: the planting areas behind it} (`LotOrigin`; a lot with none maps to an
+    empty set)."""
     lot_ids = set(lot_ids)
-    parents: dict[int, set[int]] = defaultdict(set)
-    seen = set(lot_ids)
-    frontier = set(lot_ids)
-    for _depth in range(MAX_DEPTH):
-        if not frontier:
-            break
-        nxt: set[int] = set()
-        for chunk in _chunks(sorted(frontier)):
-            for target, source in LotLink.objects.filter(target__in=chunk).values_list(
-                "target_id", "source_id"
-            ):
-                parents[target].add(source)
-                nxt.add(source)
-        frontier = nxt - seen
-        seen |= frontier
-    own: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(sorted(seen)):
-        for pk, area in Lot.objects.filter(pk__in=chunk, origin_area__isnull=False).values_list(
-            "pk", "origin_area_id"
-        ):
-            own[pk].add(area)
-        unharvested = dict(
-            Lot.objects.filter(
-                pk__in=chunk, origin_area__isnull=True, uri__startswith=lot_prefix()
-            ).values_list("pk", "uri")
-        )
-        by_code = {code_of_lot(u): pk for pk, u in unharvested.items()}
-        for code, area in PlantingArea.objects.filter(
-            code__in=[c for c in by_code if c]
-        ).values_list("code", "pk"):
-            own[by_code[code]].add(area)
-    memo: dict[int, frozenset[int]] = {}
-
-    def areas(lot: int, depth: int = 0) -> frozenset[int]:
-        if lot in memo:
-            return memo[lot]
-        found = set(own.get(lot, ()))
-        if depth < MAX_DEPTH:
-            for parent in parents.get(lot, ()):
-                found |= areas(parent, depth + 1)
-        memo[lot] = frozenset(found)
-        return memo[lot]
-
-    return {lot: areas(lot) for lot in lot_ids}
+    found: dict[int, set[int]] = {lot: set() for lot in lot_ids}
+    for chunk in _chunks(sorted(lot_ids)):
+        for lot, area in LotOrigin.objects.filter(lot__in=chunk).values_list("lot_id", "area_id"):
+            found[lot].add(area)
+    return {lot: frozenset(areas) for lot, areas in found.items()}
 
 
 def areas_of_lots(lot_ids: Iterable[int]) -> set[int]:
-    """The planting areas behind lots (backward over `LotLink` to the harvest lots)."""
-    seen = set(lot_ids)
-    frontier = set(seen)
-    for _depth in range(MAX_DEPTH):
-        if not frontier:
-            break
-        nxt: set[int] = set()
-        for chunk in _chunks(sorted(frontier)):
-            nxt |= set(LotLink.objects.filter(target__in=chunk).values_list("source_id", flat=True))
-        frontier = nxt - seen
-        seen |= frontier
+    """The planting areas behind lots (`LotOrigin`)."""
     areas: set[int] = set()
-    for chunk in _chunks(sorted(seen)):
+    for chunk in _chunks(sorted(set(lot_ids))):
         areas |= set(
-            Lot.objects.filter(pk__in=chunk, origin_area__isnull=False).values_list(
-                "origin_area_id", flat=True
-            )
-        )
-        areas |= set(
-            EventEPC.objects.filter(
-                lot__in=chunk, event__biz_step__in=HARVEST_STEPS, event__area__isnull=False
-            ).values_list("event__area_id", flat=True)
-        )
-        codes = {
-            code_of_lot(uri)
-            for uri in Lot.objects.filter(
-                pk__in=chunk, origin_area__isnull=True, uri__startswith=lot_prefix()
-            ).values_list("uri", flat=True)
-        }
-        areas |= set(
-            PlantingArea.objects.filter(code__in=codes - {None}).values_list("pk", flat=True)
+            LotOrigin.objects.filter(lot__in=chunk).values_list("area_id", flat=True).distinct()
         )
     return areas
 

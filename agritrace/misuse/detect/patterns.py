@@ -20,6 +20,7 @@ from agritrace.diary.models import DiaryEntry, EntryKind, PesticidePHI
 from agritrace.misuse import totals
 from agritrace.misuse.findings import EVIDENCE_CAP, Finding, season_bounds
 from agritrace.misuse.parties import rows_with_parties
+from agritrace.misuse.shipments import SHIPPING_STEPS
 from agritrace.registry.models import PackingHouse, PlantingArea
 from agritrace.supervision.models import SeasonCalendar
 from agritrace.trace.models import Event, EventEPC
@@ -33,7 +34,6 @@ from .base import (
     named_lots,
     rows_by_area,
 )
-from .rights import SHIPPING_STEPS
 
 
 def _zone():

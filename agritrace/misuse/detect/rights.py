@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agritrace.accounts.models import AUTHORITY_KINDS, Organisation
 from agritrace.misuse.findings import Finding
 from agritrace.misuse.parties import parties_and_markets
+from agritrace.misuse.shipments import season_rows, without_right
 from agritrace.registry.history import Timeline
 from agritrace.registry.models import (
     ApprovalStatus,
@@ -25,10 +26,8 @@ from agritrace.registry.models import (
 )
 from agritrace.trace.models import CaptureRefusal, Event, EventEPC, EventFlag, Lot
 
-from .base import HANDLED_ROLES, Context, _chunks, lots_of_areas, rows_by_area
+from .base import HANDLED_ROLES, Context, _chunks, lots_of_areas
 
-#: Shipping steps: what an exporter does with a code's lots.
-SHIPPING_STEPS = ("shipping", "departing")
 #: Member states whose destination counts as the EU market (ISO 3166-1 alpha-2).
 EU = set("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
 #: Capture flags (trace.checks rules) that say a code was used while it could not be.
@@ -49,38 +48,29 @@ def day_of(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+def _run_areas(ctx: Context):
+    """The run's areas: their ids for a few, else a subquery of the province's."""
+    return ctx.area_ids() if ctx.subjects is not None else ctx.areas().values("pk")
+
+
+def _as_dicts(rows: QuerySet) -> list[dict]:
+    return [
+        {"event": event, "lot": lot, "area": area, "time": when, "party": party, "market": m}
+        for event, lot, area, when, party, m in rows.values_list(
+            "event_id", "o_lot", "o_area", "time", "party_id", "o_market"
+        ).iterator(chunk_size=5000)
+    ]
+
+
 def shipments(ctx: Context) -> list[dict]:
     """The season's shipping events of the run's areas' lots: [{event, area, time, party,
-    market, lot}] (one row per event × area × lot named), read once per run in SQL joins
-    over the lot graph (`rows_by_area`)."""
-    if "shipments" in ctx._cache:
-        return ctx._cache["shipments"]
-    known = set(Market.objects.values_list("code", flat=True))
-    epcs = EventEPC.objects.filter(
-        role__in=HANDLED_ROLES,
-        event__biz_step__in=SHIPPING_STEPS,
-        event__event_time__gte=ctx.start,
-        event__event_time__lt=ctx.end,
-        event__error_declaration__isnull=True,
-    )
-    few = ctx.subjects is not None
-    areas = ctx.area_ids() if few else ctx.areas().values("pk")
-    lots = ctx.lot_areas() if few else None  # a few areas: start from their lots
-    rows = [
-        {
-            "event": event_id,
-            "lot": lot_id,
-            "area": area,
-            "time": when,
-            "party": party,
-            "market": market_of(country, known),
-        }
-        for event_id, lot_id, when, area, party, country in rows_by_area(
-            epcs, "event_id", "lot_id", "event__event_time", areas=areas, lots=lots
+    market, lot}] (one row per event × lot named × area behind it), one SQL join of the
+    shipment facts with the lot origins (`misuse.shipments`)."""
+    if "shipments" not in ctx._cache:
+        ctx._cache["shipments"] = _as_dicts(
+            season_rows(ctx.start, ctx.end, _run_areas(ctx), roles=HANDLED_ROLES)
         )
-    ]
-    ctx._cache["shipments"] = rows
-    return rows
+    return ctx._cache["shipments"]
 
 
 def _lot_uris(lot_ids: set[int]) -> list[str]:
@@ -120,16 +110,13 @@ class Rights:
 
 def party_without_authorisation(ctx: Context) -> list[Finding]:
     rule = "party_without_authorisation"
-    rows = [r for r in shipments(ctx) if r["party"] is not None]
-    if not rows:
-        return []
-    rights = Rights({r["area"] for r in rows})
+    rows = without_right(season_rows(ctx.start, ctx.end, _run_areas(ctx), roles=HANDLED_ROLES))
     bad: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        if not rights.may_ship(r["area"], r["party"], day_of(r["time"]), r["market"]):
-            bad[r["area"]].append(r)
+    for r in _as_dicts(rows):  # only the shipments without a right (judged in SQL)
+        bad[r["area"]].append(r)
     if not bad:
         return []
+    rights = Rights(set(bad))
     codes = dict(PlantingArea.objects.filter(pk__in=bad).values_list("pk", "code"))
     names = dict(
         Organisation.objects.filter(
@@ -204,20 +191,29 @@ def market_not_approved(ctx: Context) -> list[Finding]:
     destination that is no market of the registry is not judged."""
     rule = "market_not_approved"
     needs = set(Market.objects.filter(needs_importer_approval=True).values_list("code", flat=True))
-    rows = [r for r in shipments(ctx) if r["market"] in needs]
-    if not rows:
+    if not needs:
         return []
-    approved: dict[tuple[int, str], date | None] = {}
-    for area, market, decided in MarketApproval.objects.filter(
-        area__in={r["area"] for r in rows}, status=ApprovalStatus.APPROVED
-    ).values_list("area_id", "market__code", "decided_at"):
-        approved[(area, market)] = decided
+    approvals = MarketApproval.objects.filter(
+        Q(decided_at__isnull=True) | Q(decided_at__lte=OuterRef("day")),
+        area=OuterRef("o_area"),
+        market__code=OuterRef("o_market"),
+        status=ApprovalStatus.APPROVED,
+    )
+    rows = (
+        season_rows(ctx.start, ctx.end, _run_areas(ctx), roles=HANDLED_ROLES)
+        .filter(o_market__in=sorted(needs))
+        .filter(~Exists(approvals))
+    )
     bad: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        key = (r["area"], r["market"])
-        if key in approved and (approved[key] is None or approved[key] <= day_of(r["time"])):
-            continue
+    for r in _as_dicts(rows):  # only the shipments without an approval (judged in SQL)
         bad[r["area"]].append(r)
+    if not bad:
+        return []
+    approved = set(
+        MarketApproval.objects.filter(
+            area__in=sorted(bad), status=ApprovalStatus.APPROVED
+        ).values_list("area_id", "market__code")
+    )
     codes = dict(PlantingArea.objects.filter(pk__in=bad).values_list("pk", "code"))
     findings = []
     for area, found in bad.items():

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agritrace.audit.models import AuditEntry
 from agritrace.registry import services
@@ -155,7 +156,7 @@ def test_the_area_page_withdraws_from_a_given_day(world, area, auth):
     auth.refresh_from_db()
     assert auth.withdrawn_from == effective
     page = client_for(world, "coop").get(f"/areas/{area.pk}/").content.decode()
-    assert effective.isoformat() in page
+    assert date_format(effective, "SHORT_DATE_FORMAT") in page  # the page's form of the day
     # the exporter may not withdraw it from the page either
     auth2 = services.authorise_exporter(
         world.actor("coop"),

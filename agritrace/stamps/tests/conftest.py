@@ -140,28 +140,30 @@ def chain(world):
 
 def recall(world, lot_uri: str) -> None:
     """Declare the lot recalled the EPCIS way (an event with disposition `recalled`)."""
-    trace.capture(
-        world.actor("packing"),
-        {
-            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-            "type": "EPCISDocument",
-            "schemaVersion": "2.0",
-            "creationDate": "2025-06-05T08:00:00+07:00",
-            "epcisBody": {
-                "eventList": [
-                    {
-                        "type": "ObjectEvent",
-                        "eventTime": "2025-06-05T08:00:00+07:00",
-                        "eventTimeZoneOffset": "+07:00",
-                        "action": "OBSERVE",
-                        "bizStep": "holding",
-                        "disposition": "recalled",
-                        "quantityList": [{"epcClass": lot_uri, "quantity": 400, "uom": "KGM"}],
-                    }
-                ]
-            },
+    trace.capture(world.actor("packing"), recall_document(lot_uri))
+
+
+def recall_document(lot_uri: str) -> dict:
+    """An EPCIS document declaring the lot recalled (disposition `recalled`)."""
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2025-06-05T08:00:00+07:00",
+        "epcisBody": {
+            "eventList": [
+                {
+                    "type": "ObjectEvent",
+                    "eventTime": "2025-06-05T08:00:00+07:00",
+                    "eventTimeZoneOffset": "+07:00",
+                    "action": "OBSERVE",
+                    "bizStep": "holding",
+                    "disposition": "recalled",
+                    "quantityList": [{"epcClass": lot_uri, "quantity": 400, "uom": "KGM"}],
+                }
+            ]
         },
-    )
+    }
 
 
 def bearer(world, key: str) -> Client:

@@ -195,6 +195,55 @@
   }
 
   var PLOT_ZOOM = 14;
+  var NEIGHBOUR_STYLE = {color: '#7a857f', weight: 1.5, fillColor: '#7a857f', fillOpacity: 0.12,
+    dashArray: '3 3'};
+
+  /**
+   * Open the map on a view the server chose (registry/map_view.py): {bounds: [[s, w], [n, e]],
+   * source, place}. Sets data-map-source on the map's element. Returns true when it moved.
+   */
+  function openOn(map, view) {
+    var L = requireLeaflet();
+    if (!view || !view.bounds) {
+      return false;
+    }
+    var bounds = L.latLngBounds(view.bounds);
+    if (!bounds.isValid()) {
+      return false;
+    }
+    map.fitBounds(bounds, {animate: false, maxZoom: 17});
+    map.getContainer().dataset.mapSource = view.source || '';
+    return true;
+  }
+
+  /**
+   * What the service knows around an area, drawn read-only under the area's own plots:
+   * neighbouring plots (grey, dashed, a plain-text label each) and the commune's outline
+   * where the data has one. data: {neighbours: FeatureCollection, outline: geometry|null}.
+   */
+  function addSurroundings(map, data) {
+    var layers = {};
+    if (!data) {
+      return layers;
+    }
+    if (data.outline) {
+      layers.outline = addGeoJSON(map, data.outline, {
+        styleByStatus: false, fit: false,
+        style: {color: '#5f6b66', weight: 2, fill: false, dashArray: '8 6', interactive: false}
+      });
+    }
+    var neighbours = data.neighbours;
+    if (neighbours && neighbours.features && neighbours.features.length) {
+      layers.neighbours = addGeoJSON(map, neighbours, {
+        styleByStatus: false, fit: false, style: NEIGHBOUR_STYLE
+      });
+      layers.neighbours.bringToBack();
+    }
+    if (layers.outline) {
+      layers.outline.bringToBack();
+    }
+    return layers;
+  }
 
   /**
    * A map of planting areas that stays readable at every zoom: the features whose
@@ -291,6 +340,19 @@
       layer.unbindPopup();
       layer.bindPopup(content, {maxWidth: 320});
     });
+  }
+
+  /** A number in the page's language (<html lang>): "1,250" in Vietnamese, "1.250" in
+   * English; thousands grouped as the language does ("10.000" in Vietnamese). */
+  function formatNumber(value, decimals) {
+    var lang = (document.documentElement && document.documentElement.lang) || 'en';
+    try {
+      return Number(value).toLocaleString(lang, {
+        minimumFractionDigits: decimals, maximumFractionDigits: decimals
+      });
+    } catch (e) {
+      return Number(value).toFixed(decimals);
+    }
   }
 
   // ---- geometry helpers (GeoJSON coordinates are [lon, lat]) ----
@@ -462,7 +524,7 @@ function patchLeafletDraw(L) {
       if (opts.areaOutputId) {
         var out = document.getElementById(opts.areaOutputId);
         if (out) {
-          out.textContent = ha === null ? '' : ha.toFixed(ha < 10 ? 3 : 2) + ' ha';
+          out.textContent = ha === null ? '' : formatNumber(ha, ha < 10 ? 3 : 2) + ' ha';
         }
       }
       return ha;
@@ -537,9 +599,12 @@ function patchLeafletDraw(L) {
     create: create,
     addGeoJSON: addGeoJSON,
     addAreaMap: addAreaMap,
+    openOn: openOn,
+    addSurroundings: addSurroundings,
     drawEditor: drawEditor,
     statusColour: statusColour,
     areaHectares: areaHectares,
+    formatNumber: formatNumber,
     orientPolygon: orientPolygon,
     VIETNAM_CENTER: VIETNAM_CENTER,
     VIETNAM_BOUNDS: VIETNAM_BOUNDS,

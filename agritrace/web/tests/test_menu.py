@@ -13,11 +13,11 @@ from agritrace.web.menu import menu_for, menu_keys
 
 AUTHORITY = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "households",
-    "organisations", "diaries", "supervision", "misuse", "trace", "stamps", "inbox",
+    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "stamps", "inbox",
 ]  # fmt: skip
 OFFICER = [*AUTHORITY[:4], "code_import", *AUTHORITY[4:]]
 COMMUNE = [k for k in AUTHORITY if k != "stamps"]
-COOP = [k for k in COMMUNE if k != "misuse"]
+COOP = [k for k in COMMUNE if k not in ("misuse", "reports")]
 FIRM = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "supervision",
     "trace", "stamps", "inbox",
@@ -50,6 +50,7 @@ EXPECTED = {
 REFUSED = {
     "/households/": ["packing", "exporter", "lab"],
     "/misuse/": ["coop", "household", "packing", "exporter", "lab"],
+    "/reports/": ["coop", "household", "packing", "exporter", "lab"],
     "/codes/import/": ["ministry", "viewer", "commune", "coop", "packing", "lab"],
 }
 
@@ -92,7 +93,8 @@ def test_every_menu_link_answers_200_and_is_marked_current(demo, username, setti
         html = r.content.decode()
         assert f'href="{link.url}" aria-current="page"' in html, (username, link.key)
         # the layout's menu is this role's: nothing it may not use
-        for other in {"/misuse/", "/households/", "/codes/import/"} - {x.url for x in links}:
+        shown = {x.url for x in links}
+        for other in {"/misuse/", "/reports/", "/households/", "/codes/import/"} - shown:
             assert f'href="{other}"' not in html.split('id="site-nav"')[1].split("</nav>")[0]
 
 

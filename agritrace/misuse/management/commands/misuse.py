@@ -2,6 +2,7 @@
 
 agritrace misuse scan --province "Đắk Lắk" --season 2026 [--dry-run] [--json]
 agritrace misuse cases [--province NAME] [--season 2026] [--status open] [--json]
+agritrace misuse origins [--rebuild]   (the materialised lot origins: refresh or rebuild)
 """
 
 import json
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     help = "Misuse detection: scan --province NAME --season YEAR [--dry-run]; cases [filters]."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="scan|cases")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="scan|cases|origins")
         scan = sub.add_parser("scan", help="Run every enabled rule over a province's season")
         scan.add_argument("--province", required=True, help="province name or official code")
         scan.add_argument("--season", required=True, help="harvest year, e.g. 2026")
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         cases.add_argument("--season", help="harvest year")
         cases.add_argument("--status", choices=[s.value for s in CaseStatus])
         cases.add_argument("--json", action="store_true", help="cases as JSON")
+        origins = sub.add_parser(
+            "origins", help="Bring the lot origins up to the registry's codes, or rebuild them"
+        )
+        origins.add_argument(
+            "--rebuild", action="store_true", help="recompute every lot's origins from the graph"
+        )
 
     def handle(self, *args, action: str, **options):
         try:
@@ -52,6 +59,29 @@ class Command(BaseCommand):
                 _("%(n)d finding(s): %(o)d case(s) opened, %(u)d updated.")
                 % {"n": len(found), "o": opened, "u": updated}
             )
+
+    def do_origins(self, rebuild=False, **options) -> None:
+        import time
+
+        from agritrace.misuse.origins import rebuild as rebuild_origins
+        from agritrace.misuse.origins import refresh
+
+        started = time.perf_counter()
+        if rebuild:
+            rows = rebuild_origins()
+            self.stdout.write(
+                _("Lot origins rebuilt: %(n)d row(s) in %(s).1f s.")
+                % {"n": rows, "s": time.perf_counter() - started}
+            )
+            return
+        events, changed, rows = refresh()
+        self.stdout.write(
+            _(
+                "Lot origins refreshed: %(e)d event(s) recorded, %(a)d code(s) changed "
+                "(%(n)d row(s) theirs) in %(s).1f s."
+            )
+            % {"e": events, "a": changed, "n": rows, "s": time.perf_counter() - started}
+        )
 
     def do_cases(self, province=None, season=None, status=None, **options) -> None:
         cases = Case.objects.select_related("rule", "province", "commune", "party")

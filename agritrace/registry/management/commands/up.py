@@ -24,7 +24,9 @@ class Command(BaseCommand):
             "--no-demo", action="store_true", help="Do not add demo data to an empty database"
         )
 
-    def handle(self, *args, host: str, port: int, threads: int, no_demo: bool, **options):
+    def handle(
+        self, *args, host: str, port: int, threads, workers, server, no_demo: bool, **options
+    ):
         # The demo's stamps and the links printed below point where this serves.
         set_served(host, port)
         self.stdout.write(_("Preparing the database ..."))
@@ -44,4 +46,4 @@ class Command(BaseCommand):
             # This installation is a demo: the login page lists the demo accounts.
             settings.AGRITRACE_SHOW_DEMO_LOGINS = True
         self.stdout.write("")
-        serve(self.stdout, host, port, threads)
+        serve(self.stdout, host, port, threads, workers=workers, server=server)

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         cap = sub.add_parser("capture", help="Capture an EPCIS 2.0 JSON document (all or none)")
         cap.add_argument("file", help="An EPCISDocument (JSON or JSON-LD)")
         cap.add_argument("--as", dest="username", required=True, help="Act as this user")
+        cap.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue it as a background capture job (a Celery worker, or this process's "
+            "thread) and print the job's id; `trace jobs --id N` shows its progress",
+        )
         tpl = sub.add_parser("template", help="Write the import template (.xlsx)")
         tpl.add_argument("file")
         kde = sub.add_parser("kde", help="FSMA 204 key data elements of a lot or a time range")
@@ -102,6 +108,18 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(_("Cannot read %(f)s: %(e)s") % {"f": path, "e": exc}) from None
+        if options.get("background"):
+            from agritrace.trace import capture_jobs
+
+            try:
+                job = capture_jobs.submit(actor, content)
+            except PermissionDenied as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(
+                _("Capture job %(c)s queued (%(n)s bytes).")
+                % {"c": job.capture_id, "n": len(content)}
+            )
+            return
         try:
             job = services.capture(actor, content)
         except PermissionDenied as exc:
