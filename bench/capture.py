@@ -18,8 +18,9 @@ Printed, in one run:
   1. capture: events/s over the whole stream;
   2. raw COPY: the same rows (the events, their EventEPC rows and their LotLink rows, read back
      from the tables just written) copied with COPY into empty copies of the three tables made
-     with LIKE … INCLUDING ALL (the same columns, indexes and unique constraints), the rows
-     already in memory as COPY text: what the database alone costs; and the ratio;
+     with LIKE … INCLUDING ALL (the same columns, indexes and unique constraints, no foreign
+     keys), the rows already in memory as COPY text, committed: what the database alone
+     costs; and the ratio;
   3. the trivial-endpoint floor: requests/s of GET /healthz through the same Django stack
      (test client, no server), and of a capture of a one-event document through
      POST /epcis/capture.
@@ -85,6 +86,41 @@ def documents(total: int, batch: int, ns: str) -> list[bytes]:
     return docs
 
 
+def capture_all(actor, docs: list[bytes]) -> list[int]:
+    """Capture the documents one after the other, as the capture endpoint does; job ids."""
+    from agritrace.trace import services
+
+    job_ids = []
+    for raw in docs:
+        try:
+            job = services.capture(actor, raw)
+        except services.CaptureRejected as exc:
+            raise SystemExit(f"refused: {str(exc.message_dict)[:2000]}") from None
+        assert job.stored_count + job.duplicate_count == job.event_count, job
+        job_ids.append(job.pk)
+    return job_ids
+
+
+def capture_in_processes(actor, docs: list[bytes], workers: int) -> tuple[list[int], float]:
+    """The stream shared by `workers` processes (as capture jobs on as many Celery worker
+    processes would take it), document i to process i mod workers; (job ids, their CPU s)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own connection
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        parts = pool.starmap(_capture_part, [(actor, docs[w::workers]) for w in range(workers)])
+    return [pk for ids, _cpu in parts for pk in ids], sum(cpu for _ids, cpu in parts)
+
+
+def _capture_part(actor, docs: list[bytes]) -> tuple[list[int], float]:
+    started = time.process_time()
+    ids = capture_all(actor, docs)
+    return ids, time.process_time() - started
+
+
 def raw_copy(job_ids: list[int]) -> tuple[int, float]:
     """(rows, seconds) of COPYing the rows the capture wrote into empty LIKE copies."""
     from django.db import connection, transaction
@@ -110,17 +146,24 @@ def raw_copy(job_ids: list[int]) -> tuple[int, float]:
             columns = [c.name for c in cursor.description]
             buffers[table] = (columns, out.getvalue())
     rows = sum(b.count(b"\n") for _c, b in buffers.values())
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"CREATE TEMP TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+            cursor.execute(f"DROP TABLE IF EXISTS bench_{table}")
+            cursor.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+    try:
         started = time.perf_counter()
-        for table in tables:
-            columns, data = buffers[table]
-            with cursor.cursor.copy(f"COPY bench_{table} ({', '.join(columns)}) FROM STDIN") as cp:
-                for start in range(0, len(data), 1 << 20):
-                    cp.write(data[start : start + (1 << 20)])
-        elapsed = time.perf_counter() - started
-        transaction.set_rollback(True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in tables:
+                columns, data = buffers[table]
+                query = f"COPY bench_{table} ({', '.join(columns)}) FROM STDIN"
+                with cursor.cursor.copy(query) as cp:
+                    for start in range(0, len(data), 1 << 20):
+                        cp.write(data[start : start + (1 << 20)])
+        elapsed = time.perf_counter() - started  # committed, like a capture
+    finally:
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DROP TABLE IF EXISTS bench_{table}")
     return rows, elapsed
 
 
@@ -170,6 +213,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000, help="events per captured document")
     parser.add_argument("--profile", help="write a pyinstrument HTML profile of the capture")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="capture processes sharing the stream (default 1)"
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="agritrace-bench-")
     os.environ.setdefault("AGRITRACE_VAR_DIR", tmp)
@@ -213,24 +259,29 @@ def main() -> None:
 
         profiler = Profiler(interval=0.005)
         profiler.start()
-    job_ids: list[int] = []
+    cpu = 0.0
+    load = os.getloadavg()[0]
+    cpu_started = time.process_time()
     started = time.perf_counter()
-    for raw in docs:
-        try:
-            job = services.capture(actor, raw)
-        except services.CaptureRejected as exc:
-            raise SystemExit(f"refused: {str(exc.message_dict)[:2000]}") from None
-        assert job.stored_count + job.duplicate_count == job.event_count, job
-        job_ids.append(job.pk)
+    if args.workers > 1:
+        job_ids, cpu = capture_in_processes(actor, docs, args.workers)
+    else:
+        job_ids = capture_all(actor, docs)
     elapsed = time.perf_counter() - started
+    cpu += time.process_time() - cpu_started
     if profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_html())
         print(profiler.output_text(unicode=True, color=False, show_all=False)[:12000])
     rate = total / elapsed
     print(
-        f"capture: {total} events in {elapsed:.1f} s = {rate:,.0f} events/s "
-        f"(parse, schema, rules, both hash IDs, dedup, domain checks, lots, links, flags)"
+        f"capture: {total} events in {elapsed:.1f} s = {rate:,.0f} events/s with "
+        f"{args.workers} process(es) (parse, schema, rules, both hash IDs, dedup, domain "
+        f"checks, lots, links, flags)"
+    )
+    print(
+        f"  the capturing processes' CPU: {cpu:.1f} s = {total / cpu:,.0f} events per CPU-second "
+        f"(load average {load:.1f} on {os.cpu_count()} cores when it started)"
     )
     if connection.vendor == "postgresql":
         rows, copy_s = raw_copy(job_ids)

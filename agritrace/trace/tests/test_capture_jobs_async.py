@@ -212,3 +212,20 @@ def test_a_celery_worker_takes_the_job_from_redis(world, redis_server, settings,
         assert Event.objects.filter(capture_job_id=job["captureID"]).count() == 6
     finally:
         app.conf.broker_url = previous
+
+
+@pytest.mark.django_db
+def test_the_job_page_shows_a_running_jobs_progress_in_scope_only(world):
+    from .conftest import session_client
+
+    job = CaptureJob.objects.create(
+        organisation=world.orgs["exporter"],
+        captured_by=world.users["exporter"],
+        event_count=5000,
+        events_done=2000,
+    )
+    page = session_client(world, "exporter").get(f"/trace/capture-jobs/{job.pk}/")
+    assert page.status_code == 200
+    assert b'id="job-progress"' in page.content and b"2000" in page.content
+    other = session_client(world, "other_coop").get(f"/trace/capture-jobs/{job.pk}/")
+    assert other.status_code in (403, 404)
