@@ -64,7 +64,17 @@ def replica_db(transactional_db, streaming_replica):
     cfg = dict(connections["default"].settings_dict)
     cfg.update(HOST="127.0.0.1", PORT=str(streaming_replica.port), CONN_MAX_AGE=0)
     connections.settings[REPLICA] = cfg
-    replica = connections[REPLICA]
+    replica = connections.create_connection(REPLICA)
+
+    def ensure_connection() -> None:
+        # Django's test case refuses connections to aliases outside its `databases` (which
+        # would flush them: a standby is read-only); this one connects as the service would.
+        if replica.connection is None:
+            with replica.wrap_database_errors:
+                replica.connect()
+
+    replica.ensure_connection = ensure_connection
+    connections[REPLICA] = replica
     yield replica
     with replica.cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_resume()")
