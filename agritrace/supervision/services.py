@@ -46,6 +46,7 @@ from agritrace.accounts.access import (
 from agritrace.accounts.models import Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
 from agritrace.diary.models import ActiveIngredient
+from agritrace.formats import shown_date
 from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.registry import lifecycle
@@ -724,7 +725,7 @@ def record_visit(
     url = _url("supervision-visit", visit.pk)
     if outcome == Outcome.CORRECTIVE:
         lines = [
-            f"- {a.description} ({a.deadline.isoformat()})" for a in visit.corrective_actions.all()
+            f"- {a.description} ({shown_date(a.deadline)})" for a in visit.corrective_actions.all()
         ]
         notify(
             _holder_orgs(holder),
@@ -928,7 +929,7 @@ def record_observation(actor: Actor, data: dict) -> PestObservation:
             _("Quarantine pest at %(code)s: %(pest)s")
             % {"code": area.code or area.name, "pest": pest},
             _("A quarantine pest of %(markets)s was found on %(day)s.")
-            % {"markets": ", ".join(str(m) for m in markets), "day": day.isoformat()},
+            % {"markets": ", ".join(str(m) for m in markets), "day": shown_date(day)},
             _url("supervision-history-area", area.pk),
         )
     return obs
@@ -1176,7 +1177,7 @@ def _clean_result(sample: Sample, data: dict, errors: dict) -> dict:
     analysed_on = _as_date(data.get("analysed_on"), "analysed_on", errors)
     if analysed_on and sample.sampled_on and analysed_on < sample.sampled_on:
         errors["analysed_on"] = _("The result is dated before the sample was taken (%(d)s).") % {
-            "d": sample.sampled_on.isoformat()
+            "d": shown_date(sample.sampled_on)
         }
     elif analysed_on and analysed_on > _today():
         errors["analysed_on"] = _("The date of analysis cannot be in the future.")
@@ -1672,7 +1673,7 @@ def reply_notice(actor: Actor, notice: Notice, text: str, replied_on: Any = None
     day = _as_date(replied_on, "replied_on", errors, required=False) or _today()
     if day < notice.received_on:
         errors["replied_on"] = _("The reply cannot come before the notice (%(d)s).") % {
-            "d": notice.received_on.isoformat()
+            "d": shown_date(notice.received_on)
         }
     elif day > _today():
         errors["replied_on"] = _("The reply cannot be dated in the future.")
