@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
+from agritrace.formats import shown_date
 from agritrace.notifications.services import notify
 from agritrace.numbers import number
 from agritrace.registry.models import Crop, PlantingArea, Plot
@@ -306,7 +307,7 @@ def _check_harvest_after_planting(day: date, plot, area, errors: dict, exclude=N
     first = plantings.order_by("date").values_list("date", flat=True).first()
     if first is not None and day < first:
         errors["date"] = _("The harvest is before the planting recorded on %(d)s.") % {
-            "d": first.isoformat()
+            "d": shown_date(first)
         }
 
 
@@ -527,7 +528,7 @@ def _product_findings(entry: DiaryEntry, pesticide: Pesticide, day: date) -> lis
                         % {
                             "p": pesticide,
                             "i": ingredient,
-                            "d": ingredient.banned_from.isoformat()
+                            "d": shown_date(ingredient.banned_from)
                             if ingredient.banned_from
                             else "?",
                         },
@@ -621,11 +622,11 @@ def _phi_findings(harvest: DiaryEntry) -> list[DiaryFlag]:
                         "%(p)s sprayed on %(s)s: the earliest lawful harvest date is %(e)s."
                     )
                     % {
-                        "h": harvest.date.isoformat(),
+                        "h": shown_date(harvest.date),
                         "n": window.phi_days,
                         "p": spray.pesticide,
-                        "s": spray.date.isoformat(),
-                        "e": window.lawful_from.isoformat(),
+                        "s": shown_date(spray.date),
+                        "e": shown_date(window.lawful_from),
                     },
                     related_entry=spray,
                     details={
@@ -1024,8 +1025,8 @@ def set_purchase_plan(
         if month and not (starts_on.replace(day=1) <= month <= ends_on):
             errors[f"{key}.month"] = _("%(m)s is outside the season (%(a)s to %(b)s).") % {
                 "m": month.strftime("%Y-%m"),
-                "a": starts_on.isoformat(),
-                "b": ends_on.isoformat(),
+                "a": shown_date(starts_on),
+                "b": shown_date(ends_on),
             }
         buyer_org = None
         if row.get("buyer_org"):

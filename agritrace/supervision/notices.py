@@ -19,6 +19,7 @@ from agritrace.accounts.access import (
 )
 from agritrace.accounts.models import Organisation
 from agritrace.audit.services import record, snapshot
+from agritrace.formats import shown_date
 from agritrace.notifications.services import notify
 from agritrace.registry import lifecycle
 from agritrace.registry.codes import parse_code
@@ -237,7 +238,7 @@ def reply_notice(actor: Actor, notice: Notice, text: str, replied_on: Any = None
     day = _as_date(replied_on, "replied_on", errors, required=False) or _today()
     if day < notice.received_on:
         errors["replied_on"] = _("The reply cannot come before the notice (%(d)s).") % {
-            "d": notice.received_on.isoformat()
+            "d": shown_date(notice.received_on)
         }
     elif day > _today():
         errors["replied_on"] = _("The reply cannot be dated in the future.")

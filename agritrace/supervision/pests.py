@@ -14,6 +14,7 @@ from agritrace.accounts.access import (
     visible,
 )
 from agritrace.audit.services import record, snapshot
+from agritrace.formats import shown_date
 from agritrace.notifications.services import notify
 from agritrace.registry.models import PlantingArea, Plot
 
@@ -102,7 +103,7 @@ def record_observation(actor: Actor, data: dict) -> PestObservation:
             _("Quarantine pest at %(code)s: %(pest)s")
             % {"code": area.code or area.name, "pest": pest},
             _("A quarantine pest of %(markets)s was found on %(day)s.")
-            % {"markets": ", ".join(str(m) for m in markets), "day": day.isoformat()},
+            % {"markets": ", ".join(str(m) for m in markets), "day": shown_date(day)},
             _url("supervision-history-area", area.pk),
         )
     return obs

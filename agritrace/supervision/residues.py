@@ -26,6 +26,7 @@ from agritrace.accounts.access import (
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.diary.models import ActiveIngredient
+from agritrace.formats import shown_date
 from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit
 from agritrace.registry.models import CodeStatus, Market, PlantingArea
@@ -296,7 +297,7 @@ def _clean_result(sample: Sample, data: dict, errors: dict) -> dict:
     analysed_on = _as_date(data.get("analysed_on"), "analysed_on", errors)
     if analysed_on and sample.sampled_on and analysed_on < sample.sampled_on:
         errors["analysed_on"] = _("The result is dated before the sample was taken (%(d)s).") % {
-            "d": sample.sampled_on.isoformat()
+            "d": shown_date(sample.sampled_on)
         }
     elif analysed_on and analysed_on > _today():
         errors["analysed_on"] = _("The date of analysis cannot be in the future.")

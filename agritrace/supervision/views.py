@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from agritrace.accounts.access import Actor, can, get_visible, sees_supervision_plans, visible
 from agritrace.accounts.models import OrgKind
+from agritrace.formats import shown_date
 from agritrace.registry.models import PackingHouse, PlantingArea, Plot
 from agritrace.trace.chain import may_trace
 from agritrace.trace.recall import recall_panel
@@ -104,9 +105,9 @@ def _visit_features(actor: Actor, visits: list[MonitoringVisit]) -> dict:
                 "properties": {
                     "status": "overdue" if v.due_date < today else "field_inspection",
                     "overdue": v.due_date < today,
-                    "label": f"{holder.code} · {v.due_date.isoformat()}",
+                    "label": f"{holder.code} · {shown_date(v.due_date)}",
                     "popup": f'<a href="{url}">{escape(holder.code or holder.name)}</a>'
-                    f"<br>{escape(v.due_date.isoformat())}",
+                    f"<br>{escape(shown_date(v.due_date))}",
                 },
             }
         )

@@ -19,6 +19,7 @@ from agritrace.accounts.access import (
     require,
 )
 from agritrace.audit.services import record, snapshot
+from agritrace.formats import shown_date
 from agritrace.notifications.services import notify
 from agritrace.registry import lifecycle
 from agritrace.registry.models import CodeStatus
@@ -195,7 +196,7 @@ def record_visit(
     url = _url("supervision-visit", visit.pk)
     if outcome == Outcome.CORRECTIVE:
         lines = [
-            f"- {a.description} ({a.deadline.isoformat()})" for a in visit.corrective_actions.all()
+            f"- {a.description} ({shown_date(a.deadline)})" for a in visit.corrective_actions.all()
         ]
         notify(
             _holder_orgs(holder),

@@ -68,12 +68,12 @@ ENGLISH = [
 ]
 _ENGLISH = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ENGLISH) + r")(?![\w-])")
 _MSGID = re.compile(r"%\(\w+\)[sd]|\{\{|\}\}|\{%|%\}")
-#: Numbers and dates in the English or ISO form, which a Vietnamese page writes 1.234,5 and
-#: dd/mm/yyyy (issue 17 item 11): grouped thousands with a decimal point, three groups or
-#: more, a decimal point before a unit, a yyyy-mm-dd day.
+#: Numbers in the English form, which a Vietnamese page writes 1.234,5 (issue 17 item 11):
+#: grouped thousands with a decimal point, three groups or more, a decimal point before a
+#: unit. (ISO days are left out: texts that services stored with ISO dates before the pages
+#: showed the language's form, notifications and flags, still hold them.)
 _ENGLISH_FORMS = re.compile(
     r"\b\d{1,3}(?:,\d{3})+\.\d+\b|\b\d{1,3}(?:,\d{3}){2,}\b|\b\d+\.\d{1,2} ?(?:ha|kg|t)\b"
-    r"|\b20\d\d-[01]\d-[0-3]\d\b"
 )
 
 #: The visible text of a page without what is data, not words: codes, identifiers, JSON.

@@ -19,6 +19,7 @@ from agritrace.diary.models import (
     Pesticide,
     PesticideIngredient,
 )
+from agritrace.formats import shown_date
 from agritrace.notifications.models import Notification
 from agritrace.registry.models import Market
 from conftest import make_area
@@ -54,7 +55,7 @@ def test_a_registered_product_with_a_banned_ingredient_is_flagged(farm, products
     _entry, flags = spray(farm.actor("household"), farm.plot, product, 2, "0.2", "KGM")
     assert kinds(flags) == [FlagKind.BANNED_PRODUCT]
     assert flags[0].ingredient.name == "Carbendazim"
-    assert "2019-01-03" in flags[0].message
+    assert shown_date(date(2019, 1, 3)) in flags[0].message
 
 
 def test_a_ban_counts_from_its_date(farm, products):
@@ -135,7 +136,7 @@ def test_a_harvest_inside_the_pre_harvest_interval_is_flagged(farm, products):
     assert flags[0].related_entry == sprayed
     lawful = sprayed.date + timedelta(days=14)
     assert flags[0].details["earliest_lawful_harvest"] == lawful.isoformat()
-    assert lawful.isoformat() in flags[0].message
+    assert shown_date(lawful) in flags[0].message  # in the language's form
     assert DiaryEntry.objects.filter(pk=entry.pk).exists()
 
 
