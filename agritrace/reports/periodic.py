@@ -179,6 +179,8 @@ def _check_period(kind: str, year, start: date | None, end: date | None) -> tupl
         )
     if start > end:
         errors["period_start"] = _("The period must start on or before its end.")
+    elif start.year < 2000:
+        errors["period_start"] = _("The period cannot start before 2000.")
     if errors:
         raise ValidationError(errors)
     return kind, year, start, end

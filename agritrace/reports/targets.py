@@ -47,6 +47,13 @@ class TargetData:
     note: str = ""
 
 
+def valid_id(value) -> bool:
+    """Whether a number can be a database id (the databases' 64-bit integers)."""
+    from agritrace.apiutil import MAX_DB_INT
+
+    return isinstance(value, int) and 0 < value <= MAX_DB_INT
+
+
 def _bare(name: str) -> str:
     folded = fold(name)
     for prefix in _UNIT_PREFIXES:
@@ -132,9 +139,11 @@ def _check(province: AdminUnit, data: TargetData) -> dict:
         errors["value"] = _("A number is required.")
     elif value < 0 or value >= Decimal("1e10"):
         errors["value"] = _("The value must be 0 or more (and below 10,000,000,000).")
+    else:
+        value = value.quantize(Decimal("0.01"))
     unit = None
     if data.unit_id:
-        unit = AdminUnit.objects.filter(pk=data.unit_id).first()
+        unit = AdminUnit.objects.filter(pk=data.unit_id).first() if valid_id(data.unit_id) else None
         if unit is None or not unit_in_province(province, unit):
             errors["unit_id"] = _("No such unit in %(p)s.") % {"p": province.name}
             unit = None

@@ -20,6 +20,7 @@ from agritrace.registry.models import Crop, Household
 
 from . import access
 from .models import Metric, Target, Topic, TrainingClass
+from .targets import valid_id
 
 
 @dataclass
@@ -61,7 +62,11 @@ def _fields(province: AdminUnit, data: ClassData) -> dict:
         errors["planned_on"] = _("A date is required.")
     commune = None
     if data.commune_id:
-        commune = AdminUnit.objects.filter(pk=data.commune_id, level="commune").first()
+        commune = (
+            AdminUnit.objects.filter(pk=data.commune_id, level="commune").first()
+            if valid_id(data.commune_id)
+            else None
+        )
         if commune is None or commune.province.pk != province.pk:
             errors["commune_id"] = _("No such commune in %(p)s.") % {"p": province.name}
     crop = None
@@ -124,7 +129,9 @@ def record_held(actor: Actor, class_id: int, data: Attendance) -> TrainingClass:
     if data.outsiders is None or data.outsiders < 0 or data.outsiders > 100_000:
         errors["outsiders"] = _("A whole number from 0 to 100000.")
     in_province = Q(commune__parent=province) | Q(commune=province)
-    households = list(Household.objects.filter(in_province, pk__in=data.households or []))
+    household_ids = [i for i in data.households or [] if valid_id(i)]
+    org_ids = [i for i in data.organisations or [] if valid_id(i)]
+    households = list(Household.objects.filter(in_province, pk__in=household_ids))
     if len(households) != len(set(data.households or [])):
         errors["households"] = _("Some households are not in the registry of %(p)s.") % {
             "p": province.name
@@ -133,7 +140,7 @@ def record_held(actor: Actor, class_id: int, data: Attendance) -> TrainingClass:
         Organisation.objects.filter(
             Q(unit__parent=province) | Q(unit=province),
             kind=OrgKind.REPRESENTATIVE,
-            pk__in=data.organisations or [],
+            pk__in=org_ids,
         )
     )
     if len(orgs) != len(set(data.organisations or [])):
