@@ -3,7 +3,7 @@ and e-mail can follow) runs on `agritrace worker` processes when a broker is con
 (`CELERY_BROKER_URL`, else `AGRITRACE_REDIS_URL`). Without one, `agritrace.tasks` runs the
 same work in the web process itself, so `bash scripts/run.sh` needs nothing else.
 
-Tasks are plain functions registered by name in `agritrace.tasks.TASKS`; this module wraps
+Tasks are plain functions registered by name in `agritrace.task_registry.TASKS`; this module wraps
 each in one Celery task of the same name, so a function is written once and runs under either
 runner."""
 
@@ -18,7 +18,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 def _register() -> None:
-    from agritrace import tasks
+    from agritrace import task_registry as tasks
 
     for name in tasks.TASKS:
         app.task(name=name, bind=False, acks_late=True)(_runner(name))
@@ -26,7 +26,7 @@ def _register() -> None:
 
 def _runner(name: str):
     def run(*args):
-        from agritrace import tasks
+        from agritrace import task_registry as tasks
 
         return tasks.run_now(name, *args)
 

@@ -18,17 +18,16 @@ current transaction commits (so the rows it reads are there), to one of three ru
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 
+from agritrace.task_registry import TASKS, function, run_now
+
+__all__ = ["TASKS", "function", "run_now", "run_later", "runner", "broker_url"]
+
 log = logging.getLogger(__name__)
 
-#: Task name → "module:function".
-TASKS: dict[str, str] = {
-    "agritrace.trace.capture_job": "agritrace.trace.capture_jobs:run_capture_job",
-}
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -45,16 +44,6 @@ def runner() -> str:
     if chosen:
         return chosen
     return "celery" if broker_url() else "thread"
-
-
-def function(name: str):
-    module, _sep, attribute = TASKS[name].partition(":")
-    return getattr(import_module(module), attribute)
-
-
-def run_now(name: str, *args) -> object:
-    """Run a task in this thread (what every runner ends in)."""
-    return function(name)(*args)
 
 
 def _in_thread(name: str, args: tuple) -> None:

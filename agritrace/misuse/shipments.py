@@ -24,6 +24,7 @@ from agritrace.registry.history import authorisation_active_q, contract_active_q
 from agritrace.registry.models import CodeAuthorisation, Market, SupplyContract
 from agritrace.trace.models import Event
 
+from .markets import EU
 from .models import ShipmentParty
 
 #: Shipping steps: what an exporter does with a code's lots.
@@ -71,10 +72,8 @@ def rebuild() -> int:
 
 
 def market_expression(known: set[str] | None = None) -> Case:
-    """The registry market of a shipment's country, as `detect.rights.market_of` (a member
+    """The registry market of a shipment's country (a member
     state's country → "EU" when the registry has that market; else the country)."""
-    from .detect.rights import EU
-
     if known is None:
         known = set(Market.objects.values_list("code", flat=True))
     whens = [When(country__in=sorted(known), then=F("country"))]

@@ -189,7 +189,7 @@ _KEY = ("province", "unit", "crop", "crop_group", "year", "metric", "kind", "cum
 
 def _existing(fields: dict) -> Target | None:
     return (
-        Target.objects.select_for_update()
+        Target.objects.select_for_update(of=("self",))
         .filter(**{k: fields[k] for k in _KEY})
         .order_by("pk")
         .first()
@@ -222,7 +222,11 @@ def set_target(actor: Actor, data: TargetData) -> Target:
 @transaction.atomic
 def delete_target(actor: Actor, target_id: int, reason: str = "") -> None:
     province = _province_of(actor)
-    target = Target.objects.select_for_update().filter(pk=target_id, province=province).first()
+    target = (
+        Target.objects.select_for_update(of=("self",))
+        .filter(pk=target_id, province=province)
+        .first()
+    )
     if target is None:
         from django.http import Http404
 

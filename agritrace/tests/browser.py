@@ -58,3 +58,14 @@ def new_page(browser, locale: str = "en-US", **device):
 def shot(page, name: str, folder: Path = SHOTS) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def shown(day, language: str = "en") -> str:
+    """A date as a page in `language` shows it (`formats.shown_date`: "3 Dec 2026" in English,
+    "03/12/2026" in Vietnamese), for assertions on what the browser reads."""
+    from django.utils import translation
+
+    from agritrace.formats import shown_date
+
+    with translation.override(language):
+        return shown_date(day)

@@ -68,7 +68,7 @@ def test_a_household_records_a_spray_and_an_early_harvest_on_a_phone(live_server
     shot(page, "quick-form-harvest")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/diary/entries/*/")
-    lawful = (sprayed_on + timedelta(days=14)).isoformat()
+    lawful = browser.shown(sprayed_on + timedelta(days=14))
     warning = page.locator(".diary-flags li").first
     assert "pre-harvest interval" in warning.inner_text()
     assert lawful in warning.inner_text()

@@ -28,20 +28,8 @@ from agritrace.trace.models import CaptureRefusal, Event, EventEPC, EventFlag, L
 
 from .base import HANDLED_ROLES, Context, _chunks, lots_of_areas
 
-#: Member states whose destination counts as the EU market (ISO 3166-1 alpha-2).
-EU = set("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
 #: Capture flags (trace.checks rules) that say a code was used while it could not be.
 NOT_USABLE_FLAGS = {"area_code_not_issued", "house_code_not_issued", "code_not_issued"}
-
-
-def market_of(country: str, known: set[str]) -> str:
-    """The registry's market for a destination country ("DE" → "EU"), or the country."""
-    country = (country or "").upper()
-    if country in known:
-        return country
-    if country in EU and "EU" in known:
-        return "EU"
-    return country
 
 
 def day_of(moment: datetime) -> date:

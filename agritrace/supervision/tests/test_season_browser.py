@@ -68,7 +68,7 @@ def test_a_season_walked_in_the_browser(live_server, world, browser):  # noqa: F
     shot(page, "1-household-spray")
     record_entry(page, base, plot.pk, "Harvest", today, quantity="900")
     warning = page.locator(".diary-flags li").first
-    lawful = (today + timedelta(days=10)).isoformat()
+    lawful = browser_kit.shown(today + timedelta(days=10))
     assert "pre-harvest interval" in warning.inner_text() and lawful in warning.inner_text()
     shot(page, "2-household-harvest-warning")
     page.goto(f"{base}/diary/plots/{plot.pk}/")

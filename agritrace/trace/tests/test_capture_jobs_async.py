@@ -226,6 +226,8 @@ def test_the_job_page_shows_a_running_jobs_progress_in_scope_only(world):
     )
     page = session_client(world, "exporter").get(f"/trace/capture-jobs/{job.pk}/")
     assert page.status_code == 200
-    assert b'id="job-progress"' in page.content and b"2000" in page.content
+    assert b'id="job-progress"' in page.content
+    # The figures in the page language's form (English here: 2,000 of 5,000).
+    assert b"2,000" in page.content and b"5,000" in page.content
     other = session_client(world, "other_coop").get(f"/trace/capture-jobs/{job.pk}/")
     assert other.status_code in (403, 404)
