@@ -35,6 +35,9 @@ RISK_WEIGHTS = {
     "quarantine_pest": 15,
     "diary_flag": 5,
     "never_visited": 10,
+    # Configurable: no legal figure is known. Issue 12: "the misuse and risk rules may use
+    # 'never trained' as a factor"; the training classes are the reports app's records.
+    "never_trained": 5,
 }
 #: How far back failed items, quarantine pests and notices count.
 RISK_WINDOW_DAYS = 365
@@ -54,11 +57,26 @@ def _diary_flag_count(area: PlantingArea) -> int:
     return len(list(flags))
 
 
+def never_trained(holder: Holder, today: date) -> bool:
+    """Whether nobody behind a code has attended a training class held by `today`: for a
+    planting area its member households and its representative, for a packing house its
+    operator (the attendees of `reports.TrainingClass`, through their reverse relations)."""
+    held = Q(training_classes__held_on__isnull=False, training_classes__held_on__lte=today)
+    if isinstance(holder, PlantingArea):
+        if holder.households.filter(held).exists():
+            return False
+        organisation = holder.representative
+    else:
+        organisation = holder.operator
+    return not type(organisation).objects.filter(held, pk=organisation.pk).exists()
+
+
 def risk(holder: Holder, today: date | None = None) -> tuple[int, list[str]]:
     """A code's risk score and, in words, what makes it: overdue monitoring, failed checklist
     items and corrective actions, a pending suspension proposal, open residue cases,
-    quarantine pests found, importing countries' notices, diary flags, and never having been
-    visited. Higher is riskier; each reason says what it added."""
+    quarantine pests found, importing countries' notices, diary flags, never having been
+    visited, and nobody behind the code ever trained. Higher is riskier; each reason says what
+    it added."""
     today = today or _today()
     w = RISK_WEIGHTS
     since = today - timedelta(days=RISK_WINDOW_DAYS)
@@ -126,5 +144,11 @@ def risk(holder: Holder, today: date | None = None) -> tuple[int, list[str]]:
     )
     if not visits.filter(recorded_at__isnull=False).exists():
         add("never_visited", 1, _("No monitoring visit recorded yet (+%(points)d)"))
+    if never_trained(holder, today):
+        add(
+            "never_trained",
+            1,
+            _("Nobody behind the code has attended a training class (+%(points)d)"),
+        )
     parts.sort(key=lambda p: -p[0])
     return sum(p[0] for p in parts), [p[1] for p in parts]

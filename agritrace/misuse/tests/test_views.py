@@ -51,9 +51,11 @@ def test_dashboard_queue_merges_cases_with_supervision_risk(world, cases):
     # Highest priority first: the area (score 20), then the house (9), then commune B (5).
     assert html.index(area.code) < html.index(house.code) < html.index(cases["commune_b"].code)
     assert other.code not in html
-    # Never visited: the supervision risk (+10) is added to the misuse points.
-    assert f"<strong>{20 * MISUSE_POINTS_PER_SCORE + 10}.0</strong>" in html
+    # Never visited (+10) and never trained (+5): the supervision risk is added to the
+    # misuse points.
+    assert f"<strong>{20 * MISUSE_POINTS_PER_SCORE + 15}.0</strong>" in html
     assert "No monitoring visit recorded yet" in html
+    assert "Nobody behind the code has attended a training class" in html
     kinds = {f["properties"]["status"] for f in features(page)}
     assert kinds == {"risk_high", "risk_medium", "risk_low"}
     polygon = next(f for f in features(page) if f["geometry"]["type"] == "Polygon")
