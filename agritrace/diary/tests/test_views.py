@@ -65,6 +65,14 @@ def test_home_for_an_officer_shows_flags(farm, products):
     assert "Record what was done" not in page
 
 
+def test_a_flag_names_its_entry_with_the_date_in_the_page_language(farm, products):
+    entry = spray(farm.actor("household"), farm.plot, products["carbendazim"], 2)[0]
+    page = client_for(farm.world, "ppo").get("/diary/").content.decode()
+    link = page.split(f'href="/diary/entries/{entry.pk}/"')[1].split("</a>")[0]
+    assert date_format(entry.date, "SHORT_DATE_FORMAT") in link
+    assert entry.date.isoformat() not in link
+
+
 def test_home_for_those_without_diaries(world):
     r = client_for(world, "lab").get("/diary/")
     assert r.status_code == 200 and "does not keep or supervise" in r.content.decode()
