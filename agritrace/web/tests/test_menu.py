@@ -134,3 +134,13 @@ def test_demo_people_are_named_family_name_first(demo):
 
     assert display_name(_user("inspector")) == "Lê Văn Dũng"
     assert display_name(_user("commune")) == "Y Kông Adrơng"
+
+
+def test_the_public_is_offered_no_profile_link(demo):
+    """A visitor who has not logged in was shown "Your profile" (an empty actor box) beside
+    the language switch; it led to the log-in page."""
+    html = Client().get("/codes/").content.decode()
+    assert 'href="/accounts/profile/"' not in html and 'class="actor"' not in html
+    c = Client()
+    c.force_login(_user("officer"))
+    assert 'href="/accounts/profile/"' in c.get("/codes/").content.decode()
