@@ -41,6 +41,15 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     fi
 fi
 
+# Chinese glyphs for the browser tests' screenshots of the zh pages (the stamp page, the public
+# register): without a CJK font Chromium draws boxes, and the screenshots cannot be read.
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 \
+    && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+    echo "== Installing fonts-noto-cjk (for the screenshots of the Chinese pages)"
+    apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 \
+        || echo "!! Could not install fonts-noto-cjk: Chinese screenshots show boxes." >&2
+fi
+
 # --- lint and tests: each runs even when an earlier one failed; any failure fails the run ----
 failed=()
 

@@ -22,54 +22,70 @@ about (the plot, or the area's measured surface).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from agritrace.accounts.access import Actor, get_visible, require, visible
-from agritrace.accounts.models import Organisation, OrgKind
+from agritrace.accounts.models import OrgKind
 from agritrace.audit.services import record, snapshot
 from agritrace.formats import shown_date
-from agritrace.notifications.services import notify
 from agritrace.numbers import number
-from agritrace.registry.models import Crop, PlantingArea, Plot
+from agritrace.registry.models import PlantingArea, Plot
 
+from .forecasts import (  # noqa: F401  (the diary's services, as callers know them)
+    FORECAST_READERS,
+    HARVEST_TOLERANCE,
+    SEASON_RE,
+    forecast,
+    forecast_warnings,
+    harvested_tonnes,
+    set_purchase_plan,
+)
 from .models import (
     AREA,
     COUNT,
     MASS,
     UNIT_SCALE,
     VOLUME,
-    CropYield,
     DiaryEntry,
     DiaryEntryRevision,
     DiaryFlag,
-    DoseBasis,
     EntryKind,
     Fertiliser,
-    FlagKind,
-    Forecast,
-    MarketIngredientRule,
     Pesticide,
-    PesticidePHI,
-    PurchasePlan,
     RegistrationStatus,
 )
+from .quantities import (  # noqa: F401
+    ABSOLUTE_MAX,
+    EARLIEST_DATE,
+    FERTILISER_KINDS,
+    SPRAY_KINDS,
+    decimal_field,
+    entry_date,
+    to_base,
+)
+from .rules import (  # noqa: F401
+    SprayWindow,
+    _finding,
+    _flag_recipients,
+    _harvests_on,
+    _notify_flags,
+    _refresh_flags,
+    _sprays_on,
+    check_entry,
+    earliest_lawful_harvest,
+    harvest_window,
+    phi_for,
+    spray_windows,
+)
 
-#: Kinds of entry that apply a plant-protection product (growth regulators used to induce
-#: or hold flowers and fruit are plant-protection products in Vietnam's list too).
-SPRAY_KINDS = (EntryKind.SPRAYING, EntryKind.FLOWER_FRUIT_TREATMENT)
-FERTILISER_KINDS = (EntryKind.FERTILISING, EntryKind.FLOWER_FRUIT_TREATMENT)
-#: Kinds that need a quantity.
 QUANTITY_REQUIRED = (EntryKind.SPRAYING, EntryKind.FERTILISING, EntryKind.HARVEST)
 
 #: The dimensions a quantity may have per kind of entry without a catalogue product.
@@ -94,65 +110,6 @@ PLAUSIBLE_PER_HA: dict[str, Decimal] = {
     "irrigation": Decimal("20000000"),  # 20,000 m³/ha
     "count": Decimal("100000"),  # trees, fruits or bags per ha
 }
-#: Quantities above this are refused whatever the area.
-ABSOLUTE_MAX = Decimal("100000000")
-EARLIEST_DATE = date(1950, 1, 1)
-
-
-# ------------------------------------------------------------------ units
-
-
-def to_base(quantity: Decimal, unit: str) -> tuple[str, Decimal]:
-    """(dimension, amount in kg, litres, pieces or hectares)."""
-    dimension, factor = UNIT_SCALE[unit]
-    return dimension, quantity * factor
-
-
-def _decimal(raw, field: str, label: str, errors: dict) -> Decimal | None:
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, bool):
-        errors[field] = _("%(label)s must be a number.") % {"label": label}
-        return None
-    try:
-        text = str(raw).strip().replace(" ", "")
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InvalidOperation
-    except (InvalidOperation, ValueError, TypeError):
-        errors[field] = _("%(label)s must be a number.") % {"label": label}
-        return None
-    if value <= 0:
-        errors[field] = _("%(label)s must be more than zero.") % {"label": label}
-        return None
-    if value > ABSOLUTE_MAX:
-        errors[field] = _("%(label)s of %(v)s is not plausible.") % {"label": label, "v": value}
-        return None
-    return value
-
-
-def _date(raw, errors: dict) -> date | None:
-    if raw in (None, ""):
-        errors["date"] = _("Give the date.")
-        return None
-    if isinstance(raw, date):
-        day = raw
-    else:
-        try:
-            day = parse_date(str(raw).strip())
-        except ValueError:
-            day = None
-        if day is None:
-            errors["date"] = _("The date must look like 2026-03-15.")
-            return None
-    if day > timezone.localdate():
-        errors["date"] = _("The date is in the future: record what has been done.")
-    elif day < EARLIEST_DATE:
-        errors["date"] = _("The date is too far in the past.")
-    return day
-
 
 # ------------------------------------------------------------------ what an entry is about
 
@@ -318,18 +275,18 @@ def clean_entry(actor: Actor, data: dict, instance: DiaryEntry | None = None) ->
     if kind not in EntryKind.values:
         errors["kind"] = _("Choose what was done.")
         kind = None
-    day = _date(data.get("date", instance.date if instance else None), errors)
+    day = entry_date(data.get("date", instance.date if instance else None), errors)
     plot, area = _ground(actor, data, instance, errors)
     pesticide, fertiliser, other = _product(data, instance, kind, errors)
     product = pesticide or fertiliser
-    quantity = _decimal(
+    quantity = decimal_field(
         data.get("quantity", instance.quantity if instance else None),
         "quantity",
         _("The quantity"),
         errors,
     )
     unit = data.get("unit", instance.unit if instance else "") or ""
-    spray_volume = _decimal(
+    spray_volume = decimal_field(
         data.get("spray_volume_l", instance.spray_volume_l if instance else None),
         "spray_volume_l",
         _("The spray water"),
@@ -384,306 +341,6 @@ def clean_entry(actor: Actor, data: dict, instance: DiaryEntry | None = None) ->
         "dose_per_ha": dose,
         "notes": notes,
     }
-
-
-# ------------------------------------------------------------------ the rules
-
-
-def phi_for(pesticide: Pesticide, crop: Crop | None) -> PesticidePHI | None:
-    if crop is None:
-        return None
-    return PesticidePHI.objects.filter(pesticide=pesticide, crop=crop).first()
-
-
-def _sprays_on(target: Plot | PlantingArea) -> QuerySet:
-    """Sprays with a catalogue product that reach the ground of `target`: for a plot, those
-    on the plot and those on its whole area; for an area, all of them."""
-    sprays = DiaryEntry.objects.filter(kind__in=SPRAY_KINDS, pesticide__isnull=False)
-    if isinstance(target, Plot):
-        q = Q(plot=target)
-        if target.area_id:
-            q |= Q(plot__isnull=True, area_id=target.area_id)
-        return sprays.filter(q)
-    return sprays.filter(Q(plot__area=target) | Q(plot__isnull=True, area=target))
-
-
-def _harvests_on(spray: DiaryEntry) -> QuerySet:
-    """Harvests on ground a spray reaches."""
-    harvests = DiaryEntry.objects.filter(kind=EntryKind.HARVEST)
-    if spray.plot_id:
-        q = Q(plot_id=spray.plot_id)
-        if spray.plot.area_id:
-            q |= Q(plot__isnull=True, area_id=spray.plot.area_id)
-        return harvests.filter(q)
-    return harvests.filter(Q(plot__area_id=spray.area_id) | Q(area_id=spray.area_id))
-
-
-@dataclass
-class SprayWindow:
-    spray: DiaryEntry
-    phi_days: int | None
-    lawful_from: date | None
-
-
-def spray_windows(target: Plot | PlantingArea) -> list[SprayWindow]:
-    """Each spray on the ground with the day its pre-harvest interval ends (None when the
-    label gives no interval for this crop)."""
-    crop = target.crop
-    windows = []
-    sprays = _sprays_on(target).select_related("pesticide", "plot").order_by("-date", "-pk")
-    for spray in sprays:
-        phi = phi_for(spray.pesticide, spray.plot.crop if spray.plot_id else crop)
-        lawful = spray.date + timedelta(days=phi.phi_days) if phi else None
-        windows.append(SprayWindow(spray, phi.phi_days if phi else None, lawful))
-    return windows
-
-
-def earliest_lawful_harvest(target: Plot | PlantingArea) -> date | None:
-    """The first day on which every recorded spray's pre-harvest interval has run out; None
-    when no spray with a known interval is recorded (nothing holds the harvest back)."""
-    days = [w.lawful_from for w in spray_windows(target) if w.lawful_from]
-    return max(days) if days else None
-
-
-def harvest_window(target: Plot | PlantingArea) -> dict:
-    """Context for the template include diary/_harvest_window.html."""
-    today = timezone.localdate()
-    windows = spray_windows(target)
-    earliest = max((w.lawful_from for w in windows if w.lawful_from), default=None)
-    return {
-        "harvest_window": {
-            "target": target,
-            "earliest": earliest,
-            "today": today,
-            "lawful_now": earliest is None or earliest <= today,
-            "days_left": (earliest - today).days if earliest and earliest > today else 0,
-            "holding": [w for w in windows if w.lawful_from and w.lawful_from > today],
-            "unknown": [w for w in windows if w.phi_days is None][:5],
-            "recent": windows[:5],
-        }
-    }
-
-
-def _finding(entry: DiaryEntry, kind: str, message: str, **extra) -> DiaryFlag:
-    return DiaryFlag(entry=entry, kind=kind, message=message, **extra)
-
-
-def check_entry(entry: DiaryEntry) -> list[DiaryFlag]:
-    """The rules an entry breaks, as unsaved DiaryFlags (the caller keeps the new ones)."""
-    findings: list[DiaryFlag] = []
-    day = entry.date
-    if entry.kind in SPRAY_KINDS:
-        pesticide = entry.pesticide
-        if pesticide is None and entry.other_product:
-            findings.append(
-                _finding(
-                    entry,
-                    FlagKind.UNREGISTERED_PRODUCT,
-                    _("“%(p)s” is not in the catalogue of products permitted in Vietnam.")
-                    % {"p": entry.other_product},
-                )
-            )
-        if pesticide is not None:
-            findings += _product_findings(entry, pesticide, day)
-    if entry.kind == EntryKind.HARVEST:
-        findings += _phi_findings(entry)
-    return findings
-
-
-def _lower_first(text: str) -> str:
-    """'Banned in Vietnam' → 'banned in Vietnam' (lower() would lose the capital V)."""
-    return text[:1].lower() + text[1:]
-
-
-def _product_findings(entry: DiaryEntry, pesticide: Pesticide, day: date) -> list[DiaryFlag]:
-    findings = []
-    if pesticide.status in (RegistrationStatus.BANNED, RegistrationStatus.WITHDRAWN):
-        findings.append(
-            _finding(
-                entry,
-                FlagKind.BANNED_PRODUCT,
-                _("%(p)s is %(s)s.")
-                % {"p": pesticide, "s": _lower_first(str(pesticide.get_status_display()))},
-                details={"source": pesticide.source},
-            )
-        )
-    elif pesticide.status == RegistrationStatus.UNREGISTERED:
-        findings.append(
-            _finding(
-                entry,
-                FlagKind.UNREGISTERED_PRODUCT,
-                _("%(p)s is not registered in Vietnam.") % {"p": pesticide},
-                details={"source": pesticide.source},
-            )
-        )
-    ingredients = [c.ingredient for c in pesticide.composition.select_related("ingredient")]
-    if pesticide.status == RegistrationStatus.REGISTERED:
-        for ingredient in ingredients:
-            if ingredient.banned_on(day):
-                findings.append(
-                    _finding(
-                        entry,
-                        FlagKind.BANNED_PRODUCT,
-                        _("%(p)s contains %(i)s, banned in Vietnam since %(d)s.")
-                        % {
-                            "p": pesticide,
-                            "i": ingredient,
-                            "d": shown_date(ingredient.banned_from)
-                            if ingredient.banned_from
-                            else "?",
-                        },
-                        ingredient=ingredient,
-                        details={"source": ingredient.source},
-                    )
-                )
-    area = entry.area or (entry.plot.area if entry.plot_id else None)
-    if area is not None and ingredients:
-        rules = MarketIngredientRule.objects.filter(
-            market__in=area.markets.all(), ingredient__in=ingredients, allowed=False
-        ).select_related("market", "ingredient")
-        for rule in rules:
-            findings.append(
-                _finding(
-                    entry,
-                    FlagKind.MARKET_INGREDIENT,
-                    _("%(i)s (in %(p)s) is not allowed for %(m)s, a target market of this area.")
-                    % {"i": rule.ingredient, "p": pesticide, "m": rule.market},
-                    market=rule.market,
-                    ingredient=rule.ingredient,
-                    details={"source": rule.source, "note": rule.note},
-                )
-            )
-    dose = _dose_finding(entry, pesticide)
-    if dose is not None:
-        findings.append(dose)
-    return findings
-
-
-def _dose_finding(entry: DiaryEntry, pesticide: Pesticide) -> DiaryFlag | None:
-    label = phi_for(pesticide, entry.crop)
-    if label is None or label.max_dose is None or not label.max_dose_unit or not entry.quantity:
-        return None
-    used_dim, used = to_base(entry.quantity, entry.unit)
-    max_dim, maximum = to_base(label.max_dose, label.max_dose_unit)
-    if used_dim != max_dim:
-        return None
-    if label.dose_basis == DoseBasis.PER_HA:
-        if not entry.treated_area_ha:
-            return None
-        dose = used / entry.treated_area_ha
-        basis = _("per hectare")
-    else:
-        if not entry.spray_volume_l:
-            return None
-        dose = used / entry.spray_volume_l
-        basis = _("per litre of spray water")
-    if dose <= maximum:
-        return None
-    unit = "l" if used_dim == VOLUME else "kg"
-    return _finding(
-        entry,
-        FlagKind.DOSE,
-        _("%(dose)s %(unit)s %(basis)s is above the label's maximum of %(max)s %(unit)s.")
-        % {
-            "dose": _fmt(dose),
-            "unit": unit,
-            "basis": basis,
-            "max": _fmt(maximum),
-        },
-        details={"dose": str(_q(dose)), "max": str(_q(maximum)), "basis": label.dose_basis},
-    )
-
-
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.0001"))
-
-
-def _fmt(value: Decimal) -> str:
-    text = f"{_q(value):f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def _phi_findings(harvest: DiaryEntry) -> list[DiaryFlag]:
-    target = harvest.plot if harvest.plot_id else harvest.area
-    if target is None:
-        return []
-    findings = []
-    for window in spray_windows(target):
-        spray = window.spray
-        if window.lawful_from is None or spray.pk == harvest.pk:
-            continue
-        if spray.date <= harvest.date < window.lawful_from:
-            findings.append(
-                _finding(
-                    harvest,
-                    FlagKind.PHI,
-                    _(
-                        "Harvested on %(h)s, inside the %(n)d-day pre-harvest interval of "
-                        "%(p)s sprayed on %(s)s: the earliest lawful harvest date is %(e)s."
-                    )
-                    % {
-                        "h": shown_date(harvest.date),
-                        "n": window.phi_days,
-                        "p": spray.pesticide,
-                        "s": shown_date(spray.date),
-                        "e": shown_date(window.lawful_from),
-                    },
-                    related_entry=spray,
-                    details={
-                        "phi_days": window.phi_days,
-                        "sprayed_on": spray.date.isoformat(),
-                        "earliest_lawful_harvest": window.lawful_from.isoformat(),
-                    },
-                )
-            )
-    return findings
-
-
-def _refresh_flags(entry: DiaryEntry) -> list[DiaryFlag]:
-    """Keep the flags of an entry in step with the rules: new findings are saved, open flags
-    that no longer apply are closed. A finding an officer has closed is not raised again.
-    Returns the new flags."""
-    findings = check_entry(entry)
-    existing = list(entry.flags.all())
-    open_by_key = {f.key: f for f in existing if f.is_open}
-    closed_by_officer = {f.key for f in existing if not f.is_open and f.resolved_by_id}
-    new = []
-    for finding in findings:
-        if finding.key in open_by_key:
-            open_by_key.pop(finding.key)
-        elif finding.key not in closed_by_officer:
-            finding.save()
-            new.append(finding)
-    now = timezone.now()
-    for stale in open_by_key.values():
-        stale.resolved_at = now
-        stale.resolution = _("No longer applies after the diary was changed.")
-        stale.save(update_fields=["resolved_at", "resolution"])
-    return new
-
-
-def _flag_recipients(entry: DiaryEntry) -> list[Organisation]:
-    area = entry.area or (entry.plot.area if entry.plot_id else None)
-    if area is not None:
-        representative, commune = area.representative, area.commune
-    else:
-        household = entry.plot.household
-        representative, commune = household.representative, household.commune
-    offices = Organisation.objects.filter(
-        kind=OrgKind.PLANT_PROTECTION, unit_id=commune.province.pk
-    )
-    return [representative, *offices]
-
-
-def _notify_flags(entry: DiaryEntry, flags: list[DiaryFlag]) -> None:
-    if not flags:
-        return
-    notify(
-        _flag_recipients(entry),
-        _("Diary warning: %(entry)s") % {"entry": entry},
-        "\n".join(f"- {f.message}" for f in flags),
-        reverse("diary-entry", args=[entry.pk]),
-    )
 
 
 # ------------------------------------------------------------------ writing entries
@@ -832,241 +489,6 @@ def recordable_grounds(actor: Actor) -> tuple[QuerySet, QuerySet]:
         else PlantingArea.objects.none()
     )
     return plots, areas
-
-
-# ------------------------------------------------------------------ forecast and plan
-
-SEASON_RE = re.compile(r"^(\d{4})(?:-([1-9]))?$")
-#: Readers of a forecast and its purchase plan (commercial information).
-FORECAST_READERS = {
-    OrgKind.MINISTRY,
-    OrgKind.PROVINCE,
-    OrgKind.PLANT_PROTECTION,
-    OrgKind.COMMUNE,
-    OrgKind.REPRESENTATIVE,
-}
-#: Harvests recorded above this share of what the area can grow are suspicious.
-HARVEST_TOLERANCE = Decimal("1.2")
-
-
-def _season_dates(season: str, starts_on, ends_on, existing: Forecast | None):
-    errors = {}
-    match = SEASON_RE.match(season or "")
-    if not match:
-        raise ValidationError({"season": _("A season looks like 2026, or 2026-1 for the first.")})
-    year = int(match.group(1))
-    if not 2000 <= year <= timezone.localdate().year + 2:
-        raise ValidationError({"season": _("The season's year is not plausible.")})
-    for name, raw in (("starts_on", starts_on), ("ends_on", ends_on)):
-        if raw not in (None, "") and not isinstance(raw, date):
-            try:
-                parsed = parse_date(str(raw))
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                errors[name] = _("The date must look like 2026-03-15.")
-            if name == "starts_on":
-                starts_on = parsed
-            else:
-                ends_on = parsed
-    if errors:
-        raise ValidationError(errors)
-    starts_on = starts_on or (existing.starts_on if existing else None)
-    ends_on = ends_on or (existing.ends_on if existing else None)
-    if starts_on is None and ends_on is None and match.group(2) is None:
-        starts_on, ends_on = date(year, 1, 1), date(year, 12, 31)
-    if starts_on is None:
-        errors["starts_on"] = _("Give the day the season starts.")
-    if ends_on is None:
-        errors["ends_on"] = _("Give the day the season ends.")
-    if not errors and ends_on < starts_on:
-        errors["ends_on"] = _("The season ends before it starts.")
-    elif not errors and (ends_on - starts_on).days > 400:
-        errors["ends_on"] = _("A season lasts a year at most.")
-    if errors:
-        raise ValidationError(errors)
-    return starts_on, ends_on
-
-
-def harvested_tonnes(area: PlantingArea, starts_on: date, ends_on: date) -> Decimal:
-    total = Decimal(0)
-    harvests = DiaryEntry.objects.filter(
-        Q(plot__area=area) | Q(plot__isnull=True, area=area),
-        kind=EntryKind.HARVEST,
-        date__range=(starts_on, ends_on),
-        quantity__isnull=False,
-    )
-    for quantity, unit in harvests.values_list("quantity", "unit"):
-        dimension, kg = to_base(quantity, unit)
-        if dimension == MASS:
-            total += kg
-    return (total / 1000).quantize(Decimal("0.001"))
-
-
-def _compute(forecast: Forecast) -> Forecast:
-    area = forecast.area
-    forecast.area_ha = area.measured_area_ha or area.declared_area_ha
-    per_season = (
-        Decimal(1)
-        if SEASON_RE.match(forecast.season).group(2) is None
-        else Decimal(max(area.harvests_per_year, 1))
-    )
-    data = CropYield.objects.filter(crop=area.crop).first()
-    if data is not None:
-        forecast.yield_t_per_ha = (data.tonnes_per_ha / per_season).quantize(Decimal("0.001"))
-        forecast.yield_source = data.source[:300]
-        forecast.model_t = (forecast.area_ha * forecast.yield_t_per_ha).quantize(Decimal("0.001"))
-    elif area.expected_yield_t:
-        forecast.yield_t_per_ha = Decimal(0)
-        forecast.yield_source = _("no yield data for the crop: the yield declared for the area")
-        forecast.model_t = Decimal(area.expected_yield_t)
-    else:
-        forecast.yield_t_per_ha = Decimal(0)
-        forecast.yield_source = ""
-        forecast.model_t = Decimal(0)
-    forecast.harvested_t = harvested_tonnes(area, forecast.starts_on, forecast.ends_on)
-    forecast.expected_t = max(forecast.model_t, forecast.harvested_t)
-    forecast.computed_at = timezone.now()
-    return forecast
-
-
-def _forecast_area(actor: Actor, area: PlantingArea) -> PlantingArea:
-    if actor.kind not in FORECAST_READERS:
-        raise PermissionDenied(
-            _("Harvest forecasts are for the representative and the authorities.")
-        )
-    return get_visible(actor, PlantingArea.objects.select_related("crop"), pk=area.pk)
-
-
-def forecast(
-    actor: Actor, area: PlantingArea, season: str, starts_on=None, ends_on=None
-) -> Forecast:
-    """The season's forecast, computed now (not saved: reading changes nothing)."""
-    area = _forecast_area(actor, area)
-    existing = Forecast.objects.filter(area=area, season=season).first()
-    starts_on, ends_on = _season_dates(season, starts_on, ends_on, existing)
-    result = existing or Forecast(area=area, season=season)
-    result.starts_on, result.ends_on = starts_on, ends_on
-    return _compute(result)
-
-
-def forecast_warnings(result: Forecast) -> list[str]:
-    warnings = []
-    planned = result.planned_t if result.pk else Decimal(0)
-    if planned > result.expected_t:
-        warnings.append(
-            _(
-                "The purchase plan (%(plan)s t) is more than the area can give this season "
-                "(%(exp)s t): produce from elsewhere must not be sold under this code."
-            )
-            % {"plan": _fmt(planned), "exp": _fmt(result.expected_t)}
-        )
-    if result.model_t and result.harvested_t > result.model_t * HARVEST_TOLERANCE:
-        warnings.append(
-            _("The harvests recorded (%(h)s t) exceed what %(ha)s ha can grow (%(m)s t).")
-            % {
-                "h": _fmt(result.harvested_t),
-                "ha": _fmt(result.area_ha),
-                "m": _fmt(result.model_t),
-            }
-        )
-    if not result.model_t:
-        warnings.append(_("No yield per hectare is known for this crop: the forecast is empty."))
-    return warnings
-
-
-def _month(raw, errors: dict, key: str) -> date | None:
-    if isinstance(raw, date):
-        return raw.replace(day=1)
-    match = re.match(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$", str(raw or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        errors[key] = _("A month looks like 2026-06.")
-        return None
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-@transaction.atomic
-def set_purchase_plan(
-    actor: Actor,
-    area: PlantingArea,
-    season: str,
-    rows: list[dict],
-    starts_on=None,
-    ends_on=None,
-) -> Forecast:
-    """Replace the representative's purchase plan for a season (all rows or none)."""
-    require(actor, "keep_diary")
-    if actor.kind != OrgKind.REPRESENTATIVE:
-        raise PermissionDenied(_("The area's representative sets its purchase plan."))
-    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area.pk)
-    existing = Forecast.objects.filter(area=area, season=season).first()
-    starts_on, ends_on = _season_dates(season, starts_on, ends_on, existing)
-    errors: dict[str, str] = {}
-    clean_rows = []
-    for i, row in enumerate(rows):
-        key = f"plan[{i}]"
-        if not isinstance(row, dict):
-            errors[key] = _("Each row has a buyer, tonnes and a month.")
-            continue
-        buyer = str(row.get("buyer") or "").strip()
-        if not buyer:
-            errors[f"{key}.buyer"] = _("Name the buyer.")
-        elif len(buyer) > 200:
-            errors[f"{key}.buyer"] = _("The buyer's name is too long.")
-        tonnes = _decimal(row.get("tonnes"), f"{key}.tonnes", _("Tonnes"), errors)
-        if row.get("tonnes") in (None, ""):
-            errors[f"{key}.tonnes"] = _("Give the tonnes to buy.")
-        if tonnes is not None and tonnes > Decimal("1000000"):
-            errors[f"{key}.tonnes"] = _("%(label)s of %(v)s is not plausible.") % {
-                "label": _("Tonnes"),
-                "v": tonnes,
-            }
-        month = _month(row.get("month"), errors, f"{key}.month")
-        if month and not (starts_on.replace(day=1) <= month <= ends_on):
-            errors[f"{key}.month"] = _("%(m)s is outside the season (%(a)s to %(b)s).") % {
-                "m": month.strftime("%Y-%m"),
-                "a": shown_date(starts_on),
-                "b": shown_date(ends_on),
-            }
-        buyer_org = None
-        if row.get("buyer_org"):
-            buyer_org = (
-                visible(actor, Organisation.objects.all())
-                .filter(pk=row["buyer_org"], kind__in=[OrgKind.EXPORTER, OrgKind.PACKING_HOUSE])
-                .first()
-            )
-            if buyer_org is None:
-                errors[f"{key}.buyer_org"] = _("Choose an exporter or a packing house.")
-        clean_rows.append((buyer, buyer_org, tonnes, month))
-    if errors:
-        raise ValidationError(errors)
-    result = existing or Forecast(area=area, season=season)
-    before = (
-        {"plan": [[p.buyer, str(p.tonnes), p.month.isoformat()] for p in result.plan.all()]}
-        if result.pk
-        else None
-    )
-    result.starts_on, result.ends_on = starts_on, ends_on
-    _compute(result)
-    result.save()
-    result.plan.all().delete()
-    PurchasePlan.objects.bulk_create(
-        PurchasePlan(forecast=result, buyer=b, buyer_org=o, tonnes=t, month=m)
-        for b, o, t, m in clean_rows
-    )
-    after = {"plan": [[b, str(t), m.isoformat()] for b, _o, t, m in clean_rows]}
-    record(actor.user, "forecast.plan", result, before, after)
-    if result.over_capacity:
-        offices = Organisation.objects.filter(
-            kind=OrgKind.PLANT_PROTECTION, unit_id=area.commune.province.pk
-        )
-        notify(
-            offices,
-            _("Purchase plan above the harvest forecast: %(area)s") % {"area": area},
-            forecast_warnings(result)[0],
-            reverse("diary-forecast", args=[area.pk]) + f"?season={season}",
-        )
-    return result
 
 
 # ------------------------------------------------------------------ catalogue edits
