@@ -4,7 +4,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 
-from .views_codes import *  # noqa: F403
+from .views_applications import *  # noqa: F403
+from .views_areas import *  # noqa: F403
+from .views_dashboard import *  # noqa: F403
+from .views_houses import *  # noqa: F403
 from .views_records import *  # noqa: F403
 
 

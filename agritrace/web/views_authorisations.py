@@ -19,17 +19,10 @@ from agritrace.registry import authorisations
 from agritrace.registry.models import AuthorisationOrigin, Market
 
 from .forms import add_service_errors
+from .view_common import _actor
 
 PER_PAGE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _actor(request: HttpRequest) -> Actor:
-    current = getattr(request, "_actor", None)
-    if current is None:
-        current = Actor.of(request.user)
-        request._actor = current
-    return current
 
 
 def _date_input() -> DateInput:

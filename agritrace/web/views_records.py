@@ -41,6 +41,7 @@ from .forms_records import (
     TokenForm,
     add_service_errors,
 )
+from .view_common import _actor
 
 __all__ = [
     "area_households",
@@ -60,15 +61,6 @@ __all__ = [
 HOUSEHOLDS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 25
 CODES_PER_PAGE = 100
-
-
-def _actor(request: HttpRequest) -> Actor:
-    """The acting organisation and role (cached on the request, as the context processor)."""
-    current = getattr(request, "_actor", None)
-    if current is None:
-        current = Actor.of(request.user)
-        request._actor = current
-    return current
 
 
 def _is_htmx(request: HttpRequest) -> bool:

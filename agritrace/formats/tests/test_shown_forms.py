@@ -82,17 +82,17 @@ def test_the_same_page_in_english_writes_the_english_forms(world):
 
 @pytest.mark.django_db
 def test_the_dashboard_groups_its_counts_in_vietnamese(world, settings, monkeypatch):
-    from agritrace.web import views_codes
+    from agritrace.web import views_dashboard
 
     settings.LANGUAGE_CODE = "vi"
     make_area(world, households=1)
-    real = views_codes.render
+    real = views_dashboard.render
 
     def with_many(request, template, context):
         context["area_total"] = 12_345  # as in a province of many areas
         return real(request, template, context)
 
-    monkeypatch.setattr(views_codes, "render", with_many)
+    monkeypatch.setattr(views_dashboard, "render", with_many)
     client = Client()
     client.force_login(world.users["ppo"])
     text = visible_text(client.get(reverse("dashboard")).content.decode())
