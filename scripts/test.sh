@@ -50,6 +50,14 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 \
         || echo "!! Could not install fonts-noto-cjk: Chinese screenshots show boxes." >&2
 fi
 
+# LibreOffice for the test that opens the periodic report's workbook and checks its formulas
+# (reports/tests/test_cli_documents.py; about a minute to install, without its GUI).
+if ! command -v soffice >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== Installing libreoffice-calc-nogui (the periodic report's workbook is opened in it)"
+    apt-get install -y -q --no-install-recommends libreoffice-calc-nogui >/dev/null 2>&1 \
+        || echo "!! Could not install LibreOffice: the workbook test will be skipped." >&2
+fi
+
 # --- lint and tests: each runs even when an earlier one failed; any failure fails the run ----
 failed=()
 
