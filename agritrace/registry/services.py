@@ -1,54 +1,81 @@
 """Writes to the registry and the rules behind them. The API, the web pages and the CLI all
-call these; each is one transaction, checks access, and leaves an audit entry."""
+call these; each is one transaction, checks access, and leaves an audit entry.
+
+Here: households, planting areas, plots and packing houses. By concept in modules of their
+own, and named here as before: certificates (`certificates`), supply contracts
+(`contracts`), market approvals and authorised exporters (`market_access`), an area's flags
+and the public code list (`public_list`)."""
 
 import re
-from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from agritrace.accounts.access import PUBLIC, Actor, can, get_visible, require, visible
+from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
-from agritrace.notifications.services import notify
 from agritrace.places.models import AdminUnit, Level, Tree
 from agritrace.places.services import resolve_place
 
 from . import geometry as geo
-from .history import authorisation_active_q, status_at
+from .certificates import (  # noqa: F401  (the registry's services, as callers know them)
+    CERTIFICATE_KINDS,
+    _area_for_certificates,
+    _clean_certificate,
+    _parse_day,
+    _reason,
+    add_certificate,
+    remove_certificate,
+    update_certificate,
+)
+from .contracts import (  # noqa: F401  (the registry's services, as callers know them)
+    _contract_parties,
+    _house_for_contracts,
+    contract_areas,
+    create_supply_contract,
+    end_supply_contract,
+    find_contract_area,
+    may_manage_supply_contracts,
+    supply_contracts,
+)
 from .lifecycle import reopen_review
-from .market_rules import market_rule_problems
+from .market_access import (  # noqa: F401  (the registry's services, as callers know them)
+    APPROVAL_MOVES,
+    _approval_move_problem,
+    allowed_approval_moves,
+    authorise_exporter,
+    code_usable_for,
+    may_use_code,
+    move_market_approval,
+    withdraw_authorisation,
+)
 from .measure import measure_area
 from .membership import set_members
 from .models import (
     Application,
-    ApprovalStatus,
     AppStatus,
-    Certificate,
-    CodeAuthorisation,
-    CodeHolder,
     CodeStatus,
     Crop,
     Household,
     Market,
-    MarketApproval,
     PackingHouse,
     PlantingArea,
     Plot,
     PlotOverlap,
-    SupplyContract,
     Variety,
 )
 from .positions import check_position
-
-#: Declared and measured area may differ by this much before the area is flagged.
-AREA_TOLERANCE = 0.10
+from .public_list import (  # noqa: F401  (the registry's services, as callers know them)
+    AREA_TOLERANCE,
+    PUBLISHED,
+    _public_row,
+    area_flags,
+    public_code_list,
+)
 
 NATIONAL_ID_RE = re.compile(r"^(\d{9}|\d{12})$")
 PHONE_RE = re.compile(r"^(\+84|0)\d{9,10}$")
@@ -361,122 +388,6 @@ def set_area_households(
     return set_members(actor, area, household_ids, confirm=confirm)
 
 
-# ------------------------------------------------------------------ certificates
-
-CERTIFICATE_KINDS = [kind for kind, _label in Certificate.KINDS]
-
-
-def _parse_day(value, field: str, errors: dict) -> date | None:
-    """A date from a date or an ISO string (YYYY-MM-DD); None (and an error) otherwise."""
-    if isinstance(value, date):
-        return value
-    if value is None or (isinstance(value, str) and not value.strip()):
-        errors[field] = _("This date is required.")
-        return None
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    errors[field] = _("Give a date as YYYY-MM-DD.")
-    return None
-
-
-def _clean_certificate(area: PlantingArea, data: dict, instance: Certificate | None) -> dict:
-    errors: dict = {}
-    kind = data.get("kind")
-    if kind not in CERTIFICATE_KINDS:
-        errors["kind"] = _("Choose the kind of certificate: %(kinds)s.") % {
-            "kinds": ", ".join(CERTIFICATE_KINDS)
-        }
-    number = data.get("number")
-    number = number.strip() if isinstance(number, str) else ""
-    if not number:
-        errors["number"] = _("The certificate number is required.")
-    elif len(number) > 60:
-        errors["number"] = _("A certificate number has at most 60 characters.")
-    issuer = data.get("issuer") or ""
-    issuer = issuer.strip() if isinstance(issuer, str) else ""
-    if len(issuer) > 200:
-        errors["issuer"] = _("The issuer's name has at most 200 characters.")
-    valid_from = _parse_day(data.get("valid_from"), "valid_from", errors)
-    valid_to = _parse_day(data.get("valid_to"), "valid_to", errors)
-    if valid_from and valid_to and valid_to < valid_from:
-        errors["valid_to"] = _("The end of validity comes before its start.")
-    if "kind" not in errors and "number" not in errors:
-        same = Certificate.objects.filter(kind=kind, number__iexact=number)
-        if instance is not None:
-            same = same.exclude(pk=instance.pk)
-        if same.filter(area=area).exists():
-            errors["number"] = _("This certificate is already recorded for this area.")
-        elif same.exclude(area__representative_id=area.representative_id).exists():
-            # One certificate may cover several areas of one holder, never two holders'.
-            errors["number"] = _("This certificate number is recorded for another holder.")
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "kind": kind,
-        "number": number,
-        "issuer": issuer,
-        "valid_from": valid_from,
-        "valid_to": valid_to,
-    }
-
-
-def _area_for_certificates(actor: Actor, area_id: int) -> PlantingArea:
-    require(actor, "edit_registry")
-    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area_id)
-    if area.code_status == CodeStatus.REVOKED:
-        raise ValidationError({"area": _("A revoked area cannot be changed.")})
-    return area
-
-
-@transaction.atomic
-def add_certificate(actor: Actor, area: PlantingArea, data: dict) -> Certificate:
-    """Record a certificate (VietGAP, GlobalG.A.P., organic, ...) of a planting area: its
-    representative or the authority does it. Market rules read these (market_rule_problems)."""
-    area = _area_for_certificates(actor, area.pk)
-    certificate = Certificate.objects.create(area=area, **_clean_certificate(area, data, None))
-    record(actor.user, "certificate.add", certificate, None, snapshot(certificate), _reason(data))
-    return certificate
-
-
-@transaction.atomic
-def update_certificate(actor: Actor, certificate: Certificate, data: dict) -> Certificate:
-    area = _area_for_certificates(actor, certificate.area_id)
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk, area=area)
-    merged = {
-        "kind": certificate.kind,
-        "number": certificate.number,
-        "issuer": certificate.issuer,
-        "valid_from": certificate.valid_from,
-        "valid_to": certificate.valid_to,
-        **{k: v for k, v in data.items() if k != "reason"},
-    }
-    clean = _clean_certificate(area, merged, certificate)
-    before = snapshot(certificate)
-    for key, value in clean.items():
-        setattr(certificate, key, value)
-    certificate.save()
-    record(
-        actor.user, "certificate.update", certificate, before, snapshot(certificate), _reason(data)
-    )
-    return certificate
-
-
-@transaction.atomic
-def remove_certificate(actor: Actor, certificate: Certificate, reason: str = "") -> None:
-    area = _area_for_certificates(actor, certificate.area_id)
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk, area=area)
-    record(actor.user, "certificate.remove", certificate, snapshot(certificate), None, reason)
-    certificate.delete()
-
-
-def _reason(data: dict) -> str:
-    reason = data.get("reason") or ""
-    return reason.strip() if isinstance(reason, str) else ""
-
-
 # ------------------------------------------------------------------ plots
 
 
@@ -663,491 +574,8 @@ def create_packing_house(actor: Actor, data: dict) -> tuple[PackingHouse, Applic
     return ph, app
 
 
-# ------------------------------------------------------------------ supply contracts
-
-
-def may_manage_supply_contracts(actor: Actor, house: PackingHouse) -> bool:
-    """The packing house's operator, or the province's authority, keeps its contracts."""
-    if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
-        return can(actor, "apply") and house.operator_id == actor.organisation.pk
-    if actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
-        return can(actor, "edit_registry")
-    return False
-
-
-def _house_for_contracts(actor: Actor, house_id: int) -> PackingHouse:
-    if actor.kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
-        require(actor, "apply")
-    elif actor.kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
-        require(actor, "edit_registry")
-    else:
-        raise PermissionDenied(_("Your role may not keep supply contracts."))
-    house = get_visible(actor, PackingHouse.objects.select_for_update(), pk=house_id)
-    if not may_manage_supply_contracts(actor, house):
-        raise PermissionDenied(_("Only the packing house's operator keeps its contracts."))
-    return house
-
-
-def contract_areas(past: bool = False) -> QuerySet:
-    """Planting areas a packing house can contract with: any area whose code is issued (the
-    code is on the public list, so a packing house can name an area it does not see yet).
-    For a contract whose period is over (`past`), any area that has a code, whatever its
-    status now: it may have been suspended or revoked since."""
-    statuses = [CodeStatus.ISSUED]
-    if past:
-        statuses += [CodeStatus.SUSPENDED, CodeStatus.REVOKED]
-    return visible(PUBLIC, PlantingArea.objects.filter(code_status__in=statuses))
-
-
-def find_contract_area(area_id: int | None = None, code: str | None = None) -> PlantingArea | None:
-    """The area named by id or by code that a new contract may name, or None (the service
-    then says why)."""
-    areas = contract_areas(past=True)
-    if area_id is not None:
-        return areas.filter(pk=area_id).first()
-    if isinstance(code, str) and code.strip():
-        return areas.filter(code__iexact=code.strip()).first()
-    return None
-
-
-def _contract_parties(contract: SupplyContract) -> list[Organisation]:
-    area = contract.area
-    communes = Organisation.objects.filter(kind=OrgKind.COMMUNE, unit=area.commune)
-    return [*communes, area.representative]
-
-
-@transaction.atomic
-def create_supply_contract(
-    actor: Actor,
-    packing_house: PackingHouse,
-    area: PlantingArea | None,
-    valid_from: date | None,
-    valid_to: date | None,
-    reference: str = "",
-) -> SupplyContract:
-    """A packing house buys from a planting area for a period. The packing house's operator
-    or the province's authority records it; the area's commune and representative are told.
-    The period may lie in the past (a contract signed before AgriTrace, recorded late): the
-    area then needs a code, not one that is issued today, and the rules judge each event by
-    the contract in force on its day (`history.contract_active_q`)."""
-    house = _house_for_contracts(actor, packing_house.pk)
-    errors: dict = {}
-    past = isinstance(valid_to, date) and valid_to < timezone.localdate()
-    if house.code_status == CodeStatus.REVOKED and not past:
-        errors["packing_house"] = _("A packing house whose code is revoked takes no contracts.")
-    area = contract_areas(past=past).filter(pk=getattr(area, "pk", None)).first()
-    if area is None:
-        errors["area"] = _(
-            "Name a planting area whose code is issued: only such an area can supply under "
-            "contract."
-        )
-    if not isinstance(valid_from, date) or not isinstance(valid_to, date):
-        errors["valid_to"] = _("Give the start and end of the contract.")
-    elif valid_to < valid_from:
-        errors["valid_to"] = _("The end comes before the start.")
-    reference = reference.strip() if isinstance(reference, str) else ""
-    if len(reference) > 60:
-        errors["reference"] = _("A contract reference has at most 60 characters.")
-    if (
-        not errors
-        and house.supply_contracts.filter(
-            area=area, valid_from__lte=valid_to, valid_to__gte=valid_from
-        ).exists()
-    ):
-        errors["valid_from"] = _(
-            "This packing house already has a contract with this area for part of that period."
-        )
-    if errors:
-        raise ValidationError(errors)
-    contract = SupplyContract.objects.create(
-        packing_house=house,
-        area=area,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        reference=reference,
-    )
-    record(actor.user, "supply_contract.create", contract, None, snapshot(contract))
-    notify(
-        _contract_parties(contract),
-        _("%(house)s buys from %(area)s") % {"house": house.name, "area": area.code or area.name},
-        _("Supply contract %(ref)s from %(a)s to %(b)s.")
-        % {"ref": reference or "—", "a": valid_from.isoformat(), "b": valid_to.isoformat()},
-        reverse("area-detail", args=[area.pk]),
-    )
-    return contract
-
-
-@transaction.atomic
-def end_supply_contract(
-    actor: Actor, contract: SupplyContract, on: date | None = None, reason: str = ""
-) -> SupplyContract:
-    """End a contract early: its last day becomes `on` (today by default)."""
-    _house_for_contracts(actor, contract.packing_house_id)
-    contract = (
-        SupplyContract.objects.select_for_update()
-        .select_related("area__commune", "area__representative", "packing_house")
-        .get(pk=contract.pk)
-    )
-    today = timezone.localdate()
-    on = on or today
-    if contract.valid_to < today:
-        raise ValidationError({"on": _("This contract is already over.")})
-    if on < today:
-        raise ValidationError({"on": _("A contract cannot be ended in the past.")})
-    if on < contract.valid_from:
-        raise ValidationError(
-            {
-                "on": _("The contract starts on %(d)s; it cannot end before then.")
-                % {"d": contract.valid_from.isoformat()}
-            }
-        )
-    if on >= contract.valid_to:
-        raise ValidationError(
-            {"on": _("The contract already ends on %(d)s.") % {"d": contract.valid_to.isoformat()}}
-        )
-    reason = reason.strip() if isinstance(reason, str) else ""
-    before = snapshot(contract)
-    contract.valid_to = on
-    contract.save(update_fields=["valid_to"])
-    record(actor.user, "supply_contract.end", contract, before, snapshot(contract), reason)
-    notify(
-        _contract_parties(contract),
-        _("Supply contract of %(house)s with %(area)s ends")
-        % {"house": contract.packing_house.name, "area": contract.area.code or contract.area.name},
-        _("Last day: %(d)s. %(reason)s") % {"d": on.isoformat(), "reason": reason},
-        reverse("area-detail", args=[contract.area_id]),
-    )
-    return contract
-
-
-# ------------------------------------------------------------------ markets
-
-
-def code_usable_for(holder: CodeHolder, market: Market, on: date | None = None) -> bool:
-    """Both approvals hold: Vietnam's issuance and, where needed, the importing country's.
-
-    With `on`, the code's status is the one it had that day (from its history; the end of
-    that day, or now for today and later), so a past day keeps its answer after a suspension,
-    and an importing country's approval counts from the day it was decided. The residue flags
-    are their current state, and so is an approval withdrawn since (its end is not dated)."""
-    if on is None:
-        status = holder.code_status
-    else:
-        end_of_day = timezone.make_aware(datetime.combine(on, time.max))
-        status = status_at(holder, min(end_of_day, timezone.now()))
-    if status != CodeStatus.ISSUED:
-        return False
-    # An open residue case flags the area for that market (supervision).
-    if (
-        isinstance(holder, PlantingArea)
-        and holder.market_flags.filter(market=market, lifted_at__isnull=True).exists()
-    ):
-        return False
-    if not market.needs_importer_approval:
-        return True
-    approved = holder.approvals.filter(market=market, status=ApprovalStatus.APPROVED)
-    if on is not None:
-        approved = approved.filter(Q(decided_at__isnull=True) | Q(decided_at__lte=on))
-    return approved.exists()
-
-
-APPROVAL_MOVES = {
-    "submit": (
-        {ApprovalStatus.PREPARING, ApprovalStatus.REFUSED, ApprovalStatus.WITHDRAWN},
-        ApprovalStatus.SUBMITTED,
-    ),
-    "send": ({ApprovalStatus.SUBMITTED}, ApprovalStatus.SENT),
-    "approve": ({ApprovalStatus.SENT}, ApprovalStatus.APPROVED),
-    "refuse": ({ApprovalStatus.SENT}, ApprovalStatus.REFUSED),
-    "withdraw": (
-        {ApprovalStatus.APPROVED, ApprovalStatus.SENT, ApprovalStatus.SUBMITTED},
-        ApprovalStatus.WITHDRAWN,
-    ),
-}
-
-
-def _approval_move_problem(
-    actor: Actor, holder: CodeHolder, market: Market, status: str, move: str
-) -> dict[str, str] | None:
-    """Why `actor` cannot make `move` on an approval that is `status` ({field: message}), or
-    None. The rules of the market itself are checked when the code is submitted."""
-    sources, target = APPROVAL_MOVES[move]
-    if move in ("send", "approve", "refuse") and actor.kind != OrgKind.MINISTRY:
-        # Sending, approving and refusing are the national department's to record.
-        return {"move": _("Only the Plant Protection Department records this.")}
-    if move == "submit" and holder.code_status != CodeStatus.ISSUED:
-        return {"market": _("Only an issued code can be filed for a market.")}
-    if move == "submit" and not market.needs_importer_approval:
-        return {
-            "market": _("%(market)s needs no approval of an importing country.")
-            % {"market": market}
-        }
-    if status not in sources:
-        return {
-            "move": _("An approval that is %(s)s cannot become %(t)s.")
-            % {"s": ApprovalStatus(status).label, "t": ApprovalStatus(target).label}
-        }
-    return None
-
-
-def allowed_approval_moves(actor: Actor, holder: CodeHolder, market: Market) -> list[str]:
-    """The steps of the importing country's approval this actor may record now for this
-    holder and market (what the page offers as buttons; move_market_approval checks again)."""
-    if not can(actor, "market_approval"):
-        return []
-    approval = next((a for a in holder.approvals.all() if a.market_id == market.pk), None)
-    status = approval.status if approval else ApprovalStatus.PREPARING
-    return [
-        move
-        for move in APPROVAL_MOVES
-        if _approval_move_problem(actor, holder, market, status, move) is None
-    ]
-
-
-@transaction.atomic
-def move_market_approval(
-    actor: Actor,
-    holder: CodeHolder,
-    market: Market,
-    move: str,
-    on: date | None = None,
-    importer_list_ref: str = "",
-    note: str = "",
-) -> MarketApproval:
-    """The importing country's approval of an issued code, step by step: the province
-    submits to the Plant Protection Department, which sends to the importing country, which
-    approves (with its list reference) or refuses."""
-    require(actor, "market_approval")
-    holder = get_visible(actor, type(holder).objects.all(), pk=holder.pk)
-    if move not in APPROVAL_MOVES:
-        raise ValidationError({"move": _("Unknown step '%(m)s'.") % {"m": move}})
-    kwargs = {"area": holder} if isinstance(holder, PlantingArea) else {"packing_house": holder}
-    approval, _created = MarketApproval.objects.select_for_update().get_or_create(
-        market=market, **kwargs
-    )
-    problem = _approval_move_problem(actor, holder, market, approval.status, move)
-    if problem is not None:
-        raise ValidationError(problem)
-    if move == "submit" and isinstance(holder, PlantingArea):
-        problems = market_rule_problems(holder, market)
-        if problems:
-            raise ValidationError({"market": problems})
-    if move == "approve" and not importer_list_ref.strip():
-        raise ValidationError(
-            {"importer_list_ref": _("Give the importing country's list reference.")}
-        )
-    _sources, target = APPROVAL_MOVES[move]
-    before = snapshot(approval)
-    on = on or timezone.localdate()
-    approval.status = target
-    if move == "submit":
-        approval.submitted_at = on
-    elif move == "send":
-        approval.sent_at = on
-    elif move in ("approve", "refuse"):
-        approval.decided_at = on
-    if importer_list_ref:
-        approval.importer_list_ref = importer_list_ref.strip()
-    approval.note = note or approval.note
-    approval.save()
-    record(actor.user, f"market_approval.{move}", approval, before, snapshot(approval), note)
-    return approval
-
-
-# ------------------------------------------------------------------ authorising exporters
-
-
-@transaction.atomic
-def authorise_exporter(
-    actor: Actor, area: PlantingArea, grantee_id, market_id, valid_from: date, valid_to: date
-) -> CodeAuthorisation:
-    """The representative lets an exporter or packing house use its area code for a market
-    and a period; the commune and the grantee are told."""
-    require(actor, "authorise_exporter")
-    area = get_visible(actor, PlantingArea.objects.select_for_update(), pk=area.pk)
-    errors = {}
-    grantee = Organisation.objects.filter(
-        pk=grantee_id, kind__in=[OrgKind.EXPORTER, OrgKind.PACKING_HOUSE]
-    ).first()
-    if grantee is None:
-        errors["grantee"] = _("Choose an exporter or a packing house.")
-    market = area.markets.filter(pk=market_id).first()
-    if market is None:
-        errors["market"] = _("Choose one of the area's target markets.")
-    if area.code_status != CodeStatus.ISSUED:
-        errors["area"] = _("Only an issued code can be authorised for use.")
-    if not valid_from or not valid_to:
-        errors["valid_to"] = _("Give the start and end of the authorisation.")
-    elif valid_to < valid_from:
-        errors["valid_to"] = _("The end comes before the start.")
-    elif valid_to < timezone.localdate():
-        errors["valid_to"] = _("The authorisation would already be over.")
-    if errors:
-        raise ValidationError(errors)
-    auth = CodeAuthorisation.objects.create(
-        area=area,
-        grantee=grantee,
-        market=market,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        granted_by=actor.user,
-    )
-    record(actor.user, "code.authorise", area, None, snapshot(auth))
-    communes = Organisation.objects.filter(kind=OrgKind.COMMUNE, unit=area.commune)
-    notify(
-        [*communes, grantee],
-        _("%(org)s may use code %(code)s") % {"org": grantee.name, "code": area.code},
-        _("For %(market)s from %(a)s to %(b)s.")
-        % {"market": market, "a": valid_from.isoformat(), "b": valid_to.isoformat()},
-        reverse("area-detail", args=[area.pk]),
-    )
-    return auth
-
-
-@transaction.atomic
-def withdraw_authorisation(
-    actor: Actor, auth: CodeAuthorisation, reason: str, effective: date | None = None
-) -> CodeAuthorisation:
-    """End an authorisation from `effective` (by default today; never in the future): the
-    days before keep their answer, so a use on those days stays lawful."""
-    require(actor, "authorise_exporter")
-    get_visible(actor, PlantingArea.objects.all(), pk=auth.area_id)
-    auth = CodeAuthorisation.objects.select_for_update().get(pk=auth.pk)
-    if auth.withdrawn_at is not None:
-        raise ValidationError({"action": _("This authorisation was already withdrawn.")})
-    today = timezone.localdate()
-    effective = effective or today
-    if effective > today:
-        raise ValidationError(
-            {"withdrawn_from": _("A withdrawal cannot take effect in the future.")}
-        )
-    before = snapshot(auth)
-    auth.withdrawn_at = timezone.now()
-    # Withdrawn before it began: it never held (its first day is the withdrawal's).
-    auth.withdrawn_from = max(effective, auth.valid_from)
-    auth.withdrawal_reason = reason
-    auth.save()
-    record(actor.user, "code.withdraw_authorisation", auth.area, before, snapshot(auth), reason)
-    communes = Organisation.objects.filter(kind=OrgKind.COMMUNE, unit=auth.area.commune)
-    notify(
-        [*communes, auth.grantee],
-        _("Authorisation to use %(code)s withdrawn") % {"code": auth.area.code},
-        reason,
-        reverse("area-detail", args=[auth.area_id]),
-    )
-    return auth
-
-
-def may_use_code(
-    org: Organisation, area: PlantingArea, market: Market, day: date
-) -> tuple[bool, str]:
-    """Whether `org` may lawfully put `area`'s code on produce for `market` on `day`: the
-    test that tells a lawful use from a rented or borrowed code."""
-    if not code_usable_for(area, market, day):
-        return False, _("The code is not valid for this market.")
-    if org.pk == area.representative_id:
-        return True, _("The code's own representative.")
-    active = area.authorisations.filter(authorisation_active_q(day), grantee=org, market=market)
-    if active.exists():
-        return True, _("Authorised by the representative.")
-    return False, _("No authorisation from the representative for this market and date.")
-
-
-# ------------------------------------------------------------------ flags and the public list
-
-
-def area_flags(area: PlantingArea) -> list[str]:
-    flags = []
-    measured = float(area.measured_area_ha)
-    declared = float(area.declared_area_ha)
-    diff = geo.area_discrepancy(declared, measured, AREA_TOLERANCE)
-    if diff is not None and area.plots.exists():
-        # numbers in the page's locale (1,20 ha in Vietnamese), as the pages show them;
-        # rounded first: number_format cuts the digits off
-        flags.append(
-            _("Declared %(d)s ha but the plots measure %(m)s ha (%(p)s%%).")
-            % {
-                "d": number_format(round(declared, 2), 2),
-                "m": number_format(round(measured, 2), 2),
-                "p": ("+" if diff > 0 else "") + number_format(round(diff * 100), 0),
-            }
-        )
-    overlap_count = PlotOverlap.objects.filter(plot__area=area).count()
-    if overlap_count:
-        flags.append(
-            _("%(n)d plot overlap(s) with another household or code.") % {"n": overlap_count}
-        )
-    return flags
-
-
-PUBLISHED = [CodeStatus.ISSUED, CodeStatus.SUSPENDED, CodeStatus.REVOKED]
-
-
-def public_code_list(filters: dict | None = None) -> list[dict]:
-    """The list importing countries ask for: no personal data, issued codes only."""
-    filters = filters or {}
-    rows: list[dict] = []
-    areas: QuerySet = (
-        PlantingArea.objects.filter(code_status__in=PUBLISHED)
-        .select_related("crop", "commune__parent")
-        .prefetch_related("markets", "approvals__market")
-    )
-    houses: QuerySet = (
-        PackingHouse.objects.filter(code_status__in=PUBLISHED)
-        .select_related("commune__parent")
-        .prefetch_related("crops", "markets", "approvals__market")
-    )
-    if filters.get("q"):
-        q = filters["q"].strip()
-        areas = areas.filter(Q(code__icontains=q) | Q(name__icontains=q))
-        houses = houses.filter(Q(code__icontains=q) | Q(name__icontains=q))
-    if filters.get("status"):
-        areas = areas.filter(code_status=filters["status"])
-        houses = houses.filter(code_status=filters["status"])
-    if filters.get("province"):
-        areas = areas.filter(commune__parent_id=filters["province"])
-        houses = houses.filter(commune__parent_id=filters["province"])
-    if filters.get("crop"):
-        areas = areas.filter(crop__code=filters["crop"])
-        houses = houses.filter(crops__code=filters["crop"])
-    if filters.get("market"):
-        areas = areas.filter(markets__code=filters["market"])
-        houses = houses.filter(markets__code=filters["market"])
-    kind = filters.get("kind")
-    if kind != "packing_house":
-        for a in areas.distinct():
-            rows.append(_public_row(a, "area", str(a.crop), a.declared_area_ha))
-    if kind != "area":
-        for h in houses.distinct():
-            rows.append(
-                _public_row(h, "packing_house", ", ".join(str(c) for c in h.crops.all()), None)
-            )
-    rows.sort(key=lambda r: r["code"])
-    return rows
-
-
-def _public_row(holder: CodeHolder, kind: str, crop: str, area_ha) -> dict:
-    approved = {
-        a.market.code for a in holder.approvals.all() if a.status == ApprovalStatus.APPROVED
-    }
-    if holder.code_status == CodeStatus.REVOKED:
-        approved = set()  # revocation withdraws the approvals (lifecycle.revoke)
-    return {
-        "code": holder.code,
-        "kind": kind,
-        "name": holder.name,
-        "crop": crop,
-        "province": holder.commune.parent.name if holder.commune.parent_id else "",
-        "commune": holder.commune.name,
-        "area_ha": float(area_ha) if area_ha is not None else None,
-        "status": holder.code_status,
-        "markets": sorted(m.code for m in holder.markets.all()),
-        "approved_markets": sorted(approved),
-        "issued_at": timezone.localdate(holder.issued_at).isoformat() if holder.issued_at else None,
-    }
-
-
 def open_applications(actor: Actor) -> QuerySet:
+    """The applications still in progress that the actor may see (the dashboard's count)."""
     return visible(actor, Application.objects.all()).exclude(
         status__in=[AppStatus.ISSUED, AppStatus.REJECTED, AppStatus.WITHDRAWN]
     )
