@@ -41,6 +41,13 @@ _QUERY_RESPONSES = {
         },
     }
 }
+_EVENT_RESPONSES = {
+    "200": {
+        "description": "The event (JSON-LD), or an EPCISQueryDocument holding it in XML when "
+        "Accept prefers XML",
+        "content": _QUERY_RESPONSES["200"]["content"],
+    }
+}
 _CBV_XML_FORMAT = {
     "in": "header",
     "name": "GS1-CBV-XML-Format",
@@ -202,7 +209,7 @@ def build_router() -> Router:
         "/events/{path:event_id}",
         summary="One event by its eventID (JSON-LD; XML: an EPCISQueryDocument holding it)",
         response=dict,
-        openapi_extra={"parameters": [_CBV_XML_FORMAT], "responses": _QUERY_RESPONSES},
+        openapi_extra={"parameters": [_CBV_XML_FORMAT], "responses": _EVENT_RESPONSES},
     )
     def event(request: HttpRequest, event_id: str):
         found = services.get_event(actor(request), event_id)

@@ -195,6 +195,8 @@ class Reader:
         if isinstance(element_or_name, str):
             return f"{self.prefix_for(namespace, hint)}:{element_or_name}"
         ns, local = _qname(element_or_name)
+        if not ns:
+            return local  # an unqualified element inside an extension: a plain key
         return f"{self.prefix_for(ns, element_or_name.prefix)}:{local}"
 
     def context(self) -> list:
@@ -238,10 +240,8 @@ class Reader:
                     (p for p, ns in (element.nsmap or {}).items() if ns == q.namespace), None
                 )
                 target[self.key(q.localname, q.namespace, hint)] = value.strip()
-            elif q.localname in known:
+            else:  # a standard one, or another the JSON Schema then judges
                 target[q.localname] = value.strip()
-            else:
-                target[q.localname] = value.strip()  # judged by the JSON Schema
 
     # ---------------------------------------------------------------- standard fields
 

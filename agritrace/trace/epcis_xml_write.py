@@ -66,10 +66,13 @@ class Writer:
             return None
         return key[: cut + 1], key[cut + 1 :], None
 
-    def element(self, parent: etree._Element, key: str, ns: Namespaces):
+    def element(self, parent: etree._Element, key: str, ns: Namespaces, nested: bool = False):
         """A new child element for an extension key, its namespace declared on it when no
         ancestor declares it (under the key's prefix when that is free); None when the key
-        cannot be an XML element."""
+        cannot be an XML element. Inside an extension (`nested`) a plain key is an unqualified
+        element."""
+        if nested and key.isidentifier() and key not in b.IGNORED_KEYS:
+            return etree.SubElement(parent, key)
         found = self.resolve(key, ns)
         if found is None:
             return None
@@ -93,19 +96,21 @@ class Writer:
 
     # ---------------------------------------------------------------- extensions
 
-    def extension(self, parent: etree._Element, key: str, value: object, ns: Namespaces) -> None:
+    def extension(
+        self, parent: etree._Element, key: str, value: object, ns: Namespaces, nested=False
+    ) -> None:
         if isinstance(value, list):
             for item in value:
-                self.extension(parent, key, item, ns)
+                self.extension(parent, key, item, ns, nested)
             return
-        element = self.element(parent, key, ns)
+        element = self.element(parent, key, ns, nested)
         if element is None:
             return
         if isinstance(value, Mapping):
             if "@value" in value:
                 element.text = _text(value["@value"])
             for child_key, child in value.items():
-                self.extension(element, child_key, child, ns)
+                self.extension(element, child_key, child, ns, nested=True)
         else:
             element.text = _text(value)
 

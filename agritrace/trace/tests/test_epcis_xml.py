@@ -115,6 +115,29 @@ def test_the_xml_follows_the_binding():
     assert hashes(back) == hashes(doc)
 
 
+def test_namespaces_an_event_declares_are_its_own_context():
+    """Two events may bind one prefix to two namespaces (a query answer gathers events of many
+    documents): each keeps its meaning, CURIE values included; an unqualified element inside
+    an extension is a plain key."""
+    raw = b"""<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0"
+      creationDate="2025-01-01T00:00:00Z"><EPCISBody><EventList>
+      <ObjectEvent xmlns:ex="https://one.example/"><eventTime>2025-01-01T00:00:00Z</eventTime>
+        <eventTimeZoneOffset>+00:00</eventTimeZoneOffset><epcList/><action>OBSERVE</action>
+        <ex:kind>ex:first</ex:kind></ObjectEvent>
+      <ObjectEvent xmlns:ex="https://two.example/"><eventTime>2025-01-01T00:00:00Z</eventTime>
+        <eventTimeZoneOffset>+00:00</eventTimeZoneOffset><epcList/><action>OBSERVE</action>
+        <ex:kind>ex:first</ex:kind><ex:box><size>2</size></ex:box></ObjectEvent>
+    </EventList></EPCISBody></epcis:EPCISDocument>"""
+    doc, _lines = epcis_xml.read(raw)
+    one, two = doc["epcisBody"]["eventList"]
+    assert one["ex:kind"] == two["ex:kind"] == "ex:first"
+    assert two["ex:box"] == {"size": "2"}
+    first, second = hashes(doc)
+    assert first != second  # https://one.example/first is not https://two.example/first
+    back, _lines = epcis_xml.read(epcis_xml.write(doc))
+    assert hashes(back) == [first, second]
+
+
 @pytest.mark.parametrize(
     ("accept", "expected"),
     [
