@@ -3,21 +3,85 @@ standard's own paths, at /epcis/ (urls_epcis.py). Thin: the work is in services.
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
 from ninja import Router, Schema, Status
 
 from agritrace.apiutil import actor
 
 from . import capture_jobs as background
-from . import intake, services
+from . import epcis_xml, intake, services, xml_capture
 
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+#: The capture body's media types as the OpenAPI document lists them (JSON-LD and XML).
+_XML_BODY = {
+    "schema": {
+        "type": "string",
+        "description": "An EPCISDocument in the EPCIS 2.0 XML binding "
+        "(namespace urn:epcglobal:epcis:xsd:2, GS1's EPCglobal-epcis-2_0.xsd); "
+        "no DTD or entity declarations.",
+    }
+}
+_XML_RESULTS = {
+    "schema": {
+        "type": "string",
+        "description": "An EPCISQueryDocument in the EPCIS 2.0 XML binding "
+        "(urn:epcglobal:epcis-query:xsd:2), when the Accept header prefers application/xml "
+        "or text/xml; CBV values as URNs unless GS1-CBV-XML-Format: Always_Web_URI.",
+    }
+}
+_QUERY_RESPONSES = {
+    "200": {
+        "description": "An EPCISQueryDocument: JSON-LD, or XML when Accept prefers it",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/ld+json": {"schema": {"type": "object"}},
+            "application/xml": _XML_RESULTS,
+            "text/xml": _XML_RESULTS,
+        },
+    }
+}
+_EVENT_RESPONSES = {
+    "200": {
+        "description": "The event (JSON-LD), or an EPCISQueryDocument holding it in XML when "
+        "Accept prefers XML",
+        "content": _QUERY_RESPONSES["200"]["content"],
+    }
+}
+_CBV_XML_FORMAT = {
+    "in": "header",
+    "name": "GS1-CBV-XML-Format",
+    "required": False,
+    "description": "For an XML answer: CBV values as URNs (No_Preference, Always_URN, "
+    "Never_Translates) or as GS1 Web URIs (Always_Web_URI).",
+    "schema": {
+        "type": "string",
+        "enum": ["No_Preference", "Always_Web_URI", "Always_URN", "Never_Translates"],
+    },
+}
 
 
 def _json(data: dict, status: int = 200, **headers: str) -> JsonResponse:
     response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
     for name, value in {**EPCIS_HEADERS, **headers}.items():
         response[name] = value
+    return response
+
+
+def _answer(request: HttpRequest, document: dict, **headers: str) -> HttpResponse:
+    """An EPCISQueryDocument as JSON-LD, or as XML when the request's Accept prefers XML
+    (content negotiation of the REST bindings); `Vary: Accept` either way."""
+    xml_type = epcis_xml.prefers_xml(request.headers.get("Accept"))
+    if xml_type is None:
+        response = _json(document, **headers)
+    else:
+        style = epcis_xml.cbv_style(request.headers)
+        body = epcis_xml.write(document, style)
+        response = HttpResponse(body, content_type=f"{xml_type}; charset=utf-8")
+        for name, value in {**EPCIS_HEADERS, **headers}.items():
+            response[name] = value
+        response["GS1-CBV-XML-Format"] = "Always_Web_URI" if style == "web" else "Always_URN"
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -65,13 +129,15 @@ def build_router() -> Router:
 
     @router.post(
         "/capture",
-        summary="Capture an EPCISDocument (JSON-LD); all its events or none",
+        summary="Capture an EPCISDocument (JSON-LD or XML); all its events or none",
         response={202: dict, 400: dict, 413: dict, 415: dict},
         openapi_extra={
             "requestBody": {
                 "content": {
                     "application/ld+json": {"schema": {"type": "object"}},
                     "application/json": {"schema": {"type": "object"}},
+                    "application/xml": _XML_BODY,
+                    "text/xml": _XML_BODY,
                 },
                 "required": True,
             }
@@ -80,7 +146,9 @@ def build_router() -> Router:
     def capture(request: HttpRequest):
         try:
             body = intake.read_body(request)
-            if background.runs_later(body):
+            if epcis_xml.is_xml(intake.media_type(request)):
+                job = xml_capture.capture_xml(actor(request), body)
+            elif background.runs_later(body):
                 # A large document: a background capture job, its progress on the job.
                 job = background.submit(actor(request), body)
             else:
@@ -120,6 +188,8 @@ def build_router() -> Router:
                 {"in": "query", "name": name, "required": False, "schema": {"type": "string"}}
                 for name in sorted(services.QUERY_PARAMS)
             ]
+            + [_CBV_XML_FORMAT],
+            "responses": _QUERY_RESPONSES,
         },
     )
     def events(request: HttpRequest):
@@ -133,12 +203,21 @@ def build_router() -> Router:
         document = services.query_document(page)
         if token:
             document["epcisBody"]["queryResults"]["nextPageToken"] = token
-        return _json(document, **headers)
+        return _answer(request, document, **headers)
 
-    @router.get("/events/{path:event_id}", summary="One event by its eventID", response=dict)
+    @router.get(
+        "/events/{path:event_id}",
+        summary="One event by its eventID (JSON-LD; XML: an EPCISQueryDocument holding it)",
+        response=dict,
+        openapi_extra={"parameters": [_CBV_XML_FORMAT], "responses": _EVENT_RESPONSES},
+    )
     def event(request: HttpRequest, event_id: str):
         found = services.get_event(actor(request), event_id)
-        return _json(services.event_json(found))
+        if epcis_xml.prefers_xml(request.headers.get("Accept")):
+            return _answer(request, services.query_document([found]))
+        response = _json(services.event_json(found))
+        patch_vary_headers(response, ["Accept"])
+        return response
 
     return router
 

@@ -1,5 +1,6 @@
 """What a capture request must be before its document is parsed (issue 14, defects 2, 5, 7):
-sent as `application/json` or `application/ld+json` (else 415, as the EPCIS REST bindings
+sent as `application/json` or `application/ld+json` (or as EPCIS XML, `application/xml` or
+`text/xml`; else 415, as the EPCIS REST bindings
 say), at most `AGRITRACE_CAPTURE_MAX_BYTES` long (else 413 with a JSON body, not Django's
 HTML page), and nested at most `MAX_DEPTH` deep (else 400, checked on the text before the
 JSON parser or any validator recurses into it).
@@ -15,7 +16,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-MEDIA_TYPES = ("application/json", "application/ld+json")
+#: JSON-LD, and EPCIS XML (read by trace.epcis_xml into the same JSON-LD form).
+MEDIA_TYPES = ("application/json", "application/ld+json", "application/xml", "text/xml")
 #: The default limit of a capture's body; set AGRITRACE_CAPTURE_MAX_BYTES to change it.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: Objects and arrays within each other: an EPCIS event with sensor reports is about 8 deep;

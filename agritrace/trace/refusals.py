@@ -134,7 +134,12 @@ def _refusals(
 
 
 def record_refused(
-    actor: Actor, document: object, exc, items=(), job: CaptureJob | None = None
+    actor: Actor,
+    document: object,
+    exc,
+    items=(),
+    job: CaptureJob | None = None,
+    parsed: Mapping | None = None,
 ) -> CaptureJob:
     """Keep a refused document: a FAILED job and its refusal rows. Called after the capture's
     transaction rolled back; `document` as received (bytes) or parsed, `exc` the
@@ -147,13 +152,15 @@ def record_refused(
     sha, size = fingerprint(raw)
     limit = body_limit()
     errors = _error_strings(exc)
-    parsed = document
-    if isinstance(document, bytes | str):
-        try:
-            # A document nested too deep is kept as bytes only (parsing it would recurse).
-            parsed = None if depth_problem(document) else json.loads(document)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            parsed = None
+    # `parsed`: given when known (an XML body's JSON-LD form, trace.xml_capture).
+    if parsed is None:
+        parsed = document
+        if isinstance(document, bytes | str):
+            try:
+                # A document nested too deep is kept as bytes only (parsing it would recurse).
+                parsed = None if depth_problem(document) else json.loads(document)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                parsed = None
     now = timezone.now()
     org = actor.organisation
     values = dict(

@@ -94,13 +94,16 @@ def capture(
     document: object,
     job: CaptureJob | None = None,
     progress: Callable[[int], None] | None = None,
+    received: bytes | None = None,
 ) -> CaptureJob:
     """Validate and store one EPCISDocument: every event or none. Raises CaptureRejected (with
     {json_path: [messages]}) for a document that cannot be captured, PermissionDenied for a role
     that may not capture. `job`: a background capture job to capture on (capture_jobs.py),
-    told `progress(events checked)` as it goes; else a new job is made."""
+    told `progress(events checked)` as it goes; else a new job is made. `received`: the body as
+    it came when `document` was converted from it (EPCIS XML, trace.xml_capture), kept and
+    fingerprinted instead of the converted form."""
     require(actor, "capture_events")
-    received = document
+    received = document if received is None else received
     try:
         raw = document if isinstance(document, bytes | str) else None
         if raw is not None:
@@ -120,7 +123,12 @@ def capture(
     except CaptureRejected as exc:
         # Rolled back: what was refused is kept all the same (refusals.py).
         exc.capture_job = refusals.record_refused(
-            actor, received, exc, getattr(exc, "items", ()), job=job
+            actor,
+            received,
+            exc,
+            getattr(exc, "items", ()),
+            job=job,
+            parsed=document if isinstance(document, Mapping) else None,
         )
         raise
     raise AssertionError("unreachable")

@@ -9,8 +9,19 @@ from django.test import Client
 
 from agritrace.accounts.models import ApiToken
 
-#: shared/conformance/epcis beside the repository (repo root = parents[3]).
-CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "epcis"
+
+def _conformance_dir() -> Path:
+    """shared/conformance/epcis beside the repository (repo root = parents[3]), or beside one
+    of its parent folders (a git worktree under /work/wt/<name> reaches /work/shared)."""
+    root = Path(__file__).resolve().parents[3]
+    for folder in root.parents:
+        candidate = folder / "shared" / "conformance" / "epcis"
+        if candidate.is_dir():
+            return candidate
+    return root.parent / "shared" / "conformance" / "epcis"
+
+
+CONFORMANCE = _conformance_dir()
 SKIP_REASON = f"GS1 EPCIS conformance material not found at {CONFORMANCE}"
 
 
