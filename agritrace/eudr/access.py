@@ -39,9 +39,7 @@ def may_import(actor: Actor) -> bool:
 
 def require_use(actor: Actor) -> None:
     if not may_use(actor):
-        raise PermissionDenied(
-            _("Only exporters and the authorities use the EUDR export.")
-        )
+        raise PermissionDenied(_("Only exporters and the authorities use the EUDR export."))
 
 
 def require_import(actor: Actor) -> None:
@@ -74,9 +72,7 @@ def shipped_lots(actor: Actor) -> QuerySet:
     made for), newest shipment first."""
     shipments = events_in_scope(actor).filter(biz_step="shipping")
     return (
-        Lot.objects.filter(
-            pk__in=EventEPC.objects.filter(event__in=shipments).values("lot_id")
-        )
+        Lot.objects.filter(pk__in=EventEPC.objects.filter(event__in=shipments).values("lot_id"))
         .select_related("crop")
         .order_by("-first_seen", "-id")
     )

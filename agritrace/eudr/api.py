@@ -21,7 +21,7 @@ router = Router(tags=["eudr"])
 GEOJSON = "application/geo+json"
 
 
-class LotOut(Schema):
+class EudrLotOut(Schema):
     lot: str
     crop: str | None
     first_seen: str | None
@@ -39,14 +39,14 @@ class LotOut(Schema):
         return obj.first_seen.isoformat() if obj.first_seen else None
 
 
-class BaselineIn(Schema):
+class ForestBaselineIn(Schema):
     name: str
     source: str
     source_date: date
     geojson: dict
 
 
-class BaselineOut(Schema):
+class ForestBaselineOut(Schema):
     id: int
     name: str
     source: str
@@ -78,7 +78,7 @@ def _filename(s: export.Statement, extension: str) -> str:
     return f"eudr-{safe}.{extension}"
 
 
-@router.get("/lots", response=list[LotOut])
+@router.get("/lots", response=list[EudrLotOut])
 @paginate(Paging)
 def list_lots(request: HttpRequest):
     """The shipped lots one may export, newest first."""
@@ -124,7 +124,7 @@ def lot_pdf(request: HttpRequest, lot: str, hs_code: str = ""):
     return response
 
 
-@router.get("/forest-baselines", response=list[BaselineOut])
+@router.get("/forest-baselines", response=list[ForestBaselineOut])
 @paginate(Paging)
 def list_baselines(request: HttpRequest):
     """The forest baseline layers one may see (the province's own; the ministry's and an
@@ -135,8 +135,8 @@ def list_baselines(request: HttpRequest):
     return [_baseline_out(x) for x in layers]
 
 
-@router.post("/forest-baselines", response={201: BaselineOut})
-def import_baseline(request: HttpRequest, payload: BaselineIn):
+@router.post("/forest-baselines", response={201: ForestBaselineOut})
+def import_baseline(request: HttpRequest, payload: ForestBaselineIn):
     """Import a forest baseline layer for one's province: a GeoJSON FeatureCollection of
     Polygon/MultiPolygon features in WGS 84; all or nothing, each problem named by its field
     (`geojson.features[3].geometry.coordinates[0]`) and rule. Audited."""

@@ -90,20 +90,17 @@ def _geometry(value: Any, field: str, counter: list[int]) -> Polygon | MultiPoly
         if not isinstance(coordinates, list) or not coordinates:
             raise LayerError(f"{field}.coordinates", _("A MultiPolygon needs polygons."))
         geom = MultiPolygon(
-            [
-                _polygon(p, f"{field}.coordinates[{i}]", counter)
-                for i, p in enumerate(coordinates)
-            ]
+            [_polygon(p, f"{field}.coordinates[{i}]", counter) for i, p in enumerate(coordinates)]
         )
     else:
         raise LayerError(f"{field}.type", _("Only Polygon and MultiPolygon geometries are read."))
     reason = shapely.is_valid_reason(geom)
     if reason != "Valid Geometry":
-        raise LayerError(
-            field, _("The polygon is not valid (%(reason)s).") % {"reason": reason}
-        )
+        raise LayerError(field, _("The polygon is not valid (%(reason)s).") % {"reason": reason})
     if not any(
-        b[0] <= geom.bounds[0] and b[1] <= geom.bounds[1] and geom.bounds[2] <= b[2]
+        b[0] <= geom.bounds[0]
+        and b[1] <= geom.bounds[1]
+        and geom.bounds[2] <= b[2]
         and geom.bounds[3] <= b[3]
         for b in geo.VIETNAM_BOXES
     ):

@@ -74,6 +74,15 @@ def _authorise(actor: Callable[[str], Actor], cast: Callable[[], EudrCast], shif
     )
 
 
+def _approval(actor: Callable[[str], Actor], cast: Callable[[], EudrCast], move: str, user: str):
+    """The EU market's approval of C1's code (the registry's EU market needs one): the
+    province files it, the Plant Protection Department sends and records it approved."""
+    extra = {"importer_list_ref": "EU, demo list 2026"} if move == "approve" else {}
+    registry.move_market_approval(
+        actor(user), cast().area, Market.objects.get(code="EU"), move, **extra
+    )
+
+
 def _harvest_and_bag(actor: Callable[[str], Actor], cast: Callable[[], EudrCast]) -> None:
     c = cast()
     area = c.area
@@ -131,7 +140,7 @@ def _ship(actor: Callable[[str], Actor], cast: Callable[[], EudrCast]) -> None:
                     moment=now,
                     shipper=c.exporter,
                     destination_name="Cảng Cát Lái → Hamburg (Đức)",
-                    destination_country="DE",
+                    destination_country="EU",
                     transport_doc=f"BL-{now:%y%m%d}-EU07",
                     customs_declaration=f"TK-{now:%y%m%d}-4410",
                 ).event
@@ -184,6 +193,9 @@ def eudr_steps(
     """(days ago, step) pairs of the coffee chain for the EU."""
     day = coffee_day(today, province, 140 + shift)
     return [
+        (day + 8, lambda: _approval(actor, cast, "submit", "officer")),
+        (day + 6, lambda: _approval(actor, cast, "send", "ministry")),
+        (day + 4, lambda: _approval(actor, cast, "approve", "ministry")),
         (day + 2, lambda: _authorise(actor, cast, shift)),
         (day, lambda: _harvest_and_bag(actor, cast)),
         (day - 1, lambda: _ship(actor, cast)),

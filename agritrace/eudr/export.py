@@ -255,9 +255,8 @@ def _commodity(lot: Lot, chain: trace_chain.Chain) -> scope.Commodity:
         )
     commodities = {c.key: c for c in found.values() if c is not None}
     if len(commodities) > 1:
-        raise ValidationError(
-            {"product": _("The lot mixes several commodities: %(c)s.") % {"c": ", ".join(commodities)}}
-        )
+        message = _("The lot mixes several commodities: %(c)s.")
+        raise ValidationError({"product": message % {"c": ", ".join(commodities)}})
     return next(iter(commodities.values()))
 
 
@@ -267,6 +266,11 @@ def _producer(household, area, personal: bool) -> str:
     if area is not None and area.representative_id:
         return area.representative.name
     return _("Household #%(n)s") % {"n": household.pk} if household is not None else ""
+
+
+def _plot_order(pair: tuple) -> tuple:
+    plot, area = pair
+    return ((area.code or "") if area else "", plot.label, plot.pk)
 
 
 def statement(actor: Actor, uri: str, hs_code: str | None = None) -> Statement:
@@ -295,10 +299,10 @@ def statement(actor: Actor, uri: str, hs_code: str | None = None) -> Statement:
     for harvest in chain.harvests:
         for plot in harvest.plots:
             seen.setdefault(plot.pk, (plot, harvest.area))
-    ordered = sorted(seen.values(), key=lambda pa: ((pa[1].code or "") if pa[1] else "", pa[0].label, pa[0].pk))
+    ordered = sorted(seen.values(), key=_plot_order)
     if not ordered:
         errors["plots"] = [
-            _("The lot's backward trace reaches no plot with a boundary: its harvests name no plot.")
+            _("The lot's backward trace reaches no plot with a boundary: no harvest names one.")
         ]
     plots: list[PlotEntry] = []
     for i, (plot, area) in enumerate(ordered):
@@ -321,7 +325,8 @@ def statement(actor: Actor, uri: str, hs_code: str | None = None) -> Statement:
             area_ha=area_ha,
             geometry=geometry,
         )
-        if geometry["type"] != "Point" and any(p.interiors for p in getattr(shape, "geoms", [shape])):
+        parts = getattr(shape, "geoms", [shape])
+        if geometry["type"] != "Point" and any(part.interiors for part in parts):
             entry_.warnings.append(
                 _("Plot %(label)s has holes, which the EU system is reported to refuse.")
                 % {"label": plot.label}

@@ -18,10 +18,13 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 def _signed_area(ring: list) -> float:
-    return sum(
-        float(a[0]) * float(b[1]) - float(b[0]) * float(a[1])
-        for a, b in zip(ring, ring[1:], strict=False)
-    ) / 2
+    return (
+        sum(
+            float(a[0]) * float(b[1]) - float(b[0]) * float(a[1])
+            for a, b in zip(ring, ring[1:], strict=False)
+        )
+        / 2
+    )
 
 
 def _position(p, where: str, decimals: int, problems: list[str]) -> None:

@@ -71,7 +71,7 @@ def test_points_up_to_4_ha_and_a_polygon_above(demo):
     assert s.hs_code == "0901" and s.country_of_production == "VN"
     assert s.operator.name == "Công ty CP Xuất nhập khẩu Đắk Lắk"
     assert s.net_mass_kg and s.net_mass_kg > 0
-    assert "DE" in " ".join(s.destinations)
+    assert "Hamburg" in " ".join(s.destinations)
 
 
 def test_the_plot_under_the_forest_layer_is_flagged_and_no_other(demo):
@@ -129,3 +129,99 @@ def test_an_hs_code_outside_the_annex_heading_is_refused(demo):
     assert r.status_code == 422 and "hs_code" in r.json()["errors"]
     ok = _client("exporter").get(f"/api/eudr/lots/{demo['lot']}/statement?hs_code=090111")
     assert ok.status_code == 200 and ok.json()["hsCode"] == "090111"
+
+
+def test_a_plot_with_an_invalid_boundary_is_refused_naming_it(demo):
+    from agritrace.registry.models import Plot
+
+    s = export.statement(_actor("officer"), demo["lot"])
+    plot = s.plots[1].plot
+    bowtie = {"type": "Polygon", "coordinates": [[[108.08, 12.85], [108.082, 12.852],
+              [108.082, 12.85], [108.08, 12.852], [108.08, 12.85]]]}  # fmt: skip
+    Plot.objects.filter(pk=plot.pk).update(geometry=bowtie)
+    r = _client("exporter").get(f"/api/eudr/lots/{demo['lot']}/geojson")
+    assert r.status_code == 422
+    assert list(r.json()["errors"]) == ["plots[1].geometry"]
+    assert "Self-intersection" in r.json()["errors"]["plots[1].geometry"][0]
+
+
+def test_a_coffee_lot_whose_harvest_names_no_plot_is_refused(demo):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from agritrace.accounts.models import Organisation
+    from agritrace.trace import builders
+    from agritrace.trace import services as trace
+
+    area = demo["area"]
+    lot = trace.lot_uri(area.code, "H-C1-NOPLOT")
+    now = timezone.now()
+    harvest = builders.harvest(area=area, lot=lot, harvest_date=timezone.localdate(),
+                               amount=Decimal(100), uom="KGM", moment=now)  # fmt: skip
+    trace.capture(_actor("coop2"), builders.document([harvest.event]))
+    shipped = builders.shipping(
+        lots=[(lot, Decimal(100), "KGM", "")], origin=trace.location_uri(area.code), moment=now,
+        shipper=Organisation.objects.get(name="Công ty CP Xuất nhập khẩu Đắk Lắk"),
+        destination_country="EU",
+    )  # fmt: skip
+    trace.capture(_actor("exporter"), builders.document([shipped.event]))
+    r = _client("exporter").get(f"/api/eudr/lots/{lot}/statement")
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["plots"]
+
+
+def test_the_province_imports_a_forest_layer_all_or_nothing(demo):
+    before = ForestBaseline.objects.count()
+    square = [[108.3, 12.7], [108.31, 12.7], [108.31, 12.71], [108.3, 12.71], [108.3, 12.7]]
+    body = {
+        "name": "Rừng phòng hộ",
+        "source": "Chi cục Kiểm lâm (test)",
+        "source_date": "2020-12-31",
+        "geojson": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+             "coordinates": [square]}},
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+             "coordinates": [square[:-1]]}},
+        ]},
+    }  # fmt: skip
+    officer = _client("officer")
+    r = officer.post("/api/eudr/forest-baselines", body, content_type="application/json")
+    assert r.status_code == 422
+    assert list(r.json()["errors"]) == ["geojson.features[1].geometry.coordinates[0]"]
+    assert ForestBaseline.objects.count() == before  # nothing of it kept
+    body["geojson"]["features"].pop()
+    r = officer.post("/api/eudr/forest-baselines", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["feature_count"] == 1 and r.json()["province"] == "Đắk Lắk"
+    assert AuditEntry.objects.filter(action="eudr.baseline.import").count() == 2
+    for username in ("viewer", "exporter", "coop2"):
+        refused = _client(username).post(
+            "/api/eudr/forest-baselines", body, content_type="application/json"
+        )
+        assert refused.status_code == 403, username
+
+
+def test_the_page_previews_the_lot_and_explains_a_refusal(demo):
+    exporter = _client("exporter")
+    r = exporter.get("/eudr/", {"lot": demo["lot"]})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'id="eudr-map"' in html and 'data-flagged="true"' in html
+    assert "/api/eudr/lots/" in html and "statement.pdf" in html
+    assert "baseline-form" not in html  # an exporter imports no layer
+    durian = Lot.objects.filter(crop__code="durian", uri__contains="VN-DLPH-0001").first()
+    refused = exporter.get("/eudr/", {"lot": durian.uri})
+    assert refused.status_code == 200 and 'id="eudr-refused"' in refused.content.decode()
+    assert _client("exporter2").get("/eudr/", {"lot": demo["lot"]}).status_code == 404
+    assert "baseline-form" in _client("officer").get("/eudr/").content.decode()
+
+
+def test_the_command_writes_the_geojson_and_the_pdf(demo, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "lot.geojson"
+    call_command("eudr", "export", demo["lot"], "--as", "exporter", "--out", str(out))
+    assert problems_of(out.read_text(encoding="utf-8")) == []
+    pdf = tmp_path / "lot.pdf"
+    call_command("eudr", "export", demo["lot"], "--as", "officer", "--out", str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
