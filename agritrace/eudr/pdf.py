@@ -12,6 +12,13 @@ from agritrace.stamps.labels import FONT_DIR
 
 from .export import Statement
 
+#: Characters the committed font subsets lack, written as the subsets can print them.
+_REPLACE = str.maketrans({"→": "->", "⚠": "!"})
+
+
+def _printable(text: str) -> str:
+    return text.translate(_REPLACE)
+
 
 def statement_pdf(s: Statement) -> bytes:
     from fpdf import FPDF
@@ -58,11 +65,13 @@ def statement_pdf(s: Statement) -> bytes:
         (_("Plots"), str(len(s.plots))),
     ]  # fmt: skip
     pdf.set_font("NotoSans", "", 9)
-    with pdf.table(col_widths=(45, 135), text_align="LEFT", line_height=5) as table:
+    with pdf.table(
+        col_widths=(45, 135), text_align="LEFT", line_height=5, first_row_as_headings=False
+    ) as table:
         for label, value in rows:
             r = table.row()
             r.cell(label)
-            r.cell(str(value))
+            r.cell(_printable(str(value)))
     pdf.ln(4)
 
     pdf.set_font("NotoSans", "B", 11)
@@ -83,7 +92,7 @@ def statement_pdf(s: Statement) -> bytes:
                 where = _("polygon around %(p)s") % {"p": f"{c.x:.6f}, {c.y:.6f}"}
             for value in (p.place, p.producer, number(p.area_ha, 2), p.kind, where,
                           number(p.forest_ha, 2) if p.flagged else "—"):  # fmt: skip
-                r.cell(str(value))
+                r.cell(_printable(str(value)))
     pdf.ln(4)
 
     pdf.set_font("NotoSans", "B", 11)
@@ -97,9 +106,10 @@ def statement_pdf(s: Statement) -> bytes:
         pdf.multi_cell(
             width, 5,
             _("%(place)s overlaps %(layers)s by %(ha)s ha.")
-            % {"place": p.place, "layers": names, "ha": number(p.forest_ha, 2)},
+            % {"place": _printable(p.place), "layers": _printable(names),
+               "ha": number(p.forest_ha, 2)},
             new_x="LMARGIN", new_y="NEXT",
         )  # fmt: skip
     for w in fields["warnings"]:
-        pdf.multi_cell(width, 5, "! " + w, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, "! " + _printable(w), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -116,3 +116,49 @@ def test_a_bad_layer_names_the_field_and_the_rule(data, field, words):
         parse_layer(data)
     assert caught.value.field == field
     assert words in caught.value.message
+
+
+def test_a_multipolygon_with_a_hole_keeps_the_right_hand_rule():
+    from shapely.geometry import MultiPolygon
+
+    outer = square(9.0)
+    hole = square(1.0, clockwise=False)  # written counter-clockwise: must come out clockwise
+    far = Polygon([(x + 0.01, y) for x, y in square(6.0).exterior.coords])
+    shape = MultiPolygon([Polygon(outer.exterior.coords, [hole.exterior.coords]), far])
+    geometry = eu_geometry(shape, _area(shape))
+    assert geometry["type"] == "MultiPolygon" and len(geometry["coordinates"]) == 2
+
+    def signed(ring):
+        return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False))
+
+    first = geometry["coordinates"][0]
+    assert signed(first[0]) > 0 and signed(first[1]) < 0
+
+
+def _file(geometry: dict, **props) -> str:
+    base = {"ProducerName": "A", "ProducerCountry": "VN", "ProductionPlace": "P"}
+    feature = {"type": "Feature", "properties": {**base, **props}, "geometry": geometry}
+    return fixed_decimals({"type": "FeatureCollection", "features": [feature]}, 6)
+
+
+def test_the_checker_finds_what_the_eu_refuses():
+    from agritrace.eudr.tests.geojson_check import problems_of, schema_problems
+
+    ring = [[108.0, 12.7], [108.01, 12.7], [108.01, 12.71], [108.0, 12.71], [108.0, 12.7]]
+    good = _file({"type": "Polygon", "coordinates": [ring]})
+    assert problems_of(good) == [] and schema_problems(good) == []
+    clockwise = _file({"type": "Polygon", "coordinates": [ring[::-1]]})
+    assert any("counter-clockwise" in p for p in problems_of(clockwise))
+    five = good.replace("108.000000", "108.00000")
+    assert any("6 decimals" in p for p in problems_of(five))
+    unclosed = _file({"type": "Polygon", "coordinates": [ring[:-1]]})
+    assert any("not closed" in p for p in problems_of(unclosed))
+    swapped = _file({"type": "Point", "coordinates": [12.7, 108.0]}, Area=1.0)
+    assert any("out of range" in p for p in problems_of(swapped)) and schema_problems(swapped)
+    no_area = _file({"type": "Point", "coordinates": [108.0, 12.7]})
+    assert any("Area" in p for p in problems_of(no_area)) and schema_problems(no_area)
+    with_crs = good.replace('"type": "FeatureCollection"', '"crs": {}, "type": "FeatureCollection"')
+    assert any("crs" in p for p in problems_of(with_crs)) and schema_problems(with_crs)
+    country = _file({"type": "Point", "coordinates": [108.0, 12.7]}, Area=1.0,
+                    ProducerCountry="VNM")  # fmt: skip
+    assert any("ProducerCountry" in p for p in problems_of(country))
