@@ -6,8 +6,6 @@ the GeoJSON and the PDF; the province imports forest baseline layers. Thin: acce
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -137,6 +135,5 @@ def home(request: HttpRequest) -> HttpResponse:
             "preview": _preview(statement) if statement else None,
             "layers": layers,
             "form": form,
-            "lot_param": json.dumps(uri)[1:-1] if uri else "",
         },
     )

@@ -225,3 +225,24 @@ def test_the_command_writes_the_geojson_and_the_pdf(demo, tmp_path):
     pdf = tmp_path / "lot.pdf"
     call_command("eudr", "export", demo["lot"], "--as", "officer", "--out", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_page_imports_a_layer_and_names_a_bad_ring(demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    square = [[108.3, 12.7], [108.31, 12.7], [108.31, 12.71], [108.3, 12.71]]
+    before = ForestBaseline.objects.count()
+
+    def post(ring):
+        layer = {"type": "Feature", "properties": {},
+                 "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+        upload = SimpleUploadedFile("forest.geojson", json.dumps(layer).encode())
+        data = {"name": "Rừng", "source": "test", "source_date": "2020-12-31", "file": upload}
+        return _client("officer").post("/eudr/", data)
+
+    bad = post(square)
+    assert bad.status_code == 200
+    assert "geojson.geometry.coordinates[0]" in bad.content.decode()
+    assert ForestBaseline.objects.count() == before
+    good = post([*square, square[0]])
+    assert good.status_code == 302 and ForestBaseline.objects.count() == before + 1
