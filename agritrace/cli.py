@@ -104,6 +104,10 @@ def _commands() -> list[tuple[str, str]]:
             _("the plan's targets, achieved figures, training and half-year/annual reports"),
         ),
         (
+            "eudr export LOT --as USER --out FILE",
+            _("a lot's EUDR geolocation (GeoJSON) or PDF summary; forest baseline layers"),
+        ),
+        (
             "worker [--concurrency N]",
             _("run a Celery worker for background work such as large captures (needs a broker)"),
         ),

@@ -41,6 +41,8 @@ from agritrace.accounts.access import Actor
 from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
 from agritrace.diary.demo import diary_steps
+from agritrace.eudr.demo import LARGE_PLOT_HA as EUDR_LARGE_PLOT_HA
+from agritrace.eudr.demo import EudrCast, eudr_steps
 from agritrace.misuse.demo import DAYS as MISUSE_DAYS
 from agritrace.misuse.demo import MisuseCast, misuse_steps
 from agritrace.places.models import AdminUnit, ProvinceAbbreviation
@@ -573,6 +575,9 @@ def _plots_for(demo: _Demo, spec: AreaSpec) -> list[list[tuple]]:
                 lon, lat = _offset(*demo.plot_centres["C1"][0], 60, -30)
             centres.append((lon, lat))
             hectares = round(rng.uniform(low, high), 2)
+            if spec.key == "C1" and h == spec.households - 1 and not plots:
+                # larger than the 4 ha up to which the EU's file has a point (eudr.demo)
+                hectares = EUDR_LARGE_PLOT_HA
             sheet, number = rng.randrange(5, 60), rng.randrange(10, 900)
             label = f"Tờ {sheet}, thửa {number}"
             year = rng.randrange(years[0], years[1] + 1) if years else None
@@ -665,11 +670,18 @@ class _Timeline:
         self.events: list[tuple[int, int, object, tuple, dict]] = []
 
     def on(self, days_ago: int, func, *args, **kwargs) -> None:
-        self.events.append((days_ago, len(self.events), func, args, kwargs))
+        self.events.append((days_ago, len(self.events), func, args, kwargs, None))
+
+    def at_hour(self, days_ago: int, hour: int, func) -> None:
+        """A step at a set hour: it draws nothing from the demo's random generator, so the
+        steps added this way leave every other name, plot and hour as it was."""
+        self.events.append((days_ago, len(self.events), func, (), {}, hour))
 
     def run(self, demo: _Demo) -> None:
-        for days_ago, _n, func, args, kwargs in sorted(self.events, key=lambda e: (-e[0], e[1])):
-            demo.clock.at(days_ago, 8 + demo.rng.randrange(0, 9))
+        for days_ago, _n, func, args, kwargs, hour in sorted(
+            self.events, key=lambda e: (-e[0], e[1])
+        ):
+            demo.clock.at(days_ago, hour if hour is not None else 8 + demo.rng.randrange(0, 9))
             func(*args, **kwargs)
 
 
@@ -984,6 +996,11 @@ def _story(demo: _Demo) -> None:
     # The produce: harvests, packing, inspection and shipping as EPCIS events, and stamps.
     for days_ago, step in chain_steps(demo.actor, lambda: _chain_cast(demo)):
         line.on(days_ago + s, step)
+    # C1's coffee for the EU: harvested in the coffee season, bagged, shipped by the first
+    # exporter to Hamburg; a forest baseline layer overlapping one plot (eudr.demo).
+    eudr = eudr_steps(demo.actor, lambda: _eudr_cast(demo), demo.clock.today, PROVINCE, s)
+    for days_ago, step in eudr:
+        line.at_hour(days_ago, 9, step)
     # Codes rented, borrowed and used while suspended, a copied stamp; then the misuse scan.
     for days_ago, step in misuse_steps(demo.actor, lambda: _misuse_cast(demo), shift=s):
         line.on(days_ago, step)
@@ -1014,6 +1031,14 @@ def _chain_cast(demo: _Demo) -> ChainCast:
         house=PackingHouse.objects.select_related("operator").get(pk=demo.apps["PH1"].subject.pk),
         exporter=demo.orgs["exporter1"],
         households={"A1": demo.households["A1"], "E1": demo.households["E1"]},
+    )
+
+
+def _eudr_cast(demo: _Demo) -> EudrCast:
+    return EudrCast(
+        area=PlantingArea.objects.select_related("crop").get(pk=demo.areas["C1"].pk),
+        households=list(demo.households["C1"]),
+        exporter=demo.orgs["exporter1"],
     )
 
 

@@ -26,6 +26,8 @@ AUTHORITY_AND_COMMUNES = (
 #: who changes the plan's figures (the province authorities, not the read-only viewer).
 REPORT_READERS = "ministry province ppo other_ppo ppo.manager ppo.officer ppo.staff ppo.viewer"
 REPORT_EDITORS = "province ppo other_ppo ppo.manager ppo.officer ppo.staff"
+#: Who uses the EUDR export: the exporters (their own lots) and the authorities.
+EUDR_USERS = "ministry province ppo exporter other_ppo ppo.manager ppo.officer ppo.staff ppo.viewer"
 
 ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/certificates/{certificate_id}"): Row(rest="404"),
@@ -481,5 +483,26 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     ("POST", "/api/reports/training/{class_id}/held"): Row(
         missing=REPORT_EDITORS, rest="403", body={"held_on": D}
+    ),
+    # Routes of the EUDR app (issue 13): exporters (their own lots) and the authorities (the
+    # province's lots, the ministry's all) export; the province's authority imports forest
+    # layers; other organisations get 403.
+    ("GET", "/api/eudr/forest-baselines"): Row(allow=EUDR_USERS, rest="403"),
+    ("GET", "/api/eudr/lots"): Row(allow=EUDR_USERS, rest="403"),
+    ("GET", "/api/eudr/lots/{lot}/geojson"): Row(missing=EUDR_USERS, rest="403"),
+    ("GET", "/api/eudr/lots/{lot}/statement"): Row(missing=EUDR_USERS, rest="403"),
+    ("GET", "/api/eudr/lots/{lot}/statement.pdf"): Row(missing=EUDR_USERS, rest="403"),
+    ("POST", "/api/eudr/forest-baselines"): Row(
+        allow=REPORT_EDITORS,
+        rest="403",
+        body={
+            "name": "matrix forest",
+            "source": "matrix",
+            "source_date": "2020-12-31",
+            "geojson": {
+                "type": "Polygon",
+                "coordinates": [[[108.0, 12.7], [108.01, 12.7], [108.01, 12.71], [108.0, 12.7]]],
+            },
+        },
     ),
 }

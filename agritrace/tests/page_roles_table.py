@@ -10,7 +10,7 @@ A new page: add its row (AGRITRACE_ACCESS_RECORD=FILE pytest agritrace/tests/tes
 -k page writes the observed rows to FILE)."""
 
 from agritrace.tests.access_matrix import Row
-from agritrace.tests.access_table import AUTHORITY_AND_COMMUNES, REPORT_READERS
+from agritrace.tests.access_table import AUTHORITY_AND_COMMUNES, EUDR_USERS, REPORT_READERS
 
 PAGE_ROWS: dict[str, Row] = {
     "": Row(anonymous="allow"),
@@ -177,6 +177,7 @@ PAGE_ROWS: dict[str, Row] = {
         anonymous="login",
     ),
     "packing-houses/": Row(anonymous="login"),
+    "eudr/": Row(allow=EUDR_USERS, rest="403", anonymous="login"),
     "reports/": Row(allow=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"),
     "reports/periodic/": Row(allow=REPORT_READERS, rest="403", anonymous="login"),
     "reports/periodic/<int:pk>/": Row(missing=REPORT_READERS, rest="403", anonymous="login"),

@@ -80,6 +80,7 @@ PAGES: dict[str, str] = {
     "misuse/": "login",
     "misuse/cases/<int:pk>/": "login",
     "misuse/rules/": "login",
+    "eudr/": "login",
     "reports/": "login",
     "reports/periodic/": "login",
     "reports/periodic/<int:pk>/": "login",

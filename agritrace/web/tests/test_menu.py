@@ -13,15 +13,17 @@ from agritrace.web.menu import menu_for, menu_keys
 
 AUTHORITY = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "households",
-    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "stamps", "inbox",
+    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "stamps", "eudr",
+    "inbox",
 ]  # fmt: skip
 OFFICER = [*AUTHORITY[:4], "code_import", *AUTHORITY[4:]]
-COMMUNE = [k for k in AUTHORITY if k != "stamps"]
+COMMUNE = [k for k in AUTHORITY if k not in ("stamps", "eudr")]
 COOP = [k for k in COMMUNE if k not in ("misuse", "reports")]
 FIRM = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "supervision",
     "trace", "stamps", "inbox",
 ]  # fmt: skip
+EXPORTER = [*FIRM[:-1], "eudr", "inbox"]
 
 #: What each demo login's menu offers, in order (the test that no page is missing).
 EXPECTED = {
@@ -41,8 +43,8 @@ EXPECTED = {
     "packing": FIRM,
     "packing2": FIRM,
     "packing3": FIRM,
-    "exporter": FIRM,
-    "exporter2": FIRM,
+    "exporter": EXPORTER,
+    "exporter2": EXPORTER,
     "lab": ["samples", "inbox"],
 }
 
@@ -51,6 +53,7 @@ REFUSED = {
     "/households/": ["packing", "exporter", "lab"],
     "/misuse/": ["coop", "household", "packing", "exporter", "lab"],
     "/reports/": ["coop", "household", "packing", "exporter", "lab"],
+    "/eudr/": ["commune", "coop", "household", "packing", "lab"],
     "/codes/import/": ["ministry", "viewer", "commune", "coop", "packing", "lab"],
 }
 
