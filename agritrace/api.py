@@ -114,6 +114,7 @@ def _register_routers() -> None:
 
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
+    from agritrace.exchange.api import router as exchange_router
     from agritrace.misuse.api import router as misuse_router
     from agritrace.places.api import router as places_router
     from agritrace.registry.api import public_router
@@ -140,6 +141,7 @@ def _register_routers() -> None:
     api.add_router("/stamps", stamps_router)
     api.add_router("/misuse", misuse_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/exchange", exchange_router)
     api.add_router("/places", places_router)
 
 

@@ -104,6 +104,10 @@ def _commands() -> list[tuple[str, str]]:
             _("the plan's targets, achieved figures, training and half-year/annual reports"),
         ),
         (
+            "exchange deliver [--once]|connectors|dead|resend",
+            _("send the outbox to the national systems; connectors, dead letters, re-send"),
+        ),
+        (
             "worker [--concurrency N]",
             _("run a Celery worker for background work such as large captures (needs a broker)"),
         ),

@@ -1,6 +1,6 @@
 """Each role's menu: the pages a person can use, decided by the same access rules the pages
 apply (`accounts.access.visible` and `can`, `misuse.access.may_see`,
-`reports.access.may_see`), so that no link leads
+`reports.access.may_see`, `exchange.access.may_administer`), so that no link leads
 to a refusal and no page one uses is missing.
 
 A page is offered when the person's scope of what it lists is not empty by rule (their
@@ -90,6 +90,12 @@ def _sees_reports(actor: Actor) -> bool:
     from agritrace.reports.access import may_see
 
     return may_see(actor)
+
+
+def _runs_exchange(actor: Actor) -> bool:
+    from agritrace.exchange.access import may_administer
+
+    return may_administer(actor)
 
 
 def _supervises(actor: Actor) -> bool:
@@ -183,6 +189,7 @@ _ENTRIES: list[_Entry] = [
     _Entry("reports", _("Targets and reports"), "reports:achieved", ("reports:",), _sees_reports),
     _Entry("trace", _("Traceability"), "trace-home", ("trace-",), _sees("trace.Event")),
     _Entry("stamps", _("Stamps"), "stamps-home", ("stamps-",), _sees("stamps.StampBatch")),
+    _Entry("exchange", _("National exchange"), "exchange:index", ("exchange:",), _runs_exchange),
     _Entry("inbox", _("Inbox"), "inbox", ("inbox",), _has_org),
 ]
 
