@@ -43,8 +43,8 @@ class ConnectorForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            'File drop: [{"key": "code", "header": "Mã số", "source": "…"}, …]; empty: '
-            "the default mapping (unconfirmed)"
+            "File drop: a JSON list of {key, header, source}; empty: the default mapping "
+            "(unconfirmed)"
         ),
     )
     batch_size = forms.IntegerField(label=_("Messages per request"), min_value=1, initial=50)
