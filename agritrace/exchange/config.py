@@ -33,6 +33,14 @@ FIELDS = (
     "backoff_cap_seconds",
     "timeout_seconds",
 )
+#: The largest value of each number (a wait of at most 30 days).
+LIMITS = {
+    "batch_size": 10_000,
+    "max_attempts": 1_000,
+    "backoff_base_seconds": 30 * 86_400,
+    "backoff_cap_seconds": 30 * 86_400,
+    "timeout_seconds": 3_600,
+}
 #: Never written to the audit log or an answer.
 SECRET_FIELDS = ("token", "secret")
 
@@ -61,11 +69,13 @@ def _check(connector: Connector) -> None:
         ]
     elif connector.kind == ConnectorKind.EPCIS and any(k != MessageKind.EPCIS_EVENT for k in kinds):
         errors["kinds"] = [_("An EPCIS repository takes traceability events only.")]
-    if connector.backoff_cap_seconds < connector.backoff_base_seconds:
-        errors["backoff_cap_seconds"] = [_("The longest wait is at least the first one.")]
-    for name in ("batch_size", "max_attempts", "backoff_base_seconds", "timeout_seconds"):
-        if (getattr(connector, name) or 0) < 1:
-            errors[name] = [_("At least 1.")]
+    for name, most in LIMITS.items():
+        value = getattr(connector, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+            errors[name] = [_("A whole number from 1 to %(most)s.") % {"most": most}]
+    if "backoff_cap_seconds" not in errors and "backoff_base_seconds" not in errors:
+        if connector.backoff_cap_seconds < connector.backoff_base_seconds:
+            errors["backoff_cap_seconds"] = [_("The longest wait is at least the first one.")]
     try:
         connector.columns = check_columns(connector.columns)
     except ValidationError as exc:

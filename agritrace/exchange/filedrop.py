@@ -63,12 +63,13 @@ def check_columns(columns: object) -> list[dict]:
     if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
         raise ValidationError({"columns": [_("A list of columns, each {key, header, source}.")]})
     for column in columns:
-        if column.get("key") not in KEYS:
+        key = column.get("key")
+        if not isinstance(key, str) or key not in KEYS:
             raise ValidationError(
                 {
                     "columns": [
                         _("Unknown column key %(key)s (known: %(keys)s).")
-                        % {"key": column.get("key"), "keys": ", ".join(sorted(KEYS))}
+                        % {"key": key, "keys": ", ".join(sorted(KEYS))}
                     ]
                 }
             )

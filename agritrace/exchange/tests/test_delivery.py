@@ -165,3 +165,30 @@ def test_claims_where_rows_are_not_locked(receiver, settings):
     d = Delivery.objects.get(message=m1)
     assert (d.state, d.claimed_by, d.claimed_until) == (DeliveryState.DELIVERED, "", None)
     assert OutboxMessage.objects.count() == 2
+
+
+def test_a_change_for_an_enabled_connector_starts_a_delivery_run(settings, monkeypatch):
+    from agritrace import tasks
+
+    settings.AGRITRACE_EXCHANGE_KICK = True
+    settings.AGRITRACE_TASK_RUNNER = "thread"
+    started: list[str] = []
+    monkeypatch.setattr(tasks, "run_later", lambda name, *args: started.append(name))
+    message("lot-0", 0)  # no connector: nothing to start
+    c = connector(enabled=False)
+    message("lot-1", 1)  # a disabled one: nothing either
+    c.enabled = True
+    c.save()
+    message("lot-2", 2)
+    assert started == ["agritrace.exchange.deliver"]
+    settings.AGRITRACE_TASK_RUNNER = "eager"  # would send inside the change's transaction
+    message("lot-3", 3)
+    assert started == ["agritrace.exchange.deliver"]
+
+
+def test_the_task_runs_a_delivery(receiver):
+    from agritrace.task_registry import run_now
+
+    connector()
+    message("lot-1", 1)
+    assert run_now("agritrace.exchange.deliver") == {"delivered": 1, "failed": 0, "dead": 0}
