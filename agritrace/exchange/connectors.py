@@ -8,15 +8,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from http.client import HTTPException
 from urllib.parse import urljoin
 
 from django.utils import timezone
 
 from .models import Connector, ConnectorKind, OutboxMessage
+
+log = logging.getLogger(__name__)
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 SIGNATURE_HEADER = "X-AgriTrace-Signature"
@@ -199,7 +203,11 @@ def send(connector: Connector, messages: list[OutboxMessage]) -> Outcome:
 
             write_code_list(connector, messages)
             return DELIVERED
-    except (OSError, ValueError) as exc:  # refused connection, timeout, DNS, bad URL, disk
+    except (OSError, ValueError, HTTPException) as exc:
+        # refused connection, timeout, DNS, a bad address, a broken answer, the disk
+        return Outcome(False, f"{type(exc).__name__}: {exc}"[:2000])
+    except Exception as exc:  # anything else is retried too, with its error shown
+        log.exception("exchange: sending through connector %s failed", connector.pk)
         return Outcome(False, f"{type(exc).__name__}: {exc}"[:2000])
     return Outcome(False, f"unknown connector kind {connector.kind!r}", True)
 

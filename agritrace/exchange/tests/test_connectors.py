@@ -136,3 +136,28 @@ def test_the_epcis_document_carries_the_events_in_order(db):
     assert doc["type"] == "EPCISDocument" and doc["schemaVersion"] == "2.0"
     assert doc["@context"] == [connectors.EPCIS_CONTEXT]
     assert doc["epcisBody"]["eventList"] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_a_broken_answer_is_retried_with_its_error(db):
+    """A receiver that answers something other than HTTP: retried, the error shown."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        client, _addr = listener.accept()
+        with client:
+            client.recv(65536)
+            client.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    try:
+        c = connector(url=f"http://127.0.0.1:{listener.getsockname()[1]}/epcis")
+        from agritrace.exchange.outbox import record
+
+        record("epcis.event", "lot", {"event": {}}, "garbage")
+        assert delivery.deliver().failed == 1
+        d = Delivery.objects.get(connector=c)
+        assert d.state == DeliveryState.RETRYING and "BadStatusLine" in d.last_error
+    finally:
+        listener.close()
