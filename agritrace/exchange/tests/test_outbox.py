@@ -101,3 +101,32 @@ def test_idempotency_keys_are_stable(world):
     assert idempotency_key("code.issued", "VN-DLOR-0001", 7) != idempotency_key(
         "code.issued", "VN-DLOR-0001", 8
     )
+
+
+def test_an_event_is_ordered_with_the_lot_it_uses(world):
+    connector("epcis")
+    lot = "urn:epc:class:lgtin:0614141.107346.HARV-1"
+    packed = "urn:epc:class:lgtin:0614141.107346.PACK-1"
+    where = {"readPoint": {"id": "urn:epc:id:sgln:0614141.00777.0"}}
+    packing = {
+        "type": "TransformationEvent",
+        "eventTime": "2025-06-02T09:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "bizStep": "packing",
+        "outputQuantityList": [{"epcClass": packed, "quantity": 400, "uom": "KGM"}],
+        "inputQuantityList": [{"epcClass": lot, "quantity": 500, "uom": "KGM"}],
+        **where,
+    }
+    shipping = {
+        "type": "AggregationEvent",
+        "eventTime": "2025-06-03T10:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "action": "ADD",
+        "parentID": "urn:epc:id:sscc:0614141.1000000200",
+        "childQuantityList": [{"epcClass": packed, "quantity": 400, "uom": "KGM"}],
+        "bizStep": "shipping",
+        **where,
+    }
+    capture(world, packing, shipping)
+    subjects = list(OutboxMessage.objects.order_by("pk").values_list("subject", flat=True))
+    assert subjects == [canonical_epc(lot), canonical_epc(packed)]  # inputs and children first
