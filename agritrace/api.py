@@ -115,6 +115,7 @@ def _register_routers() -> None:
     from agritrace.accounts.api import router as accounts_router
     from agritrace.diary.api import router as diary_router
     from agritrace.eudr.api import router as eudr_router
+    from agritrace.exchange.api import router as exchange_router
     from agritrace.misuse.api import router as misuse_router
     from agritrace.places.api import router as places_router
     from agritrace.registry.api import public_router
@@ -142,6 +143,7 @@ def _register_routers() -> None:
     api.add_router("/misuse", misuse_router)
     api.add_router("/eudr", eudr_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/exchange", exchange_router)
     api.add_router("/places", places_router)
 
 

@@ -108,6 +108,10 @@ def _commands() -> list[tuple[str, str]]:
             _("a lot's EUDR geolocation (GeoJSON) or PDF summary; forest baseline layers"),
         ),
         (
+            "exchange deliver [--once]|connectors|dead|resend",
+            _("send the outbox to the national systems; connectors, dead letters, re-send"),
+        ),
+        (
             "worker [--concurrency N]",
             _("run a Celery worker for background work such as large captures (needs a broker)"),
         ),

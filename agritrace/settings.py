@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "agritrace.misuse",
     "agritrace.reports",
     "agritrace.eudr",
+    "agritrace.exchange",
     "agritrace.web",
 ]
 
@@ -264,3 +265,12 @@ AGRITRACE_TASK_THREADS = int(os.environ.get("AGRITRACE_TASK_THREADS", "1"))
 # A capture body above this many bytes becomes a background capture job (202 at once, progress
 # on the job resource); smaller ones are captured before the answer. 4 MiB: about 10,000 events.
 AGRITRACE_CAPTURE_ASYNC_BYTES = int(os.environ.get("AGRITRACE_CAPTURE_ASYNC_BYTES", 4 * 1024**2))
+
+# The exchange with the national side (agritrace/exchange/, docs/exchange.md): whether a change
+# that wrote outbox messages for an enabled connector starts a delivery run after it commits
+# (through the task runner above; never under the eager runner), how long a worker's claim on
+# a delivery lasts where the database has no row locks (SQLite), and how often
+# `agritrace exchange deliver` (without --once) looks for due deliveries.
+AGRITRACE_EXCHANGE_KICK = env_bool("AGRITRACE_EXCHANGE_KICK", True)
+AGRITRACE_EXCHANGE_LEASE_SECONDS = int(os.environ.get("AGRITRACE_EXCHANGE_LEASE_SECONDS", "300"))
+AGRITRACE_EXCHANGE_POLL_SECONDS = int(os.environ.get("AGRITRACE_EXCHANGE_POLL_SECONDS", "30"))

@@ -10,6 +10,7 @@ from importlib import import_module
 #: Task name → "module:function".
 TASKS: dict[str, str] = {
     "agritrace.trace.capture_job": "agritrace.trace.capture_jobs:run_capture_job",
+    "agritrace.exchange.deliver": "agritrace.exchange.delivery:run_task",
 }
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("misuse/", include("agritrace.misuse.urls")),
     path("reports/", include("agritrace.reports.urls")),
     path("eudr/", include("agritrace.eudr.urls")),
+    path("exchange/", include("agritrace.exchange.urls")),
     path("trace/", include("agritrace.trace.urls")),
     path("epcis/", include("agritrace.trace.urls_epcis")),
     path("", include("agritrace.stamps.urls")),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from agritrace.accounts.access import Actor, require
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
+from agritrace.exchange import outbox
 from agritrace.notifications.services import notify
 
 from . import history
@@ -289,9 +290,10 @@ def _issue(app: Application, holder: CodeHolder) -> None:
     holder.code_status = CodeStatus.ISSUED
     holder.issued_at = holder.issued_at or timezone.now()
     holder.save()
-    history.record_change(
+    change = history.record_change(
         holder, CodeStatus.ISSUED, timezone.now(), _("Code issued"), source="lifecycle"
     )
+    outbox.code_changed(holder, "issue", change.pk)  # for the national side, in this transaction
 
 
 def _authorities_for(holder: CodeHolder) -> list[Organisation]:
@@ -547,9 +549,10 @@ def _change_code(holder, actor, action, status, reason, until, title, at=None):
     holder.status_reason = reason
     holder.suspended_until = until
     holder.save()
-    history.record_change(
+    change = history.record_change(
         holder, status, effective_at, reason, actor.user, source="lifecycle", until=until
     )
+    outbox.code_changed(holder, action, change.pk)
     data = {"until": until.isoformat() if until else None}
     if back_dated:
         data.update({"effective_at": effective_at.isoformat(), "back_dated": True})

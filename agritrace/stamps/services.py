@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record
+from agritrace.exchange import outbox
 from agritrace.notifications.services import notify
 from agritrace.trace import services as trace_services
 from agritrace.trace.identifiers import canonical_epc
@@ -213,6 +214,7 @@ def request_stamps(actor: Actor, lot_uri: str, count) -> StampBatch:
                     None,
                     {"lot": lot.uri, "count": count, "key_id": key_id},
                 )
+                outbox.stamps_issued(batch, lot.uri, key_id)
                 return batch
         except IntegrityError:
             if attempt == 2:  # three collisions of 64 random bits: something else is wrong

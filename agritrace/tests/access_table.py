@@ -29,6 +29,9 @@ REPORT_EDITORS = "province ppo other_ppo ppo.manager ppo.officer ppo.staff"
 #: Who uses the EUDR export: the exporters (their own lots) and the authorities.
 EUDR_USERS = "ministry province ppo exporter other_ppo ppo.manager ppo.officer ppo.staff ppo.viewer"
 
+#: Who runs the national exchange (exchange/access.py): the managers of the authorities.
+EXCHANGE_ADMINS = "ppo.manager"
+
 ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/certificates/{certificate_id}"): Row(rest="404"),
     # no route at the API's root
@@ -505,4 +508,18 @@ ROWS: dict[tuple[str, str], Row] = {
             },
         },
     ),
+    # Routes of the exchange app (issue 13, national sync): the administrators only (a
+    # superuser, a manager of the ministry, a provincial department or a plant-protection
+    # office); every other role, the read-only viewer too, is refused.
+    ("GET", "/api/exchange/connectors"): Row(allow=EXCHANGE_ADMINS, rest="403"),
+    ("GET", "/api/exchange/messages"): Row(allow=EXCHANGE_ADMINS, rest="403"),
+    ("POST", "/api/exchange/connectors"): Row(
+        allow=EXCHANGE_ADMINS,
+        rest="403",
+        body={"name": "matrix", "kind": "webhook", "url": "http://x.test/h", "secret": "s"},
+    ),
+    ("POST", "/api/exchange/connectors/{connector_id}/resend"): Row(
+        missing=EXCHANGE_ADMINS, rest="403"
+    ),
+    ("PUT", "/api/exchange/connectors/{connector_id}"): Row(missing=EXCHANGE_ADMINS, rest="403"),
 }

@@ -10,7 +10,12 @@ A new page: add its row (AGRITRACE_ACCESS_RECORD=FILE pytest agritrace/tests/tes
 -k page writes the observed rows to FILE)."""
 
 from agritrace.tests.access_matrix import Row
-from agritrace.tests.access_table import AUTHORITY_AND_COMMUNES, EUDR_USERS, REPORT_READERS
+from agritrace.tests.access_table import (
+    AUTHORITY_AND_COMMUNES,
+    EUDR_USERS,
+    EXCHANGE_ADMINS,
+    REPORT_READERS,
+)
 
 PAGE_ROWS: dict[str, Row] = {
     "": Row(anonymous="allow"),
@@ -291,4 +296,6 @@ PAGE_ROWS: dict[str, Row] = {
     ),
     "trace/record/<slug:kind>/": Row(rest="404", anonymous="login"),
     "trace/samples/<int:pk>/": Row(forbid="household lab", rest="404", anonymous="login"),
+    "exchange/": Row(allow=EXCHANGE_ADMINS, rest="403", anonymous="login"),
+    "exchange/connectors/<int:pk>/": Row(missing=EXCHANGE_ADMINS, rest="403", anonymous="login"),
 }

@@ -136,4 +136,6 @@ PAGES: dict[str, str] = {
     "trace/record/": "login",
     "trace/record/<slug:kind>/": "login",
     "trace/samples/<int:pk>/": "login",
+    "exchange/": "login",
+    "exchange/connectors/<int:pk>/": "login",
 }

@@ -47,8 +47,13 @@ def _url(path: str) -> str:
 
 @pytest.fixture
 def ministry(world):
+    """The ministry's manager: it reads every list, the national exchange's too (whose
+    administrators are the authorities' managers, exchange/access.py)."""
+    from agritrace.accounts.models import Role
+    from conftest import make_user
+
     client = Client()
-    client.force_login(world.users["ministry"])
+    client.force_login(make_user("ministry_manager", world.orgs["ministry"], Role.MANAGER))
     return client
 
 

@@ -39,6 +39,7 @@ from django.utils.translation import ngettext
 from agritrace.accounts.access import Actor, can, get_visible, require, visible
 from agritrace.accounts.models import Organisation, OrgKind
 from agritrace.audit.services import record, snapshot
+from agritrace.exchange import outbox
 from agritrace.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, check_length
 from agritrace.notifications.services import notify
 
@@ -359,6 +360,7 @@ def start_recall(
         reverse("trace-recall", args=[recall.pk]),
     )
     _changed(recall, lots)
+    outbox.recall_changed(recall, started=True)
     record(
         actor.user,
         "trace.recall",
@@ -433,6 +435,7 @@ def close_recall(actor: Actor, recall_id: int, *, outcome: str, note: str) -> Re
         reverse("trace-recall", args=[recall.pk]),
     )
     _changed(recall, recall.lots.values_list("lot_id", flat=True))
+    outbox.recall_changed(recall, started=False)
     record(
         actor.user,
         "trace.recall.close",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor, get_visible, require, visible
 from agritrace.places.models import AdminUnit
 
-from . import bulk, checks, parties, refusals, sameness, vocab
+from . import bulk, checks, outbound, parties, refusals, sameness, vocab
 from .graph import _walk, backward_lot_ids, forward_lot_ids, lot_ids_for  # noqa: F401
 from .hashing import Namespaces, event_hash_ids, hash_version
 from .identifiers import canonical_epc
@@ -494,6 +494,7 @@ def _store(
     checks.save_flags(outcome, lot_ids)
     for pk, declaration in declarations:
         Event.objects.filter(pk=pk).update(error_declaration=declaration)
+    outbound.to_outbox(new_events, new_rows, declarations)  # national side, same transaction
     job.status = CaptureJob.Status.SUCCEEDED
     job.finished_at = timezone.now()
     job.stored_count = len(new_events)

@@ -1,7 +1,7 @@
 """Each role's menu: the pages a person can use, decided by the same access rules the pages
 apply (`accounts.access.visible` and `can`, `misuse.access.may_see`,
-`reports.access.may_see`, `eudr.access.may_use`), so that no link leads
-to a refusal and no page one uses is missing.
+`reports.access.may_see`, `eudr.access.may_use`, `exchange.access.may_administer`), so that
+no link leads to a refusal and no page one uses is missing.
 
 A page is offered when the person's scope of what it lists is not empty by rule (their
 `visible()` queryset is not `.none()`), or when they may take the action the page is for.
@@ -98,6 +98,12 @@ def _uses_eudr(actor: Actor) -> bool:
     return may_use(actor)
 
 
+def _runs_exchange(actor: Actor) -> bool:
+    from agritrace.exchange.access import may_administer
+
+    return may_administer(actor)
+
+
 def _supervises(actor: Actor) -> bool:
     return actor.kind != OrgKind.LABORATORY and _sees("supervision.MonitoringVisit")(actor)
 
@@ -190,6 +196,7 @@ _ENTRIES: list[_Entry] = [
     _Entry("trace", _("Traceability"), "trace-home", ("trace-",), _sees("trace.Event")),
     _Entry("stamps", _("Stamps"), "stamps-home", ("stamps-",), _sees("stamps.StampBatch")),
     _Entry("eudr", _("EUDR export"), "eudr:home", ("eudr:",), _uses_eudr),
+    _Entry("exchange", _("National exchange"), "exchange:index", ("exchange:",), _runs_exchange),
     _Entry("inbox", _("Inbox"), "inbox", ("inbox",), _has_org),
 ]
 
