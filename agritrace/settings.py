@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "agritrace.stamps",
     "agritrace.misuse",
     "agritrace.reports",
+    "agritrace.products",
     "agritrace.web",
 ]
 

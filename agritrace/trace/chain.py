@@ -529,6 +529,11 @@ class Places:
             holder = PlantingArea.objects.filter(code=code).first() or (
                 PackingHouse.objects.filter(code=code).first()
             )
+            if holder is None:  # a processing facility or production unit (products)
+                from agritrace.products.locations import resolve
+
+                holder = resolve([code]).get(code)
+                code = str(holder) if holder is not None else code
             label = f"{holder.name} ({code})" if holder else code
         elif (party := find_party(uri)) is not None:
             label = party.name
