@@ -116,6 +116,7 @@ def _register_routers() -> None:
     from agritrace.diary.api import router as diary_router
     from agritrace.misuse.api import router as misuse_router
     from agritrace.places.api import router as places_router
+    from agritrace.products.api import router as products_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
     from agritrace.registry.api_approvals import router as approvals_router
@@ -140,6 +141,7 @@ def _register_routers() -> None:
     api.add_router("/stamps", stamps_router)
     api.add_router("/misuse", misuse_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/products", products_router)
     api.add_router("/places", places_router)
 
 
