@@ -13,6 +13,7 @@ urlpatterns = [
     path("supervision/", include("agritrace.supervision.urls")),
     path("misuse/", include("agritrace.misuse.urls")),
     path("reports/", include("agritrace.reports.urls")),
+    path("products/", include("agritrace.products.urls")),
     path("trace/", include("agritrace.trace.urls")),
     path("epcis/", include("agritrace.trace.urls_epcis")),
     path("", include("agritrace.stamps.urls")),
