@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor
 from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
+from agritrace.demo_laichau import LAICHAU_USERNAMES, laichau_steps
 from agritrace.diary.demo import diary_steps
 from agritrace.misuse.demo import DAYS as MISUSE_DAYS
 from agritrace.misuse.demo import MisuseCast, misuse_steps
@@ -89,7 +90,7 @@ USERS = [
     ("exporter2", "exporter2", Role.MANAGER, "Dương Thị Hương"),
     ("lab", "lab", Role.STAFF, "Lý Minh Khoa"),
 ]
-DEMO_USERNAMES = [u[0] for u in USERS]
+DEMO_USERNAMES = [u[0] for u in USERS] + LAICHAU_USERNAMES
 
 #: Communes used, with a point near their farmland (longitude, latitude).
 COMMUNES = {
@@ -669,7 +670,8 @@ class _Timeline:
 
     def run(self, demo: _Demo) -> None:
         for days_ago, _n, func, args, kwargs in sorted(self.events, key=lambda e: (-e[0], e[1])):
-            demo.clock.at(days_ago, 8 + demo.rng.randrange(0, 9))
+            hour = getattr(func, "demo_hour", None)  # a fixed hour draws nothing from the rng
+            demo.clock.at(days_ago, 8 + demo.rng.randrange(0, 9) if hour is None else hour)
             func(*args, **kwargs)
 
 
@@ -989,6 +991,9 @@ def _story(demo: _Demo) -> None:
         line.on(days_ago, step)
     # The plans' targets, training classes, and the half-year and annual reports.
     for days_ago, step in reports_steps(demo.actor, lambda: _reports_cast(demo)):
+        line.on(days_ago, step)
+    # Lai Châu's tea from a cooperative's area, dried at a processing facility, stamped.
+    for days_ago, step in laichau_steps(DEMO_PASSWORD):
         line.on(days_ago, step)
 
     line.run(demo)

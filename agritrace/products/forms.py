@@ -48,7 +48,9 @@ class ProcessingForm(forms.Form):
 
     def __init__(self, *args, facilities=(), products=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"].choices = [(f.pk, f"{f.name} ({f})") for f in facilities]
+        self.fields["facility"].choices = [
+            (f.pk, f"{f.name} ({f.code or f.identifier})") for f in facilities
+        ]
         self.fields["product"].choices = [(p.code, str(p)) for p in products]
         for i in range(INPUT_ROWS):
             self.fields[f"inputs[{i}].lot"] = forms.CharField(

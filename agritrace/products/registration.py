@@ -202,3 +202,35 @@ def register_unit(actor: Actor, data: dict) -> ProductionUnit:
         )
         record(actor.user, "production_unit.create", unit, None, snapshot(unit))
     return unit
+
+
+def set_ratio(actor: Actor, input_code: str, output_code: str, ratio, source: str):
+    """The authority sets a processing relation's typical ratio (kg out per kg in), with the
+    source it comes from (audited); None sets it back to configurable."""
+    from .models import ProcessingRelation
+
+    require(actor, "manage_catalogue")
+    relation = ProcessingRelation.objects.filter(
+        input__code=input_code, output__code=output_code
+    ).first()
+    if relation is None:
+        raise ValidationError({"relation": _("The catalogue has no such processing.")})
+    errors: dict = {}
+    value = None
+    if ratio not in (None, ""):
+        try:
+            value = Decimal(str(ratio))
+        except (ArithmeticError, ValueError, TypeError):
+            value = Decimal(-1)
+        if not value.is_finite() or not Decimal(0) < value <= Decimal(10):
+            errors["ratio"] = _("The ratio is a number of kilograms out per kilogram in, 0-10.")
+    source = str(source or "").strip()
+    if not source:
+        errors["source"] = _("Say where the ratio comes from.")
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(relation)
+    relation.ratio, relation.source = value, source[:300]
+    relation.save(update_fields=["ratio", "source"])
+    record(actor.user, "processing_relation.update", relation, before, snapshot(relation))
+    return relation

@@ -441,7 +441,9 @@ def build_lot_summary(lot_id: int) -> dict:
             place = houses[e["packing_house_id"]].code or ""
         elif e["document"]:  # a processing facility or production unit (products)
             ilmd = e["document"].get("ilmd") or {}
-            place = str(ilmd.get("agt:processingFacility") or ilmd.get("agt:productionUnit") or "")
+            loc = str((e["document"].get("bizLocation") or {}).get("id") or "")
+            own = loc.rpartition(":")[2] if (":loc:facility:" in loc or ":loc:unit:" in loc) else ""
+            place = str(ilmd.get("agt:processingFacility") or ilmd.get("agt:productionUnit") or own)
         if e["biz_step"] == "inspecting":
             cert = e["document"].get("certificationInfo") if e["document"] else None
             cert = ", ".join(

@@ -205,6 +205,7 @@ CROPS_ZH = {
 VI_PENDING = {
     "visitors": "Số người đã xem (mỗi người tính một lần mỗi ngày)",
     "shipped_to": "Nơi lô hàng được gửi đến",
+    "step_creating_class_instance": "Chế biến",
 }
 
 #: The markets' names in Chinese (registry.Market codes), for the "shipped to" line.

@@ -533,7 +533,7 @@ class Places:
                 from agritrace.products.locations import resolve
 
                 holder = resolve([code]).get(code)
-                code = str(holder) if holder is not None else code
+                code = (holder.code or holder.identifier) if holder is not None else code
             label = f"{holder.name} ({code})" if holder else code
         elif (party := find_party(uri)) is not None:
             label = party.name
