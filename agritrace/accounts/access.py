@@ -512,9 +512,8 @@ def _event_filter(actor: Actor) -> Q | None:
     office) the events at locations in its province, and those captured by organisations in
     it when they name no location of ours (Event.province, set at capture); a commune the
     events at the planting areas and packing houses in it; a representative, packing house or
-    exporter what it captured itself and the events at its own areas / houses, a processor
-    what it captured itself (at its processing facilities: products). Households,
-    laboratories and the public see none here (stamps come later)."""
+    exporter what it captured itself and the events at its own areas / houses (a processor:
+    what it captured). Households, laboratories and the public see none here."""
     if actor.is_public:
         return None
     kind = actor.kind

@@ -36,18 +36,25 @@ class RelationOut(Schema):
     source: str
 
 
-class ChecklistItemOut(Schema):
+class MinimumDataItemOut(Schema):
     key: str
     number: str
     vi: str
     en: str
 
 
-class CatalogueOut(Schema):
+class ProductCatalogueOut(Schema):
     products: list[ProductOut]
     relations: list[RelationOut]
-    minimum_data: list[ChecklistItemOut]
+    minimum_data: list[MinimumDataItemOut]
     minimum_data_source: str
+
+
+class RatioIn(Schema):
+    input: str
+    output: str
+    ratio: Decimal | None = Field(None, description="kg out per kg in; empty: configurable")
+    source: str
 
 
 class FacilityIn(Schema):
@@ -78,7 +85,7 @@ class FacilityOut(Schema):
     products: list[str]
 
 
-class UnitIn(Schema):
+class ProductionUnitIn(Schema):
     kind: str
     identifier: str
     name: str
@@ -90,7 +97,7 @@ class UnitIn(Schema):
     owner_org: int | None = None
 
 
-class UnitOut(Schema):
+class ProductionUnitOut(Schema):
     id: int
     kind: str
     identifier: str
@@ -185,7 +192,7 @@ def _facilities():
     return ProcessingFacility.objects.select_related("operator", "commune__parent")
 
 
-@router.get("/catalogue", response=CatalogueOut, auth=None)
+@router.get("/catalogue", response=ProductCatalogueOut, auth=None)
 def catalogue(request: HttpRequest):
     return {
         "products": [
@@ -207,6 +214,15 @@ def catalogue(request: HttpRequest):
     }
 
 
+@router.post("/relations/ratio", response=RelationOut)
+def set_ratio(request: HttpRequest, payload: RatioIn):
+    """The authority sets a processing's typical ratio with its source (audited)."""
+    r = registration.set_ratio(
+        actor(request), payload.input, payload.output, payload.ratio, payload.source
+    )
+    return {"input": r.input.code, "output": r.output.code, "ratio": r.ratio, "source": r.source}
+
+
 @router.get("/facilities", response=list[FacilityOut])
 def list_facilities(request: HttpRequest):
     return [_facility_out(f) for f in visible(actor(request), _facilities())]
@@ -223,14 +239,14 @@ def get_facility(request: HttpRequest, facility_id: int):
     return _facility_out(get_visible(actor(request), _facilities(), pk=facility_id))
 
 
-@router.get("/units", response=list[UnitOut])
+@router.get("/units", response=list[ProductionUnitOut])
 def list_units(request: HttpRequest):
     units = ProductionUnit.objects.select_related("product", "commune")
     return [_unit_out(u) for u in visible(actor(request), units)]
 
 
-@router.post("/units", response={201: UnitOut})
-def register_unit(request: HttpRequest, payload: UnitIn):
+@router.post("/units", response={201: ProductionUnitOut})
+def register_unit(request: HttpRequest, payload: ProductionUnitIn):
     return Status(201, _unit_out(registration.register_unit(actor(request), payload.model_dump())))
 
 

@@ -511,6 +511,11 @@ ROWS: dict[tuple[str, str], Row] = {
             "output_quantity": "1",
         },
     ),
+    ("POST", "/api/products/relations/ratio"): Row(
+        allow="ministry " + PRODUCT_REGISTRARS,
+        rest="403",
+        body={"input": "tea", "output": "no-such", "ratio": "0.2", "source": "test"},
+    ),
     ("POST", "/api/products/units"): Row(
         allow=UNIT_REGISTRARS,
         rest="403",

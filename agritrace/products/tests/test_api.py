@@ -229,3 +229,21 @@ def test_bad_units_are_refused_naming_the_field(chain):
         "/api/products/units", {}, content_type="application/json"
     ).status_code in (403, 422)
     assert ProductionUnit.objects.count() == before
+
+
+def test_the_authority_sets_a_ratio_with_its_source(chain):
+    world = chain.world
+    body = {"input": "dong-starch", "output": "dong-vermicelli", "ratio": "0.9", "source": ""}
+    ppo = bearer_client(world, "ppo")
+    refused = ppo.post("/api/products/relations/ratio", body, content_type="application/json")
+    assert refused.status_code == 422 and "source" in refused.json()["errors"]
+    body["source"] = "test value, not a measured figure"
+    done = ppo.post("/api/products/relations/ratio", body, content_type="application/json")
+    assert done.status_code == 200 and float(done.json()["ratio"]) == 0.9
+    coop = bearer_client(world, "coop")
+    assert (
+        coop.post(
+            "/api/products/relations/ratio", body, content_type="application/json"
+        ).status_code
+        == 403
+    )

@@ -13,10 +13,11 @@ from agritrace.web.menu import menu_for, menu_keys
 
 AUTHORITY = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "households",
-    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "stamps", "inbox",
+    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "products", "stamps",
+    "inbox",
 ]  # fmt: skip
 OFFICER = [*AUTHORITY[:4], "code_import", *AUTHORITY[4:]]
-COMMUNE = [k for k in AUTHORITY if k != "stamps"]
+COMMUNE = [k for k in AUTHORITY if k not in ("stamps", "products")]
 COOP = [k for k in COMMUNE if k not in ("misuse", "reports")]
 FIRM = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "supervision",
@@ -44,6 +45,19 @@ EXPECTED = {
     "exporter": FIRM,
     "exporter2": FIRM,
     "lab": ["samples", "inbox"],
+    # Lai Châu's chain (demo_laichau): its plant-protection office, cooperative, processor
+    "laichau_officer": OFFICER,
+    "laichau_coop": COOP,
+    "laichau_processor": [
+        "dashboard",
+        "areas",
+        "packing_houses",
+        "applications",
+        "trace",
+        "products",
+        "stamps",
+        "inbox",
+    ],  # fmt: skip
 }
 
 #: Pages once offered to everybody, and who may not use them (403 before and after).
