@@ -201,6 +201,9 @@ def test_a_fishpond_is_a_lots_origin(chain):
     event = Event.objects.get(biz_location__endswith="unit:AO-001")
     assert event.province_id == world.province.pk
     assert not event.flags.exists()
+    traced = coop.get(f"/api/trace/lots/{lot.uri}/trace").json()
+    assert [h["lot"] for h in traced["harvests"]] == [lot.uri]
+    assert traced["events"][0]["place"] == "Ao cá bản Nà (AO-001)"
     check = coop.get("/api/products/lots/completeness", {"uri": lot.uri}).json()
     by_key = {i["key"]: i for i in check["items"]}
     assert by_key["origin"]["complete"] and by_key["participants"]["complete"]
