@@ -118,6 +118,7 @@ def _register_routers() -> None:
     from agritrace.exchange.api import router as exchange_router
     from agritrace.misuse.api import router as misuse_router
     from agritrace.places.api import router as places_router
+    from agritrace.products.api import router as products_router
     from agritrace.registry.api import public_router
     from agritrace.registry.api import router as registry_router
     from agritrace.registry.api_approvals import router as approvals_router
@@ -144,6 +145,7 @@ def _register_routers() -> None:
     api.add_router("/eudr", eudr_router)
     api.add_router("/reports", reports_router)
     api.add_router("/exchange", exchange_router)
+    api.add_router("/products", products_router)
     api.add_router("/places", places_router)
 
 

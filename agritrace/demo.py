@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from agritrace.accounts.access import Actor
 from agritrace.accounts.models import Membership, Organisation, OrgKind, Role
 from agritrace.audit.services import record, snapshot
+from agritrace.demo_laichau import LAICHAU_USERNAMES, laichau_steps
 from agritrace.diary.demo import diary_steps
 from agritrace.eudr.demo import LARGE_PLOT_HA as EUDR_LARGE_PLOT_HA
 from agritrace.eudr.demo import EudrCast, eudr_steps
@@ -91,7 +92,7 @@ USERS = [
     ("exporter2", "exporter2", Role.MANAGER, "Dương Thị Hương"),
     ("lab", "lab", Role.STAFF, "Lý Minh Khoa"),
 ]
-DEMO_USERNAMES = [u[0] for u in USERS]
+DEMO_USERNAMES = [u[0] for u in USERS] + LAICHAU_USERNAMES
 
 #: Communes used, with a point near their farmland (longitude, latitude).
 COMMUNES = {
@@ -667,7 +668,7 @@ class _Timeline:
     written in, so files that move in parallel interleave as they would."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[int, int, object, tuple, dict]] = []
+        self.events: list[tuple[int, int, object, tuple, dict, int | None]] = []
 
     def on(self, days_ago: int, func, *args, **kwargs) -> None:
         self.events.append((days_ago, len(self.events), func, args, kwargs, None))
@@ -681,6 +682,8 @@ class _Timeline:
         for days_ago, _n, func, args, kwargs, hour in sorted(
             self.events, key=lambda e: (-e[0], e[1])
         ):
+            if hour is None:  # a fixed hour (at_hour, a step's demo_hour) draws nothing
+                hour = getattr(func, "demo_hour", None)
             demo.clock.at(days_ago, hour if hour is not None else 8 + demo.rng.randrange(0, 9))
             func(*args, **kwargs)
 
@@ -1006,6 +1009,9 @@ def _story(demo: _Demo) -> None:
         line.on(days_ago, step)
     # The plans' targets, training classes, and the half-year and annual reports.
     for days_ago, step in reports_steps(demo.actor, lambda: _reports_cast(demo)):
+        line.on(days_ago, step)
+    # Lai Châu's tea from a cooperative's area, dried at a processing facility, stamped.
+    for days_ago, step in laichau_steps(DEMO_PASSWORD):
         line.on(days_ago, step)
 
     line.run(demo)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "agritrace.reports",
     "agritrace.eudr",
     "agritrace.exchange",
+    "agritrace.products",
     "agritrace.web",
 ]
 

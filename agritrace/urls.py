@@ -15,6 +15,7 @@ urlpatterns = [
     path("reports/", include("agritrace.reports.urls")),
     path("eudr/", include("agritrace.eudr.urls")),
     path("exchange/", include("agritrace.exchange.urls")),
+    path("products/", include("agritrace.products.urls")),
     path("trace/", include("agritrace.trace.urls")),
     path("epcis/", include("agritrace.trace.urls_epcis")),
     path("", include("agritrace.stamps.urls")),

@@ -251,6 +251,10 @@ def visible(actor: Actor, queryset: QuerySet) -> QuerySet:
         q = _recall_filter(actor)
     elif name.startswith("stamps."):
         q = _stamp_filter(actor, name)
+    elif name.startswith("products."):
+        from agritrace.products.access import product_filter
+
+        q = product_filter(actor, name, _place_filter(actor, "commune"))
     else:
         raise PermissionDenied(f"no access rule for {name}")
     if q is None:
@@ -311,9 +315,17 @@ PERMISSIONS: dict[str, set[str]] = {
         OrgKind.MINISTRY,
         OrgKind.PROVINCE,
         OrgKind.PLANT_PROTECTION,
+        OrgKind.PROCESSOR,
     },
-    # stamps: for the lots one packed
-    "request_stamps": {OrgKind.PACKING_HOUSE, OrgKind.EXPORTER},
+    # stamps: for the lots one packed (or, a processing facility, processed)
+    "request_stamps": {OrgKind.PACKING_HOUSE, OrgKind.EXPORTER, OrgKind.PROCESSOR},
+    # products: processing facilities and non-crop production units (products/access.py)
+    "register_facility": {OrgKind.PROCESSOR, OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION},
+    "register_production_unit": {
+        OrgKind.REPRESENTATIVE,
+        OrgKind.PROVINCE,
+        OrgKind.PLANT_PROTECTION,
+    },
 }
 
 #: Roles that may only read.
@@ -341,6 +353,8 @@ ACTION_LABELS = {
     "recall": gettext_lazy("start or close recalls"),
     "capture_events": gettext_lazy("record traceability events"),
     "request_stamps": gettext_lazy("request stamps"),
+    "register_facility": gettext_lazy("register processing facilities"),
+    "register_production_unit": gettext_lazy("register production units"),
 }
 
 
@@ -498,8 +512,8 @@ def _event_filter(actor: Actor) -> Q | None:
     office) the events at locations in its province, and those captured by organisations in
     it when they name no location of ours (Event.province, set at capture); a commune the
     events at the planting areas and packing houses in it; a representative, packing house or
-    exporter what it captured itself and the events at its own areas / houses. Households,
-    laboratories and the public see none here (stamps come later)."""
+    exporter what it captured itself and the events at its own areas / houses (a processor:
+    what it captured). Households, laboratories and the public see none here."""
     if actor.is_public:
         return None
     kind = actor.kind
@@ -515,6 +529,8 @@ def _event_filter(actor: Actor) -> Q | None:
         return Q(capture_org_id=org_id) | Q(area__representative_id=org_id)
     if kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
         return Q(capture_org_id=org_id) | Q(packing_house__operator_id=org_id)
+    if kind == OrgKind.PROCESSOR:
+        return Q(capture_org_id=org_id)
     return None
 
 
@@ -591,7 +607,7 @@ def _stamp_filter(actor: Actor, name: str) -> Q | None:
         return Q()
     if kind in (OrgKind.PROVINCE, OrgKind.PLANT_PROTECTION):
         return Q(**{f"{path}province_id": actor.province_id})
-    if kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER):
+    if kind in (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER, OrgKind.PROCESSOR):
         org_id = actor.organisation.pk
         return Q(**{f"{path}requested_by_id": org_id}) | Q(
             **{f"{path}packing_house__operator_id": org_id}

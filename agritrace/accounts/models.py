@@ -21,6 +21,7 @@ class OrgKind(models.TextChoices):
     PACKING_HOUSE = "packing_house", _("Packing house")
     EXPORTER = "exporter", _("Exporter")
     LABORATORY = "laboratory", _("Laboratory")
+    PROCESSOR = "processor", _("Processing facility operator")
 
 
 #: Short words for the kinds in public identifiers (`Organisation.identifier`).
@@ -34,6 +35,7 @@ KIND_WORDS = {
     "packing_house": "PH",
     "exporter": "EXP",
     "laboratory": "LAB",
+    "processor": "PRC",
 }
 
 #: Kinds that act for the state over a territory (their unit's province or commune).

@@ -5,7 +5,9 @@ A lot gets stamps once it is packed (a packing event makes it). Two organisation
 request them, both kinds holding the ``request_stamps`` permission:
 
 - the packing house that packed it: the organisation that recorded the packing or that runs
-  the packing house it took place at (the packing events in its scope);
+  the packing house it took place at (the packing events in its scope); likewise the
+  processing facility that made a processed lot (products: a processing, bizStep
+  creating_class_instance, counts as its packing);
 - the exporter (or buyer) that owns it: a shipment of the lot names the organisation as its
   owner (the source owning_party, docs/epcis-parties.md) or as the owner at the destination
   (the buyer it was shipped to), or the organisation recorded an event of the lot itself (its
@@ -30,7 +32,10 @@ from agritrace.trace.models import Event, EventEPC, Lot, Role
 
 #: The roles in which a packing event names the lot it made.
 PACKED_ROLES = [Role.OUTPUT, Role.OUTPUT_QUANTITY, Role.EPC, Role.QUANTITY, Role.PARENT]
-ISSUER_KINDS = (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER)
+ISSUER_KINDS = (OrgKind.PACKING_HOUSE, OrgKind.EXPORTER, OrgKind.PROCESSOR)
+#: A processing at a processing facility (products) makes a lot ready for stamps as a packing
+#: does: the facility's operator stamps the processed lots it made.
+PROCESSING_STEP = "creating_class_instance"
 
 
 class LotNotStampable(Http404):
@@ -53,7 +58,9 @@ def typed_lot_uri(text: str) -> str:
 
 
 def _packing_events() -> QuerySet:
-    return Event.objects.filter(biz_step="packing")
+    return Event.objects.filter(
+        Q(biz_step="packing") | Q(biz_step=PROCESSING_STEP, event_type="TransformationEvent")
+    )
 
 
 def _owned_events(actor: Actor) -> QuerySet:

@@ -352,7 +352,7 @@ def build_lot_summary(lot_id: int) -> dict:
     No household, no ID number, no plot."""
     from agritrace.registry.models import CodeStatus, PackingHouse, PlantingArea, Plot
 
-    lot = Lot.objects.get(pk=lot_id)
+    lot = Lot.objects.select_related("crop").get(pk=lot_id)
     back = trace_services.backward_lot_ids({lot_id})
     ahead = trace_services.forward_lot_ids({lot_id})
     chain_lots = back | ahead
@@ -441,6 +441,11 @@ def build_lot_summary(lot_id: int) -> dict:
             place = areas[e["area_id"]].code or ""
         elif e["packing_house_id"] in houses:
             place = houses[e["packing_house_id"]].code or ""
+        elif e["document"]:  # a processing facility or production unit (products)
+            ilmd = e["document"].get("ilmd") or {}
+            loc = str((e["document"].get("bizLocation") or {}).get("id") or "")
+            own = loc.rpartition(":")[2] if (":loc:facility:" in loc or ":loc:unit:" in loc) else ""
+            place = str(ilmd.get("agt:processingFacility") or ilmd.get("agt:productionUnit") or own)
         if e["biz_step"] == "inspecting":
             cert = e["document"].get("certificationInfo") if e["document"] else None
             cert = ", ".join(
@@ -465,6 +470,10 @@ def build_lot_summary(lot_id: int) -> dict:
         else None
     )
     first = area_rows[0] if area_rows else None
+    if lot.crop_id and (first is None or lot.crop.code != first["crop_code"]):
+        # The lot's own product where it differs (a processed lot: products).
+        first = {"crop_code": lot.crop.code, "crop_vi": lot.crop.name_vi,
+                 "crop_en": lot.crop.name_en, "variety": ""}  # fmt: skip
     return {
         "lot_uri": lot.uri,
         "crop_code": first["crop_code"] if first else "",

@@ -88,6 +88,7 @@ TEXT = {
     "step_commissioning": _("Harvested"),
     "step_harvesting": _("Harvested"),
     "step_packing": _("Packed"),
+    "step_creating_class_instance": _("Processed"),
     "step_inspecting": _("Inspected"),
     "step_shipping": _("Shipped"),
     "step_receiving": _("Received"),
@@ -169,6 +170,7 @@ ZH = {
     "step_commissioning": "采收",
     "step_harvesting": "采收",
     "step_packing": "包装",
+    "step_creating_class_instance": "加工",
     "step_inspecting": "检验",
     "step_shipping": "发运",
     "step_receiving": "接收",
@@ -194,6 +196,8 @@ CROPS_ZH = {
     "banana": "香蕉",
     "pepper": "胡椒",
     "tea": "茶叶",
+    "dried-tea": "干茶",
+    "milled-rice": "大米",
 }
 
 #: Vietnamese for strings added since the catalogue was last translated: used only while
@@ -201,6 +205,7 @@ CROPS_ZH = {
 VI_PENDING = {
     "visitors": "Số người đã xem (mỗi người tính một lần mỗi ngày)",
     "shipped_to": "Nơi lô hàng được gửi đến",
+    "step_creating_class_instance": "Chế biến",
 }
 
 #: The markets' names in Chinese (registry.Market codes), for the "shipped to" line.

@@ -32,6 +32,13 @@ EUDR_USERS = "ministry province ppo exporter other_ppo ppo.manager ppo.officer p
 #: Who runs the national exchange (exchange/access.py): the managers of the authorities.
 EXCHANGE_ADMINS = "ppo.manager"
 
+#: Who registers processing facilities (the province authorities, not the viewer) and
+#: production units (those and the cooperatives).
+PRODUCT_REGISTRARS = "province ppo other_ppo ppo.manager ppo.officer ppo.staff"
+UNIT_REGISTRARS = (
+    PRODUCT_REGISTRARS + " coop coop_b other_coop coop.manager coop.inspector coop.staff"
+)
+
 ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/certificates/{certificate_id}"): Row(rest="404"),
     # no route at the API's root
@@ -522,4 +529,43 @@ ROWS: dict[tuple[str, str], Row] = {
         missing=EXCHANGE_ADMINS, rest="403"
     ),
     ("PUT", "/api/exchange/connectors/{connector_id}"): Row(missing=EXCHANGE_ADMINS, rest="403"),
+    # products (issue 12): the catalogue is public; facilities and units are scoped like
+    # packing houses (products/access.py); registering and processing need their permission.
+    ("GET", "/api/products/catalogue"): Row(anonymous="allow"),
+    ("GET", "/api/products/facilities"): Row(),
+    ("GET", "/api/products/facilities/{facility_id}"): Row(rest="404"),
+    ("GET", "/api/products/lots/completeness"): Row(),
+    ("GET", "/api/products/units"): Row(),
+    ("POST", "/api/products/facilities"): Row(
+        allow=PRODUCT_REGISTRARS,
+        rest="403",
+        body={"name": "X", "address": "Y", "capacity_t_per_day": "1"},
+    ),
+    ("POST", "/api/products/processing"): Row(
+        forbid="commune commune_b household lab coop.viewer ppo.viewer",
+        rest="404",
+        body={
+            "facility": 999999,
+            "product": "dried-tea",
+            "inputs": [{"lot": "A:1", "quantity": "1"}],
+            "output_quantity": "1",
+        },
+    ),
+    ("POST", "/api/products/relations/ratio"): Row(
+        allow="ministry " + PRODUCT_REGISTRARS,
+        rest="403",
+        body={"input": "tea", "output": "no-such", "ratio": "0.2", "source": "test"},
+    ),
+    ("POST", "/api/products/units"): Row(
+        allow=UNIT_REGISTRARS,
+        rest="403",
+        body={
+            "kind": "fishpond",
+            "identifier": "P-1",
+            "name": "P",
+            "product": "farmed-fish",
+            "geometry": {"type": "Point", "coordinates": [108.05, 12.67]},
+        },  # fmt: skip
+    ),
+    ("POST", "/api/products/units/{unit_id}/harvests"): Row(rest="404", body={"quantity": "1"}),
 }

@@ -183,6 +183,10 @@ PAGE_ROWS: dict[str, Row] = {
     ),
     "packing-houses/": Row(anonymous="login"),
     "eudr/": Row(allow=EUDR_USERS, rest="403", anonymous="login"),
+    # products (issue 12): only a processor records a processing (none among the callers)
+    "products/": Row(anonymous="login"),
+    "products/facilities/": Row(anonymous="login"),
+    "products/processing/": Row(rest="403", anonymous="login"),
     "reports/": Row(allow=AUTHORITY_AND_COMMUNES, rest="403", anonymous="login"),
     "reports/periodic/": Row(allow=REPORT_READERS, rest="403", anonymous="login"),
     "reports/periodic/<int:pk>/": Row(missing=REPORT_READERS, rest="403", anonymous="login"),

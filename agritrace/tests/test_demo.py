@@ -77,6 +77,10 @@ def demo(django_db_setup, django_db_blocker):
 pytestmark = pytest.mark.django_db
 
 
+def DAK_LAK_AREAS():  # noqa: N802  (the demo province's areas: Lai Châu's tea is apart)
+    return PlantingArea.objects.filter(commune__parent__name="Đắk Lắk")
+
+
 def test_two_builds_give_the_same_data(demo):
     first, second = demo["prints"]
     assert first == second
@@ -84,6 +88,7 @@ def test_two_builds_give_the_same_data(demo):
     assert demo["second"]["codes"] == [
         *(f"VN-DLOR-{n:04d}" for n in range(1, 8)),
         "VN-DLPH-0001",
+        "VN-LCOR-0001",  # Lai Châu's tea area (demo_laichau)
     ]
 
 
@@ -97,7 +102,7 @@ def test_every_step_of_an_application_is_present(demo):
 
 
 def test_codes_are_issued_suspended_and_revoked(demo):
-    statuses = list(PlantingArea.objects.values_list("code_status", flat=True))
+    statuses = list(DAK_LAK_AREAS().values_list("code_status", flat=True))
     assert statuses.count(CodeStatus.SUSPENDED) == 2
     assert statuses.count(CodeStatus.REVOKED) == 1
     assert statuses.count(CodeStatus.ISSUED) == 4
@@ -149,7 +154,7 @@ def test_organisations_and_logins(demo, settings):
     kinds = set(Organisation.objects.values_list("kind", flat=True))
     assert kinds == set(OrgKind.values)
     assert Organisation.objects.filter(kind=OrgKind.COMMUNE).count() == 3
-    assert Organisation.objects.filter(kind=OrgKind.REPRESENTATIVE).count() == 4
+    assert Organisation.objects.filter(kind=OrgKind.REPRESENTATIVE).count() == 5  # + Lai Châu
     assert Organisation.objects.filter(kind=OrgKind.PACKING_HOUSE).count() == 3
     assert Organisation.objects.filter(kind=OrgKind.EXPORTER).count() == 2
     ministry = Organisation.objects.get(kind=OrgKind.MINISTRY)
@@ -166,23 +171,24 @@ def test_organisations_and_logins(demo, settings):
 
 def test_places_are_real_communes_of_dak_lak(demo):
     province = AdminUnit.objects.get(tree="2025", level="province", name="Đắk Lắk")
-    communes = AdminUnit.objects.filter(pk__in=PlantingArea.objects.values("commune"))
+    communes = AdminUnit.objects.filter(pk__in=DAK_LAK_AREAS().values("commune"))
     assert communes.count() == 4
     assert all(c.parent == province and c.tree == "2025" for c in communes)
 
 
 def test_households_and_plots_are_plausible(demo):
     assert 55 <= Household.objects.count() <= 65
-    assert PlantingArea.objects.count() == 15
-    assert {a.crop.code for a in PlantingArea.objects.all()} == {"durian", "coffee", "rice"}
+    assert DAK_LAK_AREAS().count() == 15
+    assert {a.crop.code for a in DAK_LAK_AREAS()} == {"durian", "coffee", "rice"}
     ids = list(Household.objects.values_list("national_id", flat=True))
     assert all(re.fullmatch(r"\d{12}", i) for i in ids)
     assert len(set(ids)) == len(ids)
     centres = [point for _name, point in COMMUNES.values()]
-    large = [p for p in Plot.objects.all() if p.area_ha > 4]
+    plots = Plot.objects.filter(area__in=DAK_LAK_AREAS())
+    large = [p for p in plots if p.area_ha > 4]
     # one plot of C1 is larger than the 4 ha up to which the EU's file has a point (eudr.demo)
     assert [p.area.name for p in large] == ["Vùng cà phê Robusta Buôn Sah"]
-    for plot in Plot.objects.all():
+    for plot in plots:
         assert 0.25 <= plot.area_ha <= (5.5 if plot in large else 3.3), plot
         assert len(plot.geometry["coordinates"][0]) == 5
         km = min(
@@ -351,17 +357,33 @@ def test_produce_is_traced_from_orchard_to_stamps(demo):
     from agritrace.trace.models import Event, EventFlag
 
     steps = list(Event.objects.order_by("event_time", "id").values_list("biz_step", flat=True))
-    # the chains' three, the rented code's one, C1's two for the EU (eudr.demo)
-    assert steps.count("commissioning") == 6
+    # the chains' three, the rented code's one, C1's two for the EU (eudr.demo), Lai Châu's
+    # tea (demo_laichau)
+    assert steps.count("commissioning") == 7
     assert {"receiving", "packing", "inspecting", "shipping"} <= set(steps)
     # the demo's chains pass every domain check: no flag, no refusal
     assert not EventFlag.objects.exists()
     uris = demo["second"]["stamp_uris"]
-    assert len(uris) == 2
-    a1, e1 = (stamps.lookup_uri(uri) for uri in uris)
+    assert len(uris) == 3  # A1's, E1's and Lai Châu's dried tea (demo_laichau)
+    a1, e1 = (stamps.lookup_uri(uri) for uri in uris[:2])
     assert a1.status == stamps.Status.GENUINE
     assert [a["code"] for a in a1.summary["areas"]] == ["VN-DLOR-0001"]
     assert a1.summary["packing_house"]["code"] == "VN-DLPH-0001"
     assert a1.summary["inspections"] and a1.summary["inspections"][0]["certificate"]
     # E1's code was suspended ten days ago: its stamps say so
     assert e1.status == stamps.Status.SUSPENDED
+
+
+def test_lai_chau_tea_is_processed_and_its_stamp_scans_with_its_stages(demo):
+    from agritrace.demo_laichau import laichau_stamp_uri
+    from agritrace.products.completeness import check
+    from agritrace.stamps import services as stamps
+    from agritrace.trace.models import Lot
+
+    found = stamps.lookup_uri(laichau_stamp_uri())
+    assert found.status == stamps.Status.GENUINE
+    assert found.summary["crop_code"] == "dried-tea"
+    assert [a["code"] for a in found.summary["areas"]] == ["VN-LCOR-0001"]
+    steps = {row["step"] for row in found.summary["timeline"]}
+    assert {"commissioning", "receiving", "creating_class_instance"} <= steps
+    assert check(Lot.objects.get(uri=found.summary["lot_uri"])).complete

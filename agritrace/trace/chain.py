@@ -529,6 +529,12 @@ class Places:
             holder = PlantingArea.objects.filter(code=code).first() or (
                 PackingHouse.objects.filter(code=code).first()
             )
+            if holder is None:  # a processing facility or production unit (products)
+                from agritrace.products.locations import resolve
+
+                holder = resolve([code]).get(code)
+                if holder is not None:
+                    code = getattr(holder, "code", None) or holder.identifier
             label = f"{holder.name} ({code})" if holder else code
         elif (party := find_party(uri)) is not None:
             label = party.name
@@ -587,7 +593,8 @@ def _enrich(chain: Chain) -> None:
             areas[event.area_id] = event.area
         if event.packing_house_id:
             houses[event.packing_house_id] = event.packing_house
-        if event.biz_step != "commissioning" or event.area_id is None:
+        at_unit = ":loc:unit:" in event.biz_location  # a forest plot, a fishpond (products)
+        if event.biz_step != "commissioning" or (event.area_id is None and not at_unit):
             continue
         ilmd = step.ilmd
         plots = [builders.id_of(u, "plot") for u in ilmd.get(f"{key}:plots") or []]
@@ -636,12 +643,16 @@ def _diary(chain: Chain) -> None:
         return
     q = Q()
     for h in chain.harvests[:200]:
+        if h.area is None:
+            continue  # a production unit's harvest (products): no planting area's diary
         window = Q(date__gte=h.day - timedelta(days=DIARY_WINDOW_DAYS), date__lte=h.day)
         if h.plots:
             ground = Q(plot__in=[p.pk for p in h.plots]) | Q(plot__isnull=True, area=h.area)
         else:
             ground = Q(area=h.area)
         q |= window & ground
+    if q == Q():
+        return
     chain.diary = list(
         DiaryEntry.objects.filter(q)
         .select_related("area", "plot", "pesticide", "fertiliser")

@@ -72,6 +72,11 @@ from django.utils.translation import gettext as _
 from . import timing
 from .identifiers import canonical_epc
 from .models import FlagSeverity, Lot, PackOutFactor, Role
+from .uris import ID_BASE
+
+#: The business step of a processing (products.processing): CBV's creating_class_instance,
+#: a new class-level lot made from others; its ILMD crop is the product it makes.
+PROCESSING_STEP = "creating_class_instance"
 
 #: UN/CEFACT Recommendation 20 codes of mass, in kilograms.
 MASS_UNITS: dict[str, Decimal] = {
@@ -765,8 +770,13 @@ class DocumentChecks:
                 if element.kg is not None and element.role == Role.INPUT_QUANTITY:
                     state.drawn += element.kg
                 input_crops.add(state.crop_id)
-        if kind == "TransformationEvent" and len(input_crops) == 1 and None not in input_crops:
+        crop = None
+        if kind == "TransformationEvent" and item.record.biz_step == PROCESSING_STEP:
+            declared = self._declared_crop(item, {})  # a processing names the product it makes
+            crop = self.crops.find(declared[0]) if declared else None
+        if crop is None and len(input_crops) == 1 and None not in input_crops:
             crop = next(iter(input_crops))
+        if kind == "TransformationEvent" and crop is not None:
             for element in self.elements[item.index]:
                 state = self.book[element.uri]
                 if element.role in (Role.OUTPUT, Role.OUTPUT_QUANTITY) and state.crop_id is None:
@@ -794,6 +804,7 @@ class DocumentChecks:
             return
         area = item.record.area
         if area is None:
+            self._unit_harvest(item, master)
             return
         # Whether its code was issued at the harvest's time: timing.judge_codes.
         crop_id = area.crop_id
@@ -828,6 +839,18 @@ class DocumentChecks:
                     state.origin_area_id, state.set_origin_area = area.pk, True
                 if state.crop_id is None:
                     state.crop_id, state.set_crop = crop_id, True
+
+    def _unit_harvest(self, item: Item, master: Mapping) -> None:
+        """A harvest at a production unit (products: a forest plot, a fishpond): its lots
+        are of the product it declares."""
+        if not item.record.biz_location.startswith(ID_BASE + "loc:unit:"):
+            return
+        declared = self._declared_crop(item, master)
+        crop_id = self.crops.find(declared[0]) if declared else None
+        for element in self.elements[item.index]:
+            state = self.book[element.uri]
+            if crop_id is not None and _creates(item.event, element) and state.crop_id is None:
+                state.crop_id, state.set_crop = crop_id, True
 
     def _locations(self, item: Item) -> None:
         base = f"$.epcisBody.eventList[{item.index}]"

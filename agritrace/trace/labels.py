@@ -33,6 +33,7 @@ BIZ_STEPS = {
     "collecting": _("Collecting"),
     "commissioning": _("Creating the lot (harvest)"),
     "consigning": _("Consigning"),
+    "creating_class_instance": _("Processing (a new lot made from others)"),
     "decommissioning": _("Taking out of use"),
     "departing": _("Departing"),
     "destroying": _("Destroying"),

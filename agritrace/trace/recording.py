@@ -203,6 +203,11 @@ def problems(actor: Actor, events: list[dict]) -> dict[str, list[str]]:
                         _("Only %(left)s of lot %(lot)s are left (%(made)s made).")
                         % {"lot": code, "left": _fmt(left), "made": _fmt(lot.produced_kg)}
                     )
+    # Processings into another product (products.rules: the catalogue's relations and ratios).
+    from agritrace.products.rules import problems as processing_problems
+
+    for path, messages in processing_problems(events).items():
+        errors.setdefault(path, []).extend(messages)
     return errors
 
 

@@ -162,6 +162,8 @@ class _Locations:
     """Planting areas and packing houses named as read points / business locations."""
 
     cache: dict[str, tuple] = field(default_factory=dict)
+    #: Processing facilities and production units by location URI (products.locations).
+    others: dict[str, object] = field(default_factory=dict)
 
     @staticmethod
     def code_of(uri: str) -> str | None:
@@ -177,6 +179,10 @@ class _Locations:
         codes = {c.split("/", 1)[0] for c in wanted.values() if c}
         if not codes:
             return
+        from agritrace.products.locations import resolve as resolve_others
+
+        others = resolve_others(codes)
+        self.others.update({u: others[c] for u, c in wanted.items() if c in others})
         areas = {a.code: a for a in PlantingArea.objects.filter(code__in=codes)}
         houses = {h.code: h for h in PackingHouse.objects.filter(code__in=codes - set(areas))}
         communes = {
@@ -202,7 +208,16 @@ class _Locations:
 
     def unknown(self, uri: str) -> bool:
         """One of our location URIs that names nothing in the registry."""
-        return self.code_of(uri) is not None and self.resolve(uri) == (None, None)
+        return (
+            self.code_of(uri) is not None
+            and self.resolve(uri) == (None, None)
+            and uri not in self.others
+        )
+
+    def other(self, uri: str) -> object | None:
+        """The processing facility or production unit a location URI names, else None."""
+        self.resolve(uri)
+        return self.others.get(uri)
 
 
 def _epc_rows(event: Mapping) -> list[tuple[str, str, object, str]]:
@@ -411,7 +426,7 @@ def _store(
         area, house = locations.resolve(biz_location)
         if area is None and house is None:
             area, house = locations.resolve(read_point)
-        holder = area or house
+        holder = area or house or locations.other(biz_location) or locations.other(read_point)
         owner, receiver = party_book.owner(i), party_book.receiver(i)
         record = bulk.NewEvent(
             event_id=given or h,

@@ -64,7 +64,18 @@ def lot_trace(request: HttpRequest) -> HttpResponse:
         other_label=_("Forward trace") if direction == "backward" else _("Backward trace"),
         export_url=reverse("trace-lot-kde") + "?" + _query(uri=found.start),
         api_url=f"/api/trace/lots/{quote(found.start, safe=':/')}/trace?direction={direction}",
+        completeness=_completeness(found.start),
     )
+
+
+def _completeness(uri: str):
+    """The plan's minimum data for the lot (products.completeness), shown with its trace."""
+    from agritrace.products.completeness import check
+
+    from .models import Lot
+
+    lot = Lot.objects.filter(uri=uri).select_related("crop").first()
+    return check(lot) if lot is not None else None
 
 
 def _query(**params) -> str:

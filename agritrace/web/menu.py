@@ -104,6 +104,16 @@ def _runs_exchange(actor: Actor) -> bool:
     return may_administer(actor)
 
 
+def _sees_products(actor: Actor) -> bool:
+    """Processing facilities and the product catalogue: the authorities and processors."""
+    return actor.kind in (
+        OrgKind.MINISTRY,
+        OrgKind.PROVINCE,
+        OrgKind.PLANT_PROTECTION,
+        OrgKind.PROCESSOR,
+    )
+
+
 def _supervises(actor: Actor) -> bool:
     return actor.kind != OrgKind.LABORATORY and _sees("supervision.MonitoringVisit")(actor)
 
@@ -194,6 +204,13 @@ _ENTRIES: list[_Entry] = [
     _Entry("misuse", _("Misuse"), "misuse:dashboard", ("misuse:",), _sees_misuse),
     _Entry("reports", _("Targets and reports"), "reports:achieved", ("reports:",), _sees_reports),
     _Entry("trace", _("Traceability"), "trace-home", ("trace-",), _sees("trace.Event")),
+    _Entry(
+        "products",
+        _("Products and processing"),
+        "products:facilities",
+        ("products:",),
+        _sees_products,
+    ),
     _Entry("stamps", _("Stamps"), "stamps-home", ("stamps-",), _sees("stamps.StampBatch")),
     _Entry("eudr", _("EUDR export"), "eudr:home", ("eudr:",), _uses_eudr),
     _Entry("exchange", _("National exchange"), "exchange:index", ("exchange:",), _runs_exchange),

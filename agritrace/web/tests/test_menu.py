@@ -13,11 +13,11 @@ from agritrace.web.menu import menu_for, menu_keys
 
 AUTHORITY = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "households",
-    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "stamps", "eudr",
-    "inbox",
+    "organisations", "diaries", "supervision", "misuse", "reports", "trace", "products", "stamps",
+    "eudr", "inbox",
 ]  # fmt: skip
 OFFICER = [*AUTHORITY[:4], "code_import", *AUTHORITY[4:]]
-COMMUNE = [k for k in AUTHORITY if k not in ("stamps", "eudr")]
+COMMUNE = [k for k in AUTHORITY if k not in ("stamps", "products", "eudr")]
 COOP = [k for k in COMMUNE if k not in ("misuse", "reports")]
 FIRM = [
     "dashboard", "areas", "packing_houses", "applications", "authorisations", "supervision",
@@ -46,6 +46,19 @@ EXPECTED = {
     "exporter": EXPORTER,
     "exporter2": EXPORTER,
     "lab": ["samples", "inbox"],
+    # Lai Châu's chain (demo_laichau): its plant-protection office, cooperative, processor
+    "laichau_officer": OFFICER,
+    "laichau_coop": COOP,
+    "laichau_processor": [
+        "dashboard",
+        "areas",
+        "packing_houses",
+        "applications",
+        "trace",
+        "products",
+        "stamps",
+        "inbox",
+    ],  # fmt: skip
 }
 
 #: Pages once offered to everybody, and who may not use them (403 before and after).
