@@ -56,6 +56,7 @@ DAYS = {
     "inspect": 40,
     "issue": 38,
     "facility": 36,
+    "diary": 30,
     "harvest": 12,
     "receive": 11,
     "process": 10,
@@ -184,6 +185,22 @@ class _Chain:
             },
         )
 
+    def diary(self) -> None:
+        """The households' diary of the season: the tea bushes pruned before the picking (a
+        harvest without a diary entry in its season is a misuse finding)."""
+        from agritrace.diary import services as diary
+
+        for plot in self.area.plots.all():
+            diary.record_entry(
+                self.actor("coop"),
+                {
+                    "kind": "pruning",
+                    "date": timezone.localdate(),
+                    "plot": plot.pk,
+                    "notes": "Đốn tạo tán, làm cỏ trước vụ hái",
+                },
+            )
+
     def harvest(self) -> None:
         area = PlantingArea.objects.select_related("crop", "commune__parent").get(pk=self.area.pk)
         lot = trace.lot_uri(area.code, builders.next_lot_code(area.code, timezone.localdate()))
@@ -258,6 +275,7 @@ def laichau_steps(password: str) -> list[tuple[int, Callable[[], None]]]:
         (DAYS["inspect"], lambda: chain.move("schedule_inspection", "record_inspection")),
         (DAYS["issue"], lambda: chain.move("approve", "issue")),
         (DAYS["facility"], chain.facility_and_units),
+        (DAYS["diary"], chain.diary),
         (DAYS["harvest"], chain.harvest),
         (DAYS["receive"], chain.receive),
         (DAYS["process"], chain.process),
