@@ -43,12 +43,29 @@ def _connectors_for(kinds: set[str]) -> tuple[dict[str, list[int]], set[int]]:
 
 def record_many(items: Iterable[tuple[str, str, Mapping, str]]) -> list[OutboxMessage]:
     """Write messages (kind, subject, payload, idempotency key) and their deliveries, in the
-    caller's transaction (an atomic block of its own when none is open)."""
+    caller's transaction (an atomic block of its own when none is open); a key already written
+    is left out. Returns the messages written."""
     items = list(items)
     if not items:
         return []
     now = timezone.now()
     with transaction.atomic():
+        # The same change always gets the same key: one already written (an event captured
+        # again after it was deleted here, a declaration captured twice) is not written again,
+        # and the message the receiver has, or will have, stands for it.
+        known = set(
+            OutboxMessage.objects.filter(
+                idempotency_key__in=[key for *_rest, key in items]
+            ).values_list("idempotency_key", flat=True)
+        )
+        fresh = []
+        for item in items:
+            if item[3] not in known:
+                known.add(item[3])
+                fresh.append(item)
+        items = fresh
+        if not items:
+            return []
         messages = OutboxMessage.objects.bulk_create(
             [
                 OutboxMessage(
@@ -96,8 +113,10 @@ def _kick() -> None:
 
 
 def record(kind: str, subject: str, payload: Mapping, key: str) -> OutboxMessage:
-    """Write one message and its deliveries in the caller's transaction."""
-    return record_many([(kind, subject, payload, key)])[0]
+    """Write one message and its deliveries in the caller's transaction; the message already
+    written under `key`, when there is one."""
+    written = record_many([(kind, subject, payload, key)])
+    return written[0] if written else OutboxMessage.objects.get(idempotency_key=key)
 
 
 # ------------------------------------------------------------------ what the services call

@@ -121,3 +121,28 @@ def test_a_nul_character_in_a_query_is_refused_not_a_server_error(client, world)
         return
     assert response.status_code == 400, response.content
     assert "EQ_bizStep" in response.json()["errors"]
+
+
+def test_no_key_is_written_twice_in_the_schema():
+    """A route's own responses given as "200" beside django-ninja's 200 became two "200" keys
+    in the JSON: Swagger UI (js-yaml) refused the whole document and /api/docs showed nothing."""
+    from agritrace.api import api
+
+    repeated = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            keys = [str(k) for k in node]
+            if len(keys) != len(set(keys)):
+                repeated.append(path)
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, path)
+
+    from agritrace.trace.urls_epcis import epcis_api
+
+    walk(api.get_openapi_schema(), "")
+    walk(epcis_api.get_openapi_schema(), "epcis")
+    assert repeated == []

@@ -31,7 +31,7 @@ _XML_RESULTS = {
     }
 }
 _QUERY_RESPONSES = {
-    "200": {
+    200: {
         "description": "An EPCISQueryDocument: JSON-LD, or XML when Accept prefers it",
         "content": {
             "application/json": {"schema": {"type": "object"}},
@@ -42,10 +42,10 @@ _QUERY_RESPONSES = {
     }
 }
 _EVENT_RESPONSES = {
-    "200": {
+    200: {
         "description": "The event (JSON-LD), or an EPCISQueryDocument holding it in XML when "
         "Accept prefers XML",
-        "content": _QUERY_RESPONSES["200"]["content"],
+        "content": _QUERY_RESPONSES[200]["content"],
     }
 }
 _CBV_XML_FORMAT = {

@@ -130,3 +130,23 @@ def test_an_event_is_ordered_with_the_lot_it_uses(world):
     capture(world, packing, shipping)
     subjects = list(OutboxMessage.objects.order_by("pk").values_list("subject", flat=True))
     assert subjects == [canonical_epc(lot), canonical_epc(packed)]  # inputs and children first
+
+
+def test_a_key_already_written_is_not_written_again(world):
+    """An event deleted here and captured again, or a declaration captured twice, is the same
+    change: its message stands for it (the UNIQUE key refused the whole capture before)."""
+    from agritrace.exchange.models import OutboxMessage
+    from agritrace.exchange.outbox import record, record_many
+
+    first = record("code.issued", "VN-DLOR-0001", {"code": "VN-DLOR-0001"}, "same-key")
+    again = record("code.issued", "VN-DLOR-0001", {"code": "VN-DLOR-0001"}, "same-key")
+    assert again.pk == first.pk
+    written = record_many(
+        [
+            ("code.issued", "VN-DLOR-0002", {}, "other-key"),
+            ("code.issued", "VN-DLOR-0002", {}, "other-key"),
+            ("code.issued", "VN-DLOR-0001", {}, "same-key"),
+        ]
+    )
+    assert [m.idempotency_key for m in written] == ["other-key"]
+    assert OutboxMessage.objects.count() == 2

@@ -341,7 +341,7 @@ def test_the_openapi_schema_documents_the_xml_media_type():
     assert {"application/ld+json", "application/json", "application/xml", "text/xml"} <= set(
         capture
     )
-    events = paths["/epcis/events"]["get"]["responses"]["200"]["content"]
+    events = paths["/epcis/events"]["get"]["responses"][200]["content"]
     assert {"application/json", "application/xml"} <= set(events)
     parameters = {p["name"] for p in paths["/epcis/events"]["get"]["parameters"]}
     assert "GS1-CBV-XML-Format" in parameters
