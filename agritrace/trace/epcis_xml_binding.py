@@ -10,6 +10,7 @@ elements, and extensions as elements of other namespaces. See docs/trace.md for 
 """
 
 from . import vocab
+from .hashing import SENSOR_METADATA, SENSOR_REPORT  # noqa: F401  (the sensor fields: one list)
 
 EPCIS_NS = "urn:epcglobal:epcis:xsd:2"
 #: EPCIS 1.x documents (their `extension` / `baseExtension` wrappers are read through).
@@ -136,41 +137,6 @@ TYPED_LISTS = {
     "destinationList": ("destination", "destination", "sdt"),
 }
 
-SENSOR_METADATA = (
-    "time",
-    "startTime",
-    "endTime",
-    "deviceID",
-    "deviceMetadata",
-    "rawData",
-    "dataProcessingMethod",
-    "bizRules",
-)
-SENSOR_REPORT = (
-    "type",
-    "exception",
-    "deviceID",
-    "deviceMetadata",
-    "rawData",
-    "dataProcessingMethod",
-    "time",
-    "microorganism",
-    "chemicalSubstance",
-    "value",
-    "component",
-    "stringValue",
-    "booleanValue",
-    "hexBinaryValue",
-    "uriValue",
-    "minValue",
-    "maxValue",
-    "meanValue",
-    "sDev",
-    "percRank",
-    "percValue",
-    "uom",
-    "coordinateReferenceSystem",
-)
 #: sensorReport attributes of type xsd:double (numbers in JSON) and xsd:boolean.
 SENSOR_NUMBERS = frozenset(
     {"value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue"}

@@ -61,7 +61,7 @@ _EPC_LISTS_BEFORE_ACTION = (
     ("outputEPCList", "epcs"),
     ("outputQuantityList", "quantities"),
 )
-_SENSOR_METADATA = (
+SENSOR_METADATA = (
     "time",
     "startTime",
     "endTime",
@@ -71,7 +71,7 @@ _SENSOR_METADATA = (
     "dataProcessingMethod",
     "bizRules",
 )
-_SENSOR_REPORT = (
+SENSOR_REPORT = (
     "type",
     "exception",
     "deviceID",
@@ -363,9 +363,9 @@ _SENSOR_PARTS = {"sensorMetadata", "sensorReport"}
 def _sensor_element(element: Mapping, ns: Namespaces, inline: bool) -> str:
     text = "sensorElement"
     if "sensorMetadata" in element:
-        text += "sensorMetadata" + _fields(element["sensorMetadata"], _SENSOR_METADATA, ns, inline)
+        text += "sensorMetadata" + _fields(element["sensorMetadata"], SENSOR_METADATA, ns, inline)
     reports = sorted(
-        "sensorReport" + _fields(r, _SENSOR_REPORT, ns, inline)
+        "sensorReport" + _fields(r, SENSOR_REPORT, ns, inline)
         for r in element.get("sensorReport", [])
     )
     text += "".join(reports)
@@ -386,11 +386,11 @@ def _field_extensions(event: Mapping, ns: Namespaces) -> list[str]:
         inner = ""
         metadata = element.get("sensorMetadata")
         if isinstance(metadata, Mapping):
-            own = _extensions(metadata, ns, skip=_SENSOR_METADATA)
+            own = _extensions(metadata, ns, skip=SENSOR_METADATA)
             inner += "sensorMetadata" + "".join(own) if own else ""
         reports = []
         for report in element.get("sensorReport", []):
-            own = _extensions(report, ns, skip=_SENSOR_REPORT)
+            own = _extensions(report, ns, skip=SENSOR_REPORT)
             if own:
                 reports.append("sensorReport" + "".join(own))
         inner += "".join(sorted(reports))
