@@ -126,6 +126,12 @@ def serve(tmp_path: Path, settings_text: str, env: dict | None = None, workers: 
         "AGRITRACE_DEBUG": "false",
         **(env or {}),
     }
+    return launch(environment, port, log, workers)
+
+
+def launch(environment: dict, port: int, log: Path, workers: int = 1) -> Served:
+    """Start `manage.py serve` on `port` with `environment`, its output in `log`; waits until
+    /healthz answers (a RuntimeError with the log's end when it stops or never answers)."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)]
         + ["--workers", str(workers), "--threads", "2"],

@@ -8,7 +8,6 @@ each once. Every event is checked on the receiver's /epcis/events."""
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from agritrace.exchange import delivery
 from agritrace.exchange.models import Delivery, DeliveryState, OutboxMessage
-from agritrace.tests.served import ROOT, Served, free_port
+from agritrace.tests.served import ROOT, Served, free_port, launch
 
 from .conftest import capture, connector, event
 
@@ -65,26 +64,7 @@ def _manage(tmp_path, *args: str) -> str:
 
 def start_receiver(tmp_path, port: int) -> Served:
     log = tmp_path / f"receiver-{time.monotonic_ns()}.log"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)]
-        + ["--workers", "1", "--threads", "2"],
-        env=_environment(tmp_path),
-        stdout=open(log, "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    served = Served(proc, port, log)
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError(f"the receiver stopped: {log.read_text()[-2000:]}")
-        try:
-            if served.get("/healthz")[0] == 200:
-                return served
-        except OSError:
-            pass
-        time.sleep(0.1)
-    served.stop(signal.SIGKILL)
-    raise RuntimeError(f"the receiver did not start: {log.read_text()[-2000:]}")
+    return launch(_environment(tmp_path), port, log)
 
 
 class LosingProxy:
